@@ -1,0 +1,1 @@
+"""Connectors: HTTP clients, sources and sinks for each external system."""

@@ -1,0 +1,1 @@
+"""Pure pydantic models: the change-event envelope, wire models, flow definitions."""

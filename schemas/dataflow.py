@@ -1,0 +1,131 @@
+"""Flow definitions: which entity type syncs with which, and how each property maps.
+
+A ``DataflowDocument`` corresponds to one Sesam-Talk-style dataflow document
+(``Webcrm to Customcrm``); each of its ``Flow`` entries is one section of it.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from pydantic import Field, model_validator
+
+from schemas.base import EventModel
+from schemas.catalog import SYSTEMS
+
+
+class DataType(StrEnum):
+    """The target data types the documents' "Data Type" column can carry."""
+
+    STRING = "string"
+    INTEGER = "integer"
+    DECIMAL = "decimal"
+    BOOLEAN = "boolean"
+    DATETIME = "datetime"
+    DATE = "date"
+
+
+class RowOrigin(StrEnum):
+    """Where a property row comes from: the seed documents, or tether's own mapping."""
+
+    SEED = "seed"
+    TETHER = "tether"
+
+
+class TargetMode(StrEnum):
+    """How the flow's target entities come to exist."""
+
+    ENTITY = "entity"  # one target per source; created when no match exists
+    VALUE_KEYED = "value_keyed"  # one target per distinct value; matched, never created
+    LOOKUP_ONLY = "lookup_only"  # targets cannot be created: link by matching only
+
+
+class DeletePolicy(StrEnum):
+    """What a delete on either side does to the other (DESIGN.md rule 11)."""
+
+    UNLINK = "unlink"
+    PROPAGATE = "propagate"
+
+
+class EntityRef(EventModel):
+    """A (system, type) pair such as ``webcrm``/``Organisations``."""
+
+    system: str
+    type: str
+
+    @model_validator(mode="after")
+    def _known(self) -> EntityRef:
+        info = SYSTEMS.get(self.system)
+        if info is None:
+            msg = f"unknown system {self.system!r}; known: {', '.join(sorted(SYSTEMS))}"
+            raise ValueError(msg)
+        if self.type not in info.types:
+            known = ", ".join(info.types)
+            msg = f"unknown type {self.type!r} of {info.display}; known: {known}"
+            raise ValueError(msg)
+        return self
+
+
+class PropertyRow(EventModel):
+    """One mapped property: source path -> target path, coerced to ``data_type``.
+
+    ``references`` names another flow whose links translate this value (an id of
+    that flow's source entity) into the id of its target entity, e.g. a person's
+    organisation id becomes the contact's customer id.
+    """
+
+    source: str = Field(min_length=1)
+    target: str = Field(min_length=1)
+    data_type: DataType = DataType.STRING
+    source_type: DataType = DataType.STRING
+    origin: RowOrigin = RowOrigin.TETHER
+    references: str | None = None
+
+
+class MatchKey(EventModel):
+    """A natural key: a source path and a target path compared after normalising."""
+
+    source: str
+    target: str
+    normalize: str = "text"
+
+
+class Flow(EventModel):
+    """One section of a dataflow document: one source type syncing with one target type."""
+
+    name: str = Field(pattern=r"^[a-z0-9][a-z0-9-]*$")
+    source: EntityRef
+    target: EntityRef
+    properties: list[PropertyRow] = Field(default_factory=list)
+    match_keys: list[MatchKey] = Field(default_factory=list)
+    target_mode: TargetMode = TargetMode.ENTITY
+    delete_policy: DeletePolicy = DeletePolicy.UNLINK
+
+    @property
+    def depends_on(self) -> list[str]:
+        """Flows whose links this flow's references need."""
+        return sorted({r.references for r in self.properties if r.references})
+
+
+class DataflowDocument(EventModel):
+    """All flows of one dataflow document, from one system to another."""
+
+    source_system: str
+    target_system: str
+    flows: list[Flow]
+
+    @property
+    def title(self) -> str:
+        """The document title without the trailing word "Dataflow"."""
+        source = SYSTEMS[self.source_system].display
+        target = SYSTEMS[self.target_system].display
+        return f"{source} to {target}"
+
+    @model_validator(mode="after")
+    def _unique_names(self) -> DataflowDocument:
+        names = [f.name for f in self.flows]
+        duplicates = sorted({n for n in names if names.count(n) > 1})
+        if duplicates:
+            msg = f"duplicate flow names: {', '.join(duplicates)}"
+            raise ValueError(msg)
+        return self
