@@ -1,0 +1,61 @@
+"""Settings of the local Kafka broker (env prefix ``TETHER_BROKER_``)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Self
+
+from pydantic import Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+#: The broker only ever listens on loopback: it is for development and tests.
+HOST = "127.0.0.1"
+
+
+class BrokerSettings(BaseSettings):
+    """Where the broker lives, which ports it takes and how the JVM is sized.
+
+    Relative paths are taken from the current directory, so ``tether broker start``
+    run in the repository uses ``./.kafka``.
+    """
+
+    model_config = SettingsConfigDict(
+        env_prefix="TETHER_BROKER_", frozen=True, extra="ignore"
+    )
+
+    home: Path = Field(
+        default=Path(".kafka"), description="data, logs, pid file and config"
+    )
+    libs: Path | None = Field(
+        default=None, description="jar cache shared between brokers; default home/libs"
+    )
+    port: int = Field(default=19092, ge=1, le=65535)
+    controller_port: int = Field(default=19093, ge=1, le=65535)
+    heap: str = Field(default="512m", pattern=r"^[1-9][0-9]*[kKmMgG]?$")
+    java: str = Field(default="java", description="java executable (Java 17+)")
+    mvn: str = Field(default="mvn", description="maven executable, for the download")
+    start_timeout: float = Field(default=90.0, gt=0)
+    stop_timeout: float = Field(default=30.0, gt=0)
+
+    @model_validator(mode="after")
+    def _distinct_ports(self) -> Self:
+        if self.port == self.controller_port:
+            msg = f"broker port and controller port must differ (both {self.port})"
+            raise ValueError(msg)
+        return self
+
+    @property
+    def bootstrap(self) -> str:
+        """``host:port`` clients connect to."""
+        return f"{HOST}:{self.port}"
+
+    @property
+    def home_dir(self) -> Path:
+        """The home folder as an absolute path."""
+        return self.home.expanduser().resolve()
+
+    @property
+    def libs_dir(self) -> Path:
+        """The jar folder as an absolute path."""
+        libs = self.libs if self.libs is not None else self.home / "libs"
+        return libs.expanduser().resolve()
