@@ -33,7 +33,7 @@ def load_documents(directory: Path = DEFINITIONS_DIR) -> list[DataflowDocument]:
 
 
 def flows_by_name(documents: list[DataflowDocument]) -> dict[str, Flow]:
-    """All flows of ``documents`` by name; a name used twice is a configuration error."""
+    """All flows of ``documents`` by name; a name used twice is an error."""
     flows: dict[str, Flow] = {}
     for document in documents:
         for flow in document.flows:

@@ -25,7 +25,14 @@ SYSTEMS: dict[str, SystemInfo] = {
         SystemInfo(
             "membercare",
             "Membercare",
-            ("Companies", "Persons", "Organizations", "Invoices", "Products", "Countries"),
+            (
+                "Companies",
+                "Persons",
+                "Organizations",
+                "Invoices",
+                "Products",
+                "Countries",
+            ),
             ("MemberCare",),
         ),
         SystemInfo(

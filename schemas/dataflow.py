@@ -91,7 +91,7 @@ class MatchKey(EventModel):
 
 
 class Flow(EventModel):
-    """One section of a dataflow document: one source type syncing with one target type."""
+    """One section of a dataflow document: a source type synced with a target type."""
 
     name: str = Field(pattern=r"^[a-z0-9][a-z0-9-]*$")
     source: EntityRef

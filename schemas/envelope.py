@@ -89,7 +89,7 @@ class ConflictRecord(EventModel):
 
 
 class FlowReport(EventModel):
-    """Something a flow could not do on its own: ambiguous or missing matches, deletes."""
+    """What a flow could not do on its own: ambiguous or missing matches, deletes."""
 
     flow: str
     kind: str

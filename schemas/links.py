@@ -1,0 +1,69 @@
+"""Link-table records: which source entity is which target, and what was synced."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from pydantic import AwareDatetime, Field
+
+from schemas.base import EventModel
+from schemas.envelope import utc_now
+
+
+class Link(EventModel):
+    """One row of a flow's link table, keyed by the source entity's id.
+
+    ``synced`` holds, per property row, the canonical value both sides last agreed
+    on; a change is a value that differs from it (DESIGN.md rules 3 and 4).
+    ``source_seen_at``/``target_seen_at`` are the newest modification times seen
+    or written on each side, so replayed or echoed events are recognised as old.
+    """
+
+    flow: str
+    source_id: str
+    target_id: str
+    synced: dict[str, Any] = Field(default_factory=dict)
+    source_seen_at: AwareDatetime | None = None
+    target_seen_at: AwareDatetime | None = None
+    linked_at: AwareDatetime = Field(default_factory=utc_now)
+    how: str = "created"
+
+    def seen(self, *, source: datetime | None, target: datetime | None) -> Link:
+        """A copy with the newest modification times of both sides."""
+        return self.model_copy(
+            update={
+                "source_seen_at": _newest(self.source_seen_at, source),
+                "target_seen_at": _newest(self.target_seen_at, target),
+            }
+        )
+
+
+def _newest(a: datetime | None, b: datetime | None) -> datetime | None:
+    if a is None:
+        return b
+    if b is None:
+        return a
+    return max(a, b)
+
+
+class LinkOp(StrEnum):
+    """Whether a notice adds or removes a link."""
+
+    LINK = "link"
+    UNLINK = "unlink"
+
+
+class LinkNotice(EventModel):
+    """Published when a link appears or goes, keyed by the *target* id.
+
+    The flow's router uses it to send target-side changes to the right source id;
+    other services may subscribe to see the id pairs.
+    """
+
+    flow: str
+    source_id: str
+    target_id: str
+    op: LinkOp = LinkOp.LINK
+    at: AwareDatetime = Field(default_factory=utc_now)

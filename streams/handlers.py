@@ -1,0 +1,312 @@
+"""The flow logic: one change event in, writes to the systems and a new link out.
+
+Plain async functions with their collaborators passed in (no faust), so tests
+call them directly. DESIGN.md rules 1-6 and 11 live here.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from connectors.base.protocols import Sink
+from connectors.errors import InvalidRecordError, UnresolvedReferenceError
+from schemas.dataflow import DeletePolicy, Flow, TargetMode
+from schemas.envelope import (
+    ChangeEvent,
+    ConflictRecord,
+    FlowReport,
+    Operation,
+)
+from schemas.links import Link, LinkNotice, LinkOp
+from streams import mapping
+from streams.reconcile import Decision, SideState, reconcile
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class FlowPorts:
+    """Everything a flow handler talks to, injected by the agent (or a test)."""
+
+    source_sink: Sink
+    target_sink: Sink
+    resolve: mapping.Resolver
+    resolve_reverse: mapping.Resolver
+    conflict: Callable[[ConflictRecord], Awaitable[None]]
+    report: Callable[[FlowReport], Awaitable[None]]
+    tie_window: timedelta = timedelta(seconds=1)
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What the agent must store: the link (``None`` to remove) and a notice to send."""
+
+    link: Link | None
+    notice: LinkNotice | None = None
+    writes: int = 0
+
+
+def is_source_event(flow: Flow, event: ChangeEvent) -> bool:
+    """Whether ``event`` comes from the flow's source side (else its target side)."""
+    return event.system == flow.source.system and event.entity == flow.source.type
+
+
+def _invalid(event: ChangeEvent, reason: str) -> InvalidRecordError:
+    msg = f"{event.system} {event.entity} {event.id}: {reason}"
+    return InvalidRecordError(
+        msg, system=event.system, entity=event.entity, record_id=event.id
+    )
+
+
+def _project_source_event(
+    flow: Flow, event: ChangeEvent, ports: FlowPorts
+) -> dict[str, Any]:
+    try:
+        values = mapping.project_source(flow, event.data, ports.resolve)
+    except mapping.CoercionError as exc:
+        raise _invalid(event, str(exc)) from exc
+    missing = mapping.unresolved_references(flow, event.data, values)
+    if missing:
+        msg = (
+            f"{event.system} {event.entity} {event.id}: referenced entity has no link "
+            f"yet ({', '.join(missing)})"
+        )
+        raise UnresolvedReferenceError(
+            msg, system=event.system, entity=event.entity, record_id=event.id
+        )
+    return values
+
+
+def _project_target(flow: Flow, event: ChangeEvent) -> dict[str, Any]:
+    try:
+        return mapping.project_target(flow, event.data)
+    except mapping.CoercionError as exc:
+        raise _invalid(event, str(exc)) from exc
+
+
+async def handle_event(
+    flow: Flow, event: ChangeEvent, link: Link | None, ports: FlowPorts
+) -> Outcome:
+    """Process one change of either side of ``flow`` given its current link."""
+    if is_source_event(flow, event):
+        return await _on_source_change(flow, event, link, ports)
+    if link is None:
+        return Outcome(
+            link=None
+        )  # unlinked target entity: creation runs source->target
+    return await _on_target_change(flow, event, link, ports)
+
+
+async def _on_source_change(
+    flow: Flow, event: ChangeEvent, link: Link | None, ports: FlowPorts
+) -> Outcome:
+    if event.op is Operation.DELETE:
+        if link is None:
+            return Outcome(link=None)
+        return await _unlink(flow, link, ports, deleted="source")
+    if link is not None and _is_old(event, link.source_seen_at):
+        return Outcome(link=link)
+    values = _project_source_event(flow, event, ports)
+    if link is None:
+        return await _establish(flow, event, values, ports)
+    if all(link.synced.get(k) == v for k, v in values.items()):
+        return Outcome(link=link.seen(source=event.modified_at, target=None))
+    current = await ports.target_sink.get(flow.target.type, link.target_id)
+    if current is None or current.op is Operation.DELETE:
+        return await _unlink(flow, link, ports, deleted="target")
+    source = SideState(values, event.modified_at)
+    target = SideState(_project_target(flow, current), current.modified_at)
+    return await _apply(flow, link, source, target, ports)
+
+
+async def _on_target_change(
+    flow: Flow, event: ChangeEvent, link: Link, ports: FlowPorts
+) -> Outcome:
+    if event.id != link.target_id:
+        return Outcome(link=link)  # an old target of a since re-linked source
+    if event.op is Operation.DELETE:
+        return await _unlink(flow, link, ports, deleted="target")
+    if _is_old(event, link.target_seen_at):
+        return Outcome(link=link)
+    values = _project_target(flow, event)
+    if all(link.synced.get(k) == v for k, v in values.items()):
+        return Outcome(link=link.seen(source=None, target=event.modified_at))
+    current = await ports.source_sink.get(flow.source.type, link.source_id)
+    if current is None or current.op is Operation.DELETE:
+        return await _unlink(flow, link, ports, deleted="source")
+    source = SideState(_project_source_event(flow, current, ports), current.modified_at)
+    target = SideState(values, event.modified_at)
+    return await _apply(flow, link, source, target, ports)
+
+
+def _is_old(event: ChangeEvent, seen_at: Any) -> bool:
+    # Replays and the read-back of our own writes carry a modification time we
+    # have already seen: they must not write anything (rules 4 and 13).
+    return seen_at is not None and event.modified_at <= seen_at
+
+
+async def _apply(
+    flow: Flow, link: Link, source: SideState, target: SideState, ports: FlowPorts
+) -> Outcome:
+    keys = [mapping.row_key(r) for r in flow.properties]
+    decision = reconcile(keys, link.synced, source, target, tie_window=ports.tie_window)
+    source_at, target_at, writes = await _write(flow, link, decision, ports)
+    await _record_conflicts(flow, link, decision, source, target, ports)
+    updated = link.model_copy(update={"synced": {**link.synced, **decision.synced}})
+    updated = updated.seen(
+        source=source_at or source.modified_at, target=target_at or target.modified_at
+    )
+    return Outcome(link=updated, writes=writes)
+
+
+async def _write(
+    flow: Flow, link: Link, decision: Decision, ports: FlowPorts
+) -> tuple[Any, Any, int]:
+    source_at = target_at = None
+    writes = 0
+    if decision.to_target and ports.target_sink.capabilities(flow.target.type).update:
+        body = mapping.target_changes(flow, decision.to_target)
+        written = await ports.target_sink.update(flow.target.type, link.target_id, body)
+        target_at, writes = written.modified_at, writes + 1
+    if decision.to_source and ports.source_sink.capabilities(flow.source.type).update:
+        body = mapping.source_changes(flow, decision.to_source, ports.resolve_reverse)
+        if body:
+            written = await ports.source_sink.update(
+                flow.source.type, link.source_id, body
+            )
+            source_at, writes = written.modified_at, writes + 1
+    return source_at, target_at, writes
+
+
+async def _record_conflicts(
+    flow: Flow,
+    link: Link,
+    decision: Decision,
+    source: SideState,
+    target: SideState,
+    ports: FlowPorts,
+) -> None:
+    for item in decision.conflicts:
+        await ports.conflict(
+            ConflictRecord(
+                flow=flow.name,
+                source_id=link.source_id,
+                target_id=link.target_id,
+                property=item.key,
+                winner=item.winner,
+                winning_value=item.winning_value,
+                overridden_value=item.overridden_value,
+                source_modified_at=source.modified_at,
+                target_modified_at=target.modified_at,
+                rule=item.rule,
+            )
+        )
+
+
+async def _establish(
+    flow: Flow, event: ChangeEvent, values: dict[str, Any], ports: FlowPorts
+) -> Outcome:
+    """No link yet: match an existing target (rule 6), else create one (rule 1)."""
+    candidates = await _match(flow, event, ports)
+    if len(candidates) > 1:
+        await ports.report(
+            FlowReport(
+                flow=flow.name,
+                kind="ambiguous-match",
+                source_id=event.id,
+                detail=f"{len(candidates)} {flow.target.type} candidates; not guessing",
+                candidates=[c.id for c in candidates],
+            )
+        )
+        return Outcome(link=None)
+    if candidates:
+        match = candidates[0]
+        link = Link(
+            flow=flow.name, source_id=event.id, target_id=match.id, how="matched"
+        )
+        source = SideState(values, event.modified_at)
+        target = SideState(_project_target(flow, match), match.modified_at)
+        outcome = await _apply(flow, link, source, target, ports)
+        return Outcome(outcome.link, _notice(flow, link, LinkOp.LINK), outcome.writes)
+    capabilities = ports.target_sink.capabilities(flow.target.type)
+    if flow.target_mode is not TargetMode.ENTITY or not capabilities.create:
+        await ports.report(
+            FlowReport(
+                flow=flow.name,
+                kind="unmatched",
+                source_id=event.id,
+                detail=f"no {flow.target.type} matches and the API cannot create one",
+            )
+        )
+        return Outcome(link=None)
+    body = mapping.target_changes(flow, values)
+    # The key is stable for redeliveries of this very change, so a create retried
+    # after a crash or a lost response returns the entity made the first time.
+    key = f"{flow.name}:{event.id}:{event.modified_at.isoformat()}"
+    created = await ports.target_sink.create(
+        flow.target.type, body, idempotency_key=key
+    )
+    link = Link(
+        flow=flow.name,
+        source_id=event.id,
+        target_id=created.id,
+        synced=_project_target(flow, created),
+        source_seen_at=event.modified_at,
+        target_seen_at=created.modified_at,
+    )
+    log.info(
+        "%s: created %s %s for %s", flow.name, flow.target.type, created.id, event.id
+    )
+    return Outcome(link, _notice(flow, link, LinkOp.LINK), writes=1)
+
+
+async def _match(flow: Flow, event: ChangeEvent, ports: FlowPorts) -> list[ChangeEvent]:
+    for key in flow.match_keys:
+        value = mapping.get_path(event.data, key.source)
+        if mapping.is_empty(value):
+            continue
+        wanted = mapping.normalize_key(value, key.normalize)
+        found = await ports.target_sink.find(flow.target.type, key.target, value)
+        candidates = [
+            c
+            for c in found
+            if c.op is not Operation.DELETE
+            and mapping.normalize_key(
+                mapping.get_path(c.data, key.target), key.normalize
+            )
+            == wanted
+            and ports.resolve_reverse(flow.name, c.id) in (None, event.id)
+        ]
+        if candidates:
+            return candidates
+    return []
+
+
+async def _unlink(flow: Flow, link: Link, ports: FlowPorts, *, deleted: str) -> Outcome:
+    """A side was deleted: drop the link and report it (rule 11)."""
+    detail = f"{deleted} entity deleted; link to {link.target_id} removed"
+    if flow.delete_policy is DeletePolicy.PROPAGATE:
+        other, entity, other_id = (
+            (ports.target_sink, flow.target.type, link.target_id)
+            if deleted == "source"
+            else (ports.source_sink, flow.source.type, link.source_id)
+        )
+        if other.capabilities(entity).delete:
+            await other.delete(entity, other_id)
+            detail += f"; {entity} {other_id} deleted too"
+    await ports.report(
+        FlowReport(
+            flow=flow.name, kind="unlinked", source_id=link.source_id, detail=detail
+        )
+    )
+    return Outcome(link=None, notice=_notice(flow, link, LinkOp.UNLINK))
+
+
+def _notice(flow: Flow, link: Link, op: LinkOp) -> LinkNotice:
+    return LinkNotice(
+        flow=flow.name, source_id=link.source_id, target_id=link.target_id, op=op
+    )

@@ -1,0 +1,43 @@
+"""Runtime settings of the tether worker (env prefix ``TETHER_``)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class StreamSettings(BaseSettings):
+    """Everything the worker needs that is not a connector's own setting.
+
+    Every field has a working local default so ``streams.app`` can be imported
+    anywhere (faust needs a module-level app).
+    """
+
+    model_config = SettingsConfigDict(env_prefix="TETHER_", frozen=True)
+
+    kafka_bootstrap: str = Field(
+        "127.0.0.1:19092", description="host:port[,host:port] of the Kafka brokers"
+    )
+    app_id: str = Field(
+        "tether",
+        pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$",
+        description="consumer group and topic prefix; one per deployment",
+    )
+    data_dir: Path = Path("var/tether")
+    store: str = "rocksdb://"
+    partitions: int = Field(4, ge=1, description="partitions of every tether topic")
+    replication_factor: int = Field(1, ge=1)
+    poll_interval: float = Field(2.0, gt=0, description="seconds between source polls")
+    flows: str = Field("all", description="comma-separated flow or document names")
+    tie_window_seconds: float = Field(1.0, ge=0)
+    reference_wait_seconds: float = Field(60.0, ge=0)
+    idempotent_producer: bool = True
+    web_enabled: bool = False
+    web_port: int = 6066
+
+    def public_dict(self) -> dict[str, Any]:
+        """Settings safe to log (this class holds no secrets)."""
+        return self.model_dump(mode="json")
