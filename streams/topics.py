@@ -1,0 +1,49 @@
+"""Every topic tether uses, named once.
+
+``{app}.{system}.{Type}`` carries one system's entity changes (compacted: the
+latest state of every entity, replayable by any subscriber); per flow,
+``{app}.flow.{flow}.links`` carries link notices keyed by target id and
+``{app}.flow.{flow}.from-target`` target-side changes re-keyed by source id.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class TopicNames:
+    """Topic names of one deployment (``app_id`` prefixes them all)."""
+
+    app_id: str
+
+    def entity(self, system: str, entity: str) -> str:
+        """Changes of one system's entity type, keyed by entity id."""
+        return f"{self.app_id}.{system}.{entity}"
+
+    def links(self, flow: str) -> str:
+        """Link notices of a flow, keyed by target id."""
+        return f"{self.app_id}.flow.{flow}.links"
+
+    def from_target(self, flow: str) -> str:
+        """Target-side changes of a flow, keyed by the linked source id."""
+        return f"{self.app_id}.flow.{flow}.from-target"
+
+    @property
+    def deadletters(self) -> str:
+        """Records tether could not process, keyed ``system/type/id``."""
+        return f"{self.app_id}.deadletters"
+
+    @property
+    def conflicts(self) -> str:
+        """Overridden values (DESIGN.md rule 5), keyed by flow and source id."""
+        return f"{self.app_id}.conflicts"
+
+    @property
+    def reports(self) -> str:
+        """Ambiguous or missing matches and removed links, keyed by flow."""
+        return f"{self.app_id}.reports"
+
+    def links_changelog(self, flow: str) -> str:
+        """The changelog topic of a flow's link table (faust's naming)."""
+        return f"{self.app_id}-{flow}-links-changelog"

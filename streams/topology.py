@@ -1,0 +1,344 @@
+"""Wires flows to faust: topics, link tables, flow and router agents, source pollers.
+
+Per flow: an agent keyed by source id owns the link table and calls
+``handlers.handle_event``; a router keyed by target id turns target-side changes
+into source-keyed ones using link notices. Per source system: a leader-only timer
+polls changes. Agents stay thin; the logic is in ``handlers`` and ``ingest``.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+from datetime import timedelta
+from typing import Any
+
+import faust
+
+from connectors.base.protocols import BadRecord
+from connectors.errors import RecordError
+from schemas.dataflow import Flow
+from schemas.envelope import (
+    ChangeEvent,
+    ConflictRecord,
+    Cursor,
+    DeadLetter,
+    FlowReport,
+)
+from schemas.links import Link, LinkNotice, LinkOp
+from streams.codecs import ModelSchema, Undecodable
+from streams.delivery import dead_letter, with_retries
+from streams.handlers import FlowPorts, Outcome, handle_event
+from streams.ingest import PollPorts, poll_entity
+from streams.runtime import Connectors
+from streams.settings import StreamSettings
+from streams.topics import TopicNames
+
+log = logging.getLogger(__name__)
+
+
+class Topology:
+    """Declares everything the active flows need on one faust app."""
+
+    def __init__(
+        self,
+        app: faust.App,
+        settings: StreamSettings,
+        flows: dict[str, Flow],
+        connectors: Connectors,
+    ) -> None:
+        self.app = app
+        self.settings = settings
+        self.flows = flows
+        self.connectors = connectors
+        self.names = TopicNames(settings.app_id)
+        self.schema = ModelSchema({})
+        self._topics: dict[str, Any] = {}
+        self.deadletters = self._topic(self.names.deadletters, DeadLetter)
+        self.conflicts = self._topic(self.names.conflicts, ConflictRecord)
+        self.reports = self._topic(self.names.reports, FlowReport)
+        # Global (every worker holds all of it) so any flow can resolve references
+        # and any leader can resume polling; written outside streams, hence the
+        # key-hash partitioner. One partition: faust's advice for global tables.
+        self.idmap = app.GlobalTable(
+            "idmap",
+            partitions=1,
+            recovery_buffer_size=1,
+            use_partitioner=True,
+            key_type=str,
+            value_type=str,
+            value_serializer="raw",
+        )
+        self.cursors = app.GlobalTable(
+            "cursors",
+            partitions=1,
+            recovery_buffer_size=1,
+            use_partitioner=True,
+            key_type=str,
+            value_serializer="json",
+        )
+        for flow in flows.values():
+            self._register_flow(flow)
+        for system, entities in self._polled_entities().items():
+            self._register_poller(system, entities)
+
+    # -- topics ----------------------------------------------------------------
+
+    def _topic(self, name: str, model: type[Any], *, compacted: bool = False) -> Any:
+        if name not in self._topics:
+            self.schema.models[name] = model
+            self._topics[name] = self.app.topic(
+                name,
+                schema=self.schema,
+                partitions=self.settings.partitions,
+                compacting=compacted or None,
+                internal=True,
+            )
+        return self._topics[name]
+
+    def entity_topic(self, system: str, entity: str) -> Any:
+        """The compacted change topic of one system's entity type."""
+        return self._topic(
+            self.names.entity(system, entity), ChangeEvent, compacted=True
+        )
+
+    def _channel(self, *names: str) -> Any:
+        return self.app.topic(
+            *names, schema=self.schema, partitions=self.settings.partitions
+        )
+
+    # -- flows -----------------------------------------------------------------
+
+    def _register_flow(self, flow: Flow) -> None:
+        source_topic = self.entity_topic(flow.source.system, flow.source.type)
+        target_topic = self.entity_topic(flow.target.system, flow.target.type)
+        from_target = self._topic(self.names.from_target(flow.name), ChangeEvent)
+        links_topic = self._topic(
+            self.names.links(flow.name), LinkNotice, compacted=True
+        )
+        links = self.app.Table(
+            f"{flow.name}-links",
+            partitions=self.settings.partitions,
+            key_type=str,
+            value_serializer="json",
+        )
+        reverse = self.app.Table(
+            f"{flow.name}-reverse",
+            partitions=self.settings.partitions,
+            key_type=str,
+            value_serializer="json",
+        )
+        ports = self._ports(flow)
+        inbound = self._channel(
+            source_topic.get_topic_name(), from_target.get_topic_name()
+        )
+        routed = self._channel(
+            target_topic.get_topic_name(), links_topic.get_topic_name()
+        )
+
+        async def run_flow(stream: faust.StreamT[Any]) -> None:
+            async for event in stream.events():
+                await self._on_flow_event(flow, event, links, links_topic, ports)
+
+        async def route(stream: faust.StreamT[Any]) -> None:
+            async for event in stream.events():
+                await self._on_routed_event(flow, event, reverse, from_target)
+
+        self.app.agent(inbound, name=f"flow-{flow.name}", concurrency=1)(run_flow)
+        self.app.agent(routed, name=f"route-{flow.name}", concurrency=1)(route)
+
+    def _ports(self, flow: Flow) -> FlowPorts:
+        async def conflict(record: ConflictRecord) -> None:
+            log.warning(
+                "%s conflict on %s of %s: %s won (%s)",
+                record.flow,
+                record.property,
+                record.source_id,
+                record.winner.value,
+                record.rule,
+            )
+            await self.conflicts.send(
+                key=f"{record.flow}/{record.source_id}", value=record
+            )
+
+        async def report(record: FlowReport) -> None:
+            log.warning(
+                "%s %s %s: %s",
+                record.flow,
+                record.kind,
+                record.source_id,
+                record.detail,
+            )
+            await self.reports.send(
+                key=f"{record.flow}/{record.source_id}", value=record
+            )
+
+        return FlowPorts(
+            source_sink=self.connectors.sink(flow.source.system),
+            target_sink=self.connectors.sink(flow.target.system),
+            resolve=lambda name, sid: self.idmap.get(f"{name}/s/{sid}"),
+            resolve_reverse=lambda name, tid: self.idmap.get(f"{name}/t/{tid}"),
+            conflict=conflict,
+            report=report,
+            tie_window=timedelta(seconds=self.settings.tie_window_seconds),
+        )
+
+    async def _on_flow_event(
+        self, flow: Flow, event: Any, links: Any, links_topic: Any, ports: FlowPorts
+    ) -> None:
+        value, key = event.value, event.key
+        where = (event.message.topic, event.message.partition, event.message.offset)
+        if isinstance(value, Undecodable):
+            await self._dead_letter(
+                dead_letter(
+                    value.reason,
+                    stage="decode",
+                    flow=flow.name,
+                    where=where,
+                    record_id=key or "",
+                    payload=_text(value.raw),
+                )
+            )
+            return
+        raw_link = links.get(key)
+        link = Link.model_validate(raw_link) if raw_link else None
+        try:
+            outcome: Outcome = await with_retries(
+                lambda: handle_event(flow, value, link, ports),
+                what=f"{flow.name} {value.system} {value.entity} {value.id}",
+                reference_wait=self.settings.reference_wait_seconds,
+            )
+        except RecordError as exc:
+            await self._dead_letter(
+                dead_letter(exc, stage="flow", event=value, flow=flow.name, where=where)
+            )
+            return
+        if outcome.link is not None:
+            links[key] = outcome.link.model_dump(mode="json")
+        elif raw_link is not None:
+            del links[key]
+        if outcome.notice is not None:
+            self._remember(outcome.notice)
+            await links_topic.send(key=outcome.notice.target_id, value=outcome.notice)
+
+    def _remember(self, notice: LinkNotice) -> None:
+        forward = f"{notice.flow}/s/{notice.source_id}"
+        backward = f"{notice.flow}/t/{notice.target_id}"
+        if notice.op is LinkOp.LINK:
+            self.idmap[forward] = notice.target_id
+            self.idmap[backward] = notice.source_id
+        else:
+            for key in (forward, backward):
+                if key in self.idmap:
+                    del self.idmap[key]
+
+    async def _on_routed_event(
+        self, flow: Flow, event: Any, reverse: Any, from_target: Any
+    ) -> None:
+        value = event.value
+        if isinstance(value, LinkNotice):
+            entry = reverse.get(value.target_id) or {}
+            if value.op is LinkOp.UNLINK:
+                if value.target_id in reverse:
+                    del reverse[value.target_id]
+                return
+            reverse[value.target_id] = {"source_id": value.source_id}
+            parked = entry.get("parked")
+            if parked:
+                await from_target.send(
+                    key=value.source_id, value=ChangeEvent.model_validate(parked)
+                )
+        elif isinstance(value, ChangeEvent):
+            entry = reverse.get(value.id) or {}
+            if entry.get("source_id"):
+                await from_target.send(key=entry["source_id"], value=value)
+            else:
+                # Not linked (yet): keep the latest state so a link made later
+                # still sees an edit that raced it.
+                reverse[value.id] = {
+                    "source_id": None,
+                    "parked": value.model_dump(mode="json"),
+                }
+        elif isinstance(value, Undecodable):
+            where = (event.message.topic, event.message.partition, event.message.offset)
+            await self._dead_letter(
+                dead_letter(
+                    value.reason,
+                    stage="decode",
+                    flow=flow.name,
+                    where=where,
+                    record_id=event.key or "",
+                    payload=_text(value.raw),
+                )
+            )
+
+    async def _dead_letter(self, letter: DeadLetter) -> None:
+        log.error(
+            "dead letter: %s %s %s: %s",
+            letter.system,
+            letter.entity,
+            letter.record_id,
+            letter.reason,
+        )
+        key = f"{letter.system}/{letter.entity}/{letter.record_id}"
+        await self.deadletters.send(key=key, value=letter)
+
+    # -- sources ---------------------------------------------------------------
+
+    def _polled_entities(self) -> dict[str, list[str]]:
+        wanted: dict[str, set[str]] = {}
+        for flow in self.flows.values():
+            for ref in (flow.source, flow.target):
+                wanted.setdefault(ref.system, set()).add(ref.type)
+        ordered: dict[str, list[str]] = {}
+        for system, entities in wanted.items():
+            declared = self.connectors.source(system).entities()
+            ordered[system] = [e for e in declared if e in entities]
+        return ordered
+
+    def _register_poller(self, system: str, entities: Iterable[str]) -> None:
+        source = self.connectors.source(system)
+        topics = {entity: self.entity_topic(system, entity) for entity in entities}
+        ports = PollPorts(
+            publish=lambda e: self._publish(topics[e.entity], e),
+            reject=self._reject,
+            flush=lambda: self.app.producer.flush(),
+            load_cursor=self._load_cursor,
+            save_cursor=self._save_cursor,
+        )
+
+        async def poll() -> None:
+            if not self.app.tables.recovery.completed.is_set() or self.app.rebalancing:
+                return  # cursors are not recovered yet
+            for entity in topics:
+                await poll_entity(source, entity, ports)
+
+        self.app.timer(
+            self.settings.poll_interval, on_leader=True, name=f"poll-{system}"
+        )(poll)
+
+    async def _publish(self, topic: Any, event: ChangeEvent) -> None:
+        await topic.send(key=event.id, value=event)
+
+    async def _reject(self, bad: BadRecord) -> None:
+        await self._dead_letter(
+            dead_letter(
+                bad.reason,
+                stage="source",
+                system=bad.system,
+                entity=bad.entity,
+                record_id=bad.record_id,
+                payload=bad.payload,
+            )
+        )
+
+    def _load_cursor(self, system: str, entity: str) -> Cursor | None:
+        raw = self.cursors.get(f"{system}/{entity}")
+        return Cursor.model_validate(raw) if raw else None
+
+    async def _save_cursor(self, system: str, entity: str, cursor: Cursor) -> None:
+        self.cursors[f"{system}/{entity}"] = cursor.model_dump(mode="json")
+
+
+def _text(raw: bytes | None) -> str | None:
+    return raw.decode("utf-8", "replace")[:10_000] if raw is not None else None
