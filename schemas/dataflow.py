@@ -113,13 +113,46 @@ class DataflowDocument(EventModel):
     source_system: str
     target_system: str
     flows: list[Flow]
+    # How this document spells the systems when it differs from the catalog's
+    # display name (the seed "Tidsbanken to Custom Webshop" says "Custom Webshop").
+    source_display: str | None = None
+    target_display: str | None = None
+
+    @property
+    def source_name(self) -> str:
+        """The source system as this document spells it."""
+        return self.source_display or SYSTEMS[self.source_system].display
+
+    @property
+    def target_name(self) -> str:
+        """The target system as this document spells it."""
+        return self.target_display or SYSTEMS[self.target_system].display
 
     @property
     def title(self) -> str:
         """The document title without the trailing word "Dataflow"."""
-        source = SYSTEMS[self.source_system].display
-        target = SYSTEMS[self.target_system].display
-        return f"{source} to {target}"
+        return f"{self.source_name} to {self.target_name}"
+
+    @model_validator(mode="after")
+    def _display_names(self) -> DataflowDocument:
+        pairs = (
+            (self.source_system, self.source_display),
+            (self.target_system, self.target_display),
+        )
+        for system, display in pairs:
+            if system not in SYSTEMS:
+                msg = f"unknown system {system!r}; known: {', '.join(sorted(SYSTEMS))}"
+                raise ValueError(msg)
+            if display is None:
+                continue
+            info = SYSTEMS[system]
+            if display not in (info.display, *info.aliases):
+                spellings = ", ".join(repr(s) for s in (info.display, *info.aliases))
+                msg = (
+                    f"{display!r} is not a spelling of {system}; use one of {spellings}"
+                )
+                raise ValueError(msg)
+        return self
 
     @model_validator(mode="after")
     def _unique_names(self) -> DataflowDocument:

@@ -1,0 +1,59 @@
+"""Property paths: the dotted names a flow's rows and match keys use.
+
+Grammar (one rule, used by the definitions, the document reader and the engine)::
+
+    path     = name ( "." segment )*
+    segment  = name | index
+    name     = [A-Za-z_][A-Za-z0-9_]*      a field of an object
+    index    = [0-9]+                      a 0-based position in a list
+
+``address.country`` is the field ``country`` of the object ``address``;
+``addresses.0.postalCode.zipCode`` goes through the first element of the list
+``addresses``. An index names exactly one element: a row maps one value, so a list
+is never mapped element by element (a flow that needs more lines names them).
+Reading a path that runs into a missing field, a short list or a value of the
+wrong shape gives ``None``: the value is absent, not an error.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+PATH_PATTERN = re.compile(
+    r"^[A-Za-z_][A-Za-z0-9_]*(\.([A-Za-z_][A-Za-z0-9_]*|[0-9]+))*$"
+)
+
+
+def is_valid_path(path: str) -> bool:
+    """True when ``path`` follows the grammar above."""
+    return PATH_PATTERN.fullmatch(path) is not None
+
+
+def split_path(path: str) -> tuple[str | int, ...]:
+    """The segments of ``path``: field names as ``str``, list indexes as ``int``.
+
+    Raises:
+        ValueError: ``path`` does not follow the grammar.
+    """
+    if not is_valid_path(path):
+        msg = f"invalid property path {path!r}: use dotted names, e.g. address.country"
+        raise ValueError(msg)
+    return tuple(int(s) if s.isdigit() else s for s in path.split("."))
+
+
+def get_value(record: Mapping[str, Any], path: str) -> Any:
+    """The value at ``path`` in ``record``, or ``None`` when any step is missing."""
+    current: Any = record
+    for segment in split_path(path):
+        if isinstance(segment, int):
+            is_list = isinstance(current, Sequence) and not isinstance(current, str)
+            if not is_list or segment >= len(current):
+                return None
+            current = current[segment]
+        elif isinstance(current, Mapping):
+            current = current.get(segment)
+        else:
+            return None
+    return current
