@@ -177,7 +177,7 @@ class EmbeddedBroker:
                 msg = f"Kafka exited while starting; see {self.server_log}"
                 _process.remove_pid(self.pid_path)
                 raise FatalError(msg)
-            if is_ready(self.bootstrap, timeout=5.0):
+            if is_ready(self.bootstrap, request_timeout=5.0):
                 return True
             time.sleep(0.2)
         return False
@@ -219,7 +219,7 @@ class EmbeddedBroker:
         jars = read_marker(self.settings.libs_dir)
         return BrokerStatus(
             running=pid is not None,
-            answering=pid is not None and is_ready(self.bootstrap, timeout=3.0),
+            answering=pid is not None and is_ready(self.bootstrap, request_timeout=3.0),
             pid=pid,
             bootstrap=self.bootstrap,
             version=jars.kafka_version if jars is not None else None,

@@ -26,9 +26,8 @@ def port_open(host: str, port: int, timeout: float = 0.5) -> bool:
 def split_bootstrap(bootstrap: str) -> tuple[str, int]:
     """``host:port`` of the first server in a bootstrap list."""
     first = bootstrap.split(",")[0].strip()
-    first = first.removeprefix("kafka://").removeprefix("idemkafka://")
     host, _, port = first.rpartition(":")
-    if not host or not port.isdigit():
+    if "://" in first or not host or not port.isdigit():
         msg = f"bootstrap server {first!r} is not host:port"
         raise ValueError(msg)
     return host, int(port)
@@ -71,12 +70,14 @@ async def metadata_ready(bootstrap: str, request_timeout: float = 5.0) -> bool:
     return bool(cluster.get("brokers")) and cluster.get("controller_id", -1) >= 0
 
 
-def is_ready(bootstrap: str, timeout: float = 5.0) -> bool:
+def is_ready(bootstrap: str, request_timeout: float = 5.0) -> bool:
     """Synchronous :func:`metadata_ready`, also callable from inside a running loop."""
     try:
         asyncio.get_running_loop()
     except RuntimeError:
-        return asyncio.run(metadata_ready(bootstrap, timeout))
+        return asyncio.run(metadata_ready(bootstrap, request_timeout))
     # asyncio.run refuses to nest; a short-lived thread gets its own loop.
     with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
-        return pool.submit(asyncio.run, metadata_ready(bootstrap, timeout)).result()
+        return pool.submit(
+            asyncio.run, metadata_ready(bootstrap, request_timeout)
+        ).result()
