@@ -1,0 +1,168 @@
+"""``EntitySpec``: one entity type of a system, declared as data, and its parsing."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from pydantic import ValidationError
+
+from connectors.base.protocols import Capabilities
+from connectors.errors import ConfigurationError, InvalidRecordError
+from schemas.base import WireModel
+from schemas.envelope import ChangeEvent, Operation
+
+MISSING_ID = "<missing>"
+"""The record id reported for a record that has none."""
+
+
+@dataclass(frozen=True)
+class EntitySpec:
+    """One entity type: where it lives, its wire model and its key fields.
+
+    Attributes:
+        name: The type as the dataflow documents name it (``Organisations``).
+        path: The URL path segment of its collection (``Organisations``).
+        model: The wire model each record is validated against.
+        id_field: Wire name of the record id.
+        updated_field: Wire name of the modification time (aware datetime).
+        capabilities: What the API allows for this type.
+        deleted_field: Wire name of a soft-delete flag, if the API has one.
+    """
+
+    name: str
+    path: str
+    model: type[WireModel]
+    id_field: str
+    updated_field: str
+    capabilities: Capabilities = field(default_factory=Capabilities)
+    deleted_field: str | None = None
+    _updated_attr: str = field(init=False, repr=False, compare=False, default="")
+
+    def __post_init__(self) -> None:
+        by_alias = {
+            f.alias or name: name for name, f in self.model.model_fields.items()
+        }
+        for wire in (self.id_field, self.updated_field):
+            if wire not in by_alias:
+                msg = f"{self.model.__name__} has no field {wire!r} for {self.name}"
+                raise ConfigurationError(msg)
+        object.__setattr__(self, "_updated_attr", by_alias[self.updated_field])
+
+    def record_id(self, row: Any) -> str:
+        """The raw record's id as text, or ``MISSING_ID``."""
+        if isinstance(row, Mapping):
+            value = row.get(self.id_field)
+            if value is not None and str(value) != "":
+                return str(value)
+        return MISSING_ID
+
+    def position(self, row: Any) -> tuple[str, datetime] | None:
+        """A raw record's (id, UTC modification time), read leniently.
+
+        Lets a source move its cursor past a record that fails validation for
+        other reasons, so it is not reported again on every read.
+        """
+        record_id = self.record_id(row)
+        raw = row.get(self.updated_field) if isinstance(row, Mapping) else None
+        if record_id == MISSING_ID or not isinstance(raw, str):
+            return None
+        try:
+            when = datetime.fromisoformat(raw)
+        except ValueError:
+            return None
+        if when.tzinfo is None:
+            return None
+        return record_id, when.astimezone(UTC)
+
+    def to_event(self, system: str, row: Any) -> ChangeEvent:
+        """Validate a raw record and wrap it as a ``ChangeEvent``.
+
+        ``data`` is the validated record with the API's field names. A record
+        whose ``deleted_field`` is true becomes a delete, without data.
+
+        Raises:
+            InvalidRecordError: The record is not an object or fails the model.
+        """
+        record_id = self.record_id(row)
+        if not isinstance(row, Mapping):
+            reason = f"expected a JSON object, got {type(row).__name__}"
+            raise self._invalid(system, record_id, reason)
+        try:
+            record = self.model.model_validate(row)
+        except ValidationError as exc:
+            raise self._invalid(system, record_id, validation_reason(exc)) from None
+        data = record.model_dump(mode="json", by_alias=True)
+        if record_id == MISSING_ID:
+            raise self._invalid(system, record_id, f"{self.id_field} is empty")
+        modified_at: datetime = getattr(record, self._updated_attr)
+        if self.deleted_field is not None and data.get(self.deleted_field) is True:
+            return ChangeEvent(
+                system=system,
+                entity=self.name,
+                id=str(data[self.id_field]),
+                op=Operation.DELETE,
+                modified_at=modified_at,
+            )
+        return ChangeEvent(
+            system=system,
+            entity=self.name,
+            id=str(data[self.id_field]),
+            data=data,
+            modified_at=modified_at,
+        )
+
+    def _invalid(self, system: str, record_id: str, reason: str) -> InvalidRecordError:
+        msg = f"{system} {self.name} {record_id}: {reason}"
+        return InvalidRecordError(
+            msg, system=system, entity=self.name, record_id=record_id
+        )
+
+
+def validation_reason(exc: ValidationError) -> str:
+    """A pydantic error as ``field: problem; ...``, without the rejected input."""
+    return "; ".join(
+        f"{'.'.join(map(str, err['loc'])) or 'record'}: {err['msg']}"
+        for err in exc.errors(include_input=False, include_url=False)
+    )
+
+
+def spec_for(specs: tuple[EntitySpec, ...], system: str, entity: str) -> EntitySpec:
+    """The spec named ``entity``.
+
+    Raises:
+        ConfigurationError: The system has no such entity type.
+    """
+    for spec in specs:
+        if spec.name == entity:
+            return spec
+    known = ", ".join(spec.name for spec in specs)
+    msg = f"{system} has no entity type {entity!r}; known: {known}"
+    raise ConfigurationError(msg)
+
+
+def field_value(row: Any, path: str) -> Any:
+    """The value at a dotted ``path`` of a record (``None`` when absent)."""
+    value = row
+    for part in path.split("."):
+        if not isinstance(value, Mapping):
+            return None
+        value = value.get(part)
+    return value
+
+
+def same_value(left: Any, right: Any) -> bool:
+    """Equal, or equal as text when one side is a number and the other text.
+
+    Query strings and ids travel as text (``"42"``) where a record holds ``42``.
+    """
+    if isinstance(left, bool) or isinstance(right, bool):
+        return left is right  # True == 1 in Python, but not in a record
+    if left == right:
+        return True
+    scalars = (str, int, float)
+    if isinstance(left, scalars) and isinstance(right, scalars):
+        return str(left) == str(right)
+    return False

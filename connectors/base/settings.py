@@ -1,0 +1,74 @@
+"""``ConnectorSettings``: the settings every connector shares, read once at start-up."""
+
+from __future__ import annotations
+
+from typing import Any, Self
+
+from pydantic import Field, ValidationError, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from connectors.base.retry import RetryPolicy
+from connectors.errors import ConfigurationError
+
+
+class ConnectorSettings(BaseSettings):
+    """Base of each ``{System}Settings``; subclasses set ``env_prefix`` and secrets.
+
+    Settings are frozen, and secrets are ``SecretStr`` so that ``repr`` and
+    ``public_dict`` never show them.
+
+    Attributes:
+        base_url: Root URL of the system's API, without a trailing slash.
+        timeout: Seconds for each of connect/read/write/pool of one request.
+        max_attempts: Attempts per request, the first included.
+        max_retry_wait: Seconds one request may spend sleeping between retries.
+        page_size: Records per page when listing.
+        rate_limit_per_minute: Client-side cap on requests per sliding minute.
+    """
+
+    model_config = SettingsConfigDict(
+        frozen=True, extra="ignore", env_nested_delimiter="__"
+    )
+
+    base_url: str
+    timeout: float = Field(default=30.0, gt=0)
+    max_attempts: int = Field(default=5, ge=1)
+    max_retry_wait: float = Field(default=60.0, ge=0)
+    page_size: int = Field(default=100, ge=1)
+    rate_limit_per_minute: int | None = Field(default=None, ge=1)
+
+    @field_validator("base_url")
+    @classmethod
+    def _http_url(cls, value: str) -> str:
+        if not value.startswith(("http://", "https://")):
+            msg = "must start with http:// or https://"
+            raise ValueError(msg)
+        return value.rstrip("/")
+
+    @classmethod
+    def load(cls, **values: Any) -> Self:
+        """Build from ``values`` and the environment, or say what to set.
+
+        Raises:
+            ConfigurationError: A value is missing or invalid. The message names
+                the environment variables, never the values given.
+        """
+        try:
+            return cls(**values)
+        except ValidationError as exc:
+            prefix = str(cls.model_config.get("env_prefix", ""))
+            problems = "; ".join(
+                f"{prefix}{'__'.join(map(str, err['loc'])).upper()}: {err['msg']}"
+                for err in exc.errors(include_input=False, include_url=False)
+            )
+            msg = f"{cls.__name__} is incomplete: {problems}"
+            # The chained ValidationError would print the rejected input: a secret.
+            raise ConfigurationError(msg) from None
+
+    def retry_policy(self) -> RetryPolicy:
+        """The ``RetryPolicy`` these settings describe."""
+        return RetryPolicy(max_attempts=self.max_attempts, max_wait=self.max_retry_wait)
+
+    def public_dict(self) -> dict[str, Any]:
+        """All settings as JSON-able values, secrets masked (for start-up logs)."""
+        return self.model_dump(mode="json")

@@ -1,0 +1,64 @@
+"""Customcrm wire models: Customer, Contact and Product of our own REST contract.
+
+Field names on the wire are PascalCase (``StreetAddress1``); the Python
+attributes are their snake_case forms. ``UpdatedAt`` is UTC; ``Deleted`` marks
+a soft-deleted record.
+"""
+
+from __future__ import annotations
+
+from pydantic import AwareDatetime, ConfigDict, Field
+from pydantic.alias_generators import to_pascal
+
+from schemas.base import WireModel
+
+
+class CustomModel(WireModel):
+    """Base of our own REST contract's records: ``Id``, ``UpdatedAt``, ``Deleted``."""
+
+    model_config = ConfigDict(alias_generator=to_pascal, coerce_numbers_to_str=True)
+
+    id: str = Field(min_length=1)
+    updated_at: AwareDatetime
+    deleted: bool = False
+
+
+class Customer(CustomModel):
+    """A customer (the 2024-09 Custom CRM field set plus ``VatNumber``)."""
+
+    name: str | None = None
+    email: str | None = None
+    phone: str | None = None
+    fax: str | None = None
+    website: str | None = None
+    description: str | None = None
+    street_address1: str | None = None
+    street_address2: str | None = None
+    zip_code: str | None = None
+    city: str | None = None
+    country: str | None = None
+    vat_number: str | None = None
+
+
+class Contact(CustomModel):
+    """A contact person of a customer."""
+
+    customer_id: str | None = None
+    first_name: str | None = None
+    last_name: str | None = None
+    email: str | None = None
+    phone: str | None = None
+    mobile: str | None = None
+    title: str | None = None
+
+
+class Product(CustomModel):
+    """A product of the catalogue."""
+
+    sku: str | None = None
+    name: str | None = None
+    description: str | None = None
+    price: float | None = None
+    currency: str | None = None
+    vat_rate: float | None = None
+    active: bool | None = None
