@@ -47,6 +47,9 @@ class EmbeddedBroker:
     the JVM; a broker already running from the same home is reused. ``stop()``
     sends SIGTERM, then SIGKILL after ``settings.stop_timeout``. Data survive a
     stop, so a restart keeps every topic.
+
+    An owned broker gets SIGTERM (Linux) when the *thread* that started it ends,
+    so start it from a long-lived thread, not from ``asyncio.to_thread``.
     """
 
     def __init__(

@@ -25,7 +25,13 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.admin.config_resource import ConfigResource, ConfigResourceType
 
-from streams.broker import BrokerMode, BrokerSettings, EmbeddedBroker, is_ready
+from streams.broker import (
+    BrokerMode,
+    BrokerSettings,
+    EmbeddedBroker,
+    is_ready,
+    metadata_ready,
+)
 from streams.kafka_transport import (
     IdempotentProducer,
     IdempotentTransport,
@@ -296,9 +302,11 @@ async def test_broker_restart_keeps_topics(
     await create_topics(broker.bootstrap, topic)
     await produce(broker.bootstrap, topic, {b"k": b"before restart"})
 
-    await asyncio.to_thread(broker.stop)
-    assert not is_ready(broker.bootstrap, request_timeout=2.0)
-    await asyncio.to_thread(broker.start)
+    # Blocking calls on purpose: an owned broker gets SIGTERM when the thread that
+    # started it ends, so it must not be started from a throwaway worker thread.
+    broker.stop()
+    assert not await metadata_ready(broker.bootstrap, request_timeout=2.0)
+    broker.start()
 
     async with admin_client(broker.bootstrap) as admin:
         assert topic in await admin.list_topics()
