@@ -56,6 +56,7 @@ class WebcrmStandIn(StandIn):
     ) -> None:
         self.auth_code = auth_code
         self.tokens = TokenBook({auth_code}, token_ttl_s)
+        self._default_ttl_s = token_ttl_s
         self.hook_entities: dict[Any, str] = {}
         super().__init__(port=port, faults=faults)
 
@@ -117,10 +118,11 @@ class WebcrmStandIn(StandIn):
         return message(message_text)
 
     def credentials(self) -> dict[str, str]:
-        return {"auth_code": self.auth_code}
+        return {"authCode": self.auth_code}
 
     def reset_state(self) -> None:
         self.tokens.clear()
+        self.tokens.ttl_s = self._default_ttl_s
         self.hook_entities.clear()
 
     # -- routes ---------------------------------------------------------------------
