@@ -40,6 +40,11 @@ class Connectors:
         sink: Sink = self._bundles[system].sink
         return sink
 
+    async def open(self) -> None:
+        """Open every HTTP client (idempotent: each agent calls it before its loop)."""
+        for bundle in self._bundles.values():
+            await bundle.open()
+
     async def aclose(self) -> None:
         """Close every HTTP client."""
         for bundle in self._bundles.values():

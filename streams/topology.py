@@ -14,9 +14,10 @@ from datetime import timedelta
 from typing import Any
 
 import faust
+from faust.tables.globaltable import GlobalTable
 
 from connectors.base.protocols import BadRecord
-from connectors.errors import RecordError
+from connectors.errors import RecordError, TransientError
 from schemas.dataflow import Flow
 from schemas.envelope import (
     ChangeEvent,
@@ -30,11 +31,20 @@ from streams.codecs import ModelSchema, Undecodable
 from streams.delivery import dead_letter, with_retries
 from streams.handlers import FlowPorts, Outcome, handle_event
 from streams.ingest import PollPorts, poll_entity
+from streams.provision import TopicSpec
 from streams.runtime import Connectors
 from streams.settings import StreamSettings
 from streams.topics import TopicNames
 
 log = logging.getLogger(__name__)
+
+# Table keys are ids as text; values JSON (links, cursors, id pairs).
+_TABLE_SCHEMA = faust.Schema(
+    key_type=str, value_type=None, key_serializer="raw", value_serializer="json"
+)
+# faust's RocksDB defaults (2 GiB block cache, 3x64 MiB write buffers) are per
+# table partition; link tables are small, so a worker with many flows stays lean.
+_ROCKSDB_OPTIONS = {"block_cache_size": 8 * 2**20, "write_buffer_size": 4 * 2**20}
 
 
 class Topology:
@@ -54,29 +64,12 @@ class Topology:
         self.names = TopicNames(settings.app_id)
         self.schema = ModelSchema({})
         self._topics: dict[str, Any] = {}
+        self.topic_specs: list[TopicSpec] = []
         self.deadletters = self._topic(self.names.deadletters, DeadLetter)
         self.conflicts = self._topic(self.names.conflicts, ConflictRecord)
         self.reports = self._topic(self.names.reports, FlowReport)
-        # Global (every worker holds all of it) so any flow can resolve references
-        # and any leader can resume polling; written outside streams, hence the
-        # key-hash partitioner. One partition: faust's advice for global tables.
-        self.idmap = app.GlobalTable(
-            "idmap",
-            partitions=1,
-            recovery_buffer_size=1,
-            use_partitioner=True,
-            key_type=str,
-            value_type=str,
-            value_serializer="raw",
-        )
-        self.cursors = app.GlobalTable(
-            "cursors",
-            partitions=1,
-            recovery_buffer_size=1,
-            use_partitioner=True,
-            key_type=str,
-            value_serializer="json",
-        )
+        self.idmap = _shared_table(app, "idmap")
+        self.cursors = _shared_table(app, "cursors")
         for flow in flows.values():
             self._register_flow(flow)
         for system, entities in self._polled_entities().items():
@@ -86,6 +79,9 @@ class Topology:
 
     def _topic(self, name: str, model: type[Any], *, compacted: bool = False) -> Any:
         if name not in self._topics:
+            self.topic_specs.append(
+                TopicSpec(name, self.settings.partitions, compacted)
+            )
             self.schema.models[name] = model
             self._topics[name] = self.app.topic(
                 name,
@@ -119,14 +115,14 @@ class Topology:
         links = self.app.Table(
             f"{flow.name}-links",
             partitions=self.settings.partitions,
-            key_type=str,
-            value_serializer="json",
+            schema=_TABLE_SCHEMA,
+            options=_ROCKSDB_OPTIONS,
         )
         reverse = self.app.Table(
             f"{flow.name}-reverse",
             partitions=self.settings.partitions,
-            key_type=str,
-            value_serializer="json",
+            schema=_TABLE_SCHEMA,
+            options=_ROCKSDB_OPTIONS,
         )
         ports = self._ports(flow)
         inbound = self._channel(
@@ -137,6 +133,7 @@ class Topology:
         )
 
         async def run_flow(stream: faust.StreamT[Any]) -> None:
+            await self.connectors.open()
             async for event in stream.events():
                 await self._on_flow_event(flow, event, links, links_topic, ports)
 
@@ -310,8 +307,16 @@ class Topology:
         async def poll() -> None:
             if not self.app.tables.recovery.completed.is_set() or self.app.rebalancing:
                 return  # cursors are not recovered yet
+            await self.connectors.open()
             for entity in topics:
-                await poll_entity(source, entity, ports)
+                try:
+                    await poll_entity(source, entity, ports)
+                except TransientError as exc:
+                    # The cursor did not move: the next tick reads the same changes.
+                    log.warning(
+                        "poll %s %s: %s; retrying next tick", system, entity, exc
+                    )
+                    return
 
         self.app.timer(
             self.settings.poll_interval, on_leader=True, name=f"poll-{system}"
@@ -338,6 +343,39 @@ class Topology:
 
     async def _save_cursor(self, system: str, entity: str, cursor: Cursor) -> None:
         self.cursors[f"{system}/{entity}"] = cursor.model_dump(mode="json")
+
+
+class _SharedTable(GlobalTable):  # type: ignore[misc]
+    """A one-partition global table that may be written outside a stream.
+
+    Every worker holds all of it, so any flow can resolve references and any
+    leader can resume polling. It lives in memory, rebuilt from its compacted
+    changelog at start: faust's RocksDB store only accepts writes made while
+    processing an event (its partition picks the database), and the poller
+    writes cursors from a timer. With one partition the changelog partition is
+    always 0, which spares a metadata look-up before the first write.
+    """
+
+    def partition_for_key(self, key: Any) -> int | None:
+        return 0
+
+    def _new_store(self) -> Any:
+        # faust tests ``self._store or app.conf.store``, and ``URL("memory://")``
+        # is falsy, so a per-table memory store must be asked for explicitly.
+        return self._new_store_by_url("memory://")
+
+
+def _shared_table(app: faust.App, name: str) -> Any:
+    table = _SharedTable(
+        app,
+        name=name,
+        partitions=1,
+        recovery_buffer_size=1,  # faust's advice for global tables (see its docs)
+        schema=_TABLE_SCHEMA,
+        is_global=True,
+        beacon=app.tables.beacon,
+    )
+    return app.tables.add(table)
 
 
 def _text(raw: bytes | None) -> str | None:

@@ -10,6 +10,7 @@ from connectors.errors import ConfigurationError
 from dataflows import flows_by_name, load_documents
 from schemas.dataflow import Flow
 from streams.app import create_app
+from streams.provision import ensure_topics_sync
 from streams.runtime import Connectors
 from streams.settings import StreamSettings
 from streams.topology import Topology
@@ -65,7 +66,11 @@ def _with_dependencies(
 
 
 def build_worker(settings: StreamSettings | None = None) -> faust.App:
-    """A faust app with every active flow wired, ready for ``app.main()``."""
+    """A faust app with every active flow wired and its topics created.
+
+    Ready for ``app.main()``; raises ``ConfigurationError`` for anything an
+    operator must fix first (flows, credentials, an unreachable broker).
+    """
     from connectors import REGISTRY
 
     settings = settings or StreamSettings()
@@ -77,6 +82,11 @@ def build_worker(settings: StreamSettings | None = None) -> faust.App:
     systems |= {f.target.system for f in flows.values()}
     connectors = Connectors(systems)
     app = create_app(settings)
-    Topology(app, settings, flows, connectors)
+    topology = Topology(app, settings, flows, connectors)
+    created = ensure_topics_sync(
+        settings.kafka_bootstrap, topology.topic_specs, settings.replication_factor
+    )
+    if created:
+        log.info("created %d topics", len(created))
     log.info("tether worker: %d flows %s", len(flows), sorted(flows))
     return app
