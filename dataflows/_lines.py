@@ -71,9 +71,9 @@ class Lines:
             found = self.items[self.pos]
             message = f"expected a section title underlined with '-', not {found!r}"
             raise self.error(number, message)
+        # A title may start with a space when its source system name is blank (a
+        # generator quirk the parser repairs), so indentation is not refused here.
         title, rule = self.items[self.pos], self.items[self.pos + 1]
-        if title != title.lstrip():
-            raise self.error(number, "a section title must not be indented")
         if len(rule) < len(title):
             message = (
                 f"the section title's underline is too short ({len(rule)} characters"
@@ -88,7 +88,7 @@ class Lines:
         while self.pos < len(self.items) and not self._is_heading_at(self.pos):
             self.pos += 1
 
-    def expect_paragraph(self, expected: str) -> None:
+    def expect_paragraph(self, expected: str) -> int:
         """Read one paragraph (up to a blank or indented line) equal to ``expected``."""
         if not self.skip_blank():
             raise self.error(self.last, f"the document ends where {expected!r} belongs")
@@ -103,14 +103,15 @@ class Lines:
         if fmt.collapse(" ".join(words)) != expected:
             found = fmt.collapse(" ".join(words)) or self.items[number - 1].strip()
             raise self.error(number, f"expected {expected!r}, not {found!r}")
+        return number
 
     def expect_option(self, option: str) -> None:
         """Read the directive's only option line, then the blank line after it."""
         number = self.pos + 1
         line = self.items[self.pos] if self.pos < len(self.items) else ""
         if not line.startswith(" ") or fmt.collapse(line) != option:
-            found = fmt.collapse(line)
-            message = f"the list-table needs the option {option!r} here, not {found!r}"
+            found = repr(fmt.collapse(line)) if line.strip() else "a blank line"
+            message = f"the list-table needs the option {option!r} here, not {found}"
             raise self.error(number, message)
         self.pos += 1
         line = self.items[self.pos] if self.pos < len(self.items) else ""
@@ -121,13 +122,13 @@ class Lines:
             message = "the list-table options must be followed by a blank line"
             raise self.error(self.pos + 1, message)
 
-    def table(self, section_line: int) -> list[tuple[int, list[str]]]:
+    def table(self, directive_line: int) -> list[tuple[int, list[str]]]:
         """Read the list-table body: each row's line number and its cells' text."""
         rows: list[tuple[int, list[str]]] = []
         indent: str | None = None
         while self.pos < len(self.items):
             line = self.items[self.pos]
-            if line and line[0] != " ":
+            if (line and line[0] != " ") or self._is_heading_at(self.pos):
                 break
             self.pos += 1
             if not line:
@@ -151,7 +152,7 @@ class Lines:
                 raise self.error(number, message)
         if not rows:
             message = "the list-table has no header row"
-            raise self.error(section_line, message)
+            raise self.error(directive_line, message)
         for number, cells in rows:
             if len(cells) != _CELLS_PER_ROW:
                 message = (

@@ -99,6 +99,7 @@ class _Reader:
     def __init__(self, lines: Lines) -> None:
         self.lines = lines
         self.notes: list[DocumentNote] = []
+        self.spelled: dict[str, str] = {}  # system id -> the title's spelling
 
     def note(self, line: int, message: str) -> None:
         self.notes.append(DocumentNote(self.lines.path, line, message))
@@ -107,6 +108,7 @@ class _Reader:
         source_display, target_display, title_line = self.title()
         source_info = self.system(source_display, title_line)
         target_info = self.system(target_display, title_line)
+        self.spelled = {source_info.id: source_display, target_info.id: target_display}
         generated = self.generated()
         flows: dict[tuple[EntityRef, EntityRef], ParsedFlow] = {}
         first = True
@@ -208,9 +210,9 @@ class _Reader:
         left, right = fmt.collapse(parts[0]), fmt.collapse(parts[1])
         for expected in fmt.sentences(left, right):
             self.lines.expect_paragraph(expected)
-        self.lines.expect_paragraph(fmt.LIST_TABLE)
+        directive = self.lines.expect_paragraph(fmt.LIST_TABLE)
         self.lines.expect_option(fmt.HEADER_ROWS)
-        rows = self.lines.table(number)
+        rows = self.lines.table(directive)
         header_number, header = rows[0]
         target_system = " ".join(parts[1].split()[:-1])
         labels = tuple(
@@ -241,7 +243,7 @@ class _Reader:
         if not system_name:
             message = (
                 f"the {role} system name is blank; taken from the document title:"
-                f" {expected.display}"
+                f" {self.spelled.get(expected.id, expected.display)}"
             )
             self.note(number, message)
             info = expected
