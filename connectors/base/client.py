@@ -221,7 +221,10 @@ class HttpClient:
 
     def shape_error(self, method: str, path: str, problem: str) -> FatalError:
         """A ``FatalError`` for a body whose shape the connector cannot use."""
-        msg = f"{self.system} {method} {path.partition('?')[0]}: {problem}"
+        # Same path as the status errors show: under base_url, without the query.
+        root = httpx.URL(self.base_url).path.rstrip("/")
+        full = f"{root}/{path.partition('?')[0].lstrip('/')}"
+        msg = f"{self.system} {method} {full}: {problem}"
         return FatalError(msg)
 
     def _where(self, request: httpx.Request) -> str:

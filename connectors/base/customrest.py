@@ -86,6 +86,12 @@ def _rows(client: HttpClient, path: str, body: Any) -> list[Any]:
     return data
 
 
+def _writable(spec: EntitySpec, fields: dict[str, Any]) -> dict[str, Any]:
+    """``fields`` without the server-owned ones, which the contract refuses."""
+    owned = {spec.id_field, spec.updated_field, spec.deleted_field}
+    return {name: value for name, value in fields.items() if name not in owned}
+
+
 def _query_value(value: Any) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
@@ -164,7 +170,7 @@ class CustomRestSink(HttpSink):
             response = await self.client.request(
                 "POST",
                 f"/{spec.path}",
-                body=data,
+                body=_writable(spec, data),
                 headers={"Idempotency-Key": idempotency_key},
                 idempotent=True,
             )
@@ -178,7 +184,8 @@ class CustomRestSink(HttpSink):
         self.require(spec, "update", record_id)
         with self.about(spec, record_id):
             path = self._item(spec, record_id)
-            response = await self.client.request("PUT", path, body=changes)
+            body = _writable(spec, changes)
+            response = await self.client.request("PUT", path, body=body)
             return self.event(spec, self.client.decode_json(response))
 
     async def delete(self, entity: str, record_id: str) -> None:

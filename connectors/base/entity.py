@@ -154,12 +154,15 @@ def field_value(row: Any, path: str) -> Any:
 
 
 def same_value(left: Any, right: Any) -> bool:
-    """Equal, or equal as text when one side is a number and the other text.
+    """Whether a record's value matches a wanted one, for ``Sink.find``.
 
-    Query strings and ids travel as text (``"42"``) where a record holds ``42``.
+    Text compares case-insensitively (as our REST contract's filters do), and a
+    number matches its text form: ids travel as ``"42"`` where records hold ``42``.
     """
     if isinstance(left, bool) or isinstance(right, bool):
         return left is right  # True == 1 in Python, but not in a record
+    if isinstance(left, str) and isinstance(right, str):
+        return left.casefold() == right.casefold()
     if left == right:
         return True
     scalars = (str, int, float)

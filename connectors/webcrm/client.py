@@ -101,7 +101,7 @@ class WebcrmAuth:
     async def apply(self, request: httpx.Request, client: HttpClient) -> None:
         """Set ``Authorization: Bearer <access token>``, logging in when needed."""
         async with self._lock:
-            if self._token is None or self._clock() >= self._expires_at - self._margin:
+            if self._token is None or self._clock() >= self._expires_at:
                 await self._login(client)
             token = self._token
         request.headers["Authorization"] = f"Bearer {token}"
@@ -131,7 +131,9 @@ class WebcrmAuth:
         if isinstance(expires_in, bool) or not isinstance(expires_in, int | float):
             expires_in = DEFAULT_EXPIRES_IN
         self._token = token
-        self._expires_at = self._clock() + float(expires_in)
+        # Short-lived tokens (tests, odd tenants) must not be renewed on every call.
+        margin = min(self._margin, float(expires_in) / 2)
+        self._expires_at = self._clock() + float(expires_in) - margin
         self.logins += 1
         logger.info("%s logged in; access token valid %.0fs", SYSTEM, expires_in)
 

@@ -1,0 +1,40 @@
+"""The client-side sliding-window rate limiter."""
+
+from __future__ import annotations
+
+import pytest
+
+from connectors.base.ratelimit import SlidingWindowLimiter
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 1000.0
+        self.slept: list[float] = []
+
+    def __call__(self) -> float:
+        return self.now
+
+    async def sleep(self, seconds: float) -> None:
+        self.slept.append(seconds)
+        self.now += seconds
+
+
+async def test_waits_only_when_the_window_is_full() -> None:
+    clock = Clock()
+    limiter = SlidingWindowLimiter(2, 60.0, clock=clock, sleep=clock.sleep)
+    await limiter.acquire()
+    clock.now += 10
+    await limiter.acquire()
+    assert clock.slept == []
+    await limiter.acquire()  # the first stamp leaves the window at 1060
+    assert clock.slept == [50.0]
+    clock.now += 11  # past 1070: the second stamp left too
+    await limiter.acquire()
+    assert clock.slept == [50.0]
+
+
+@pytest.mark.parametrize(("limit", "window"), [(0, 60.0), (5, 0.0)])
+def test_rejects_nonsense(limit: int, window: float) -> None:
+    with pytest.raises(ValueError, match="rate limit"):
+        SlidingWindowLimiter(limit, window)
