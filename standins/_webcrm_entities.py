@@ -88,7 +88,7 @@ def save(
     record[f"{prefix}Id"] = key
     for suffix, fresh in (("CreatedAt", now), ("CreatedBy", "API")):
         kept = existing.get(f"{prefix}{suffix}") if isinstance(existing, dict) else None
-        record[f"{prefix}{suffix}"] = kept if existing is not None else fresh
+        record[f"{prefix}{suffix}"] = kept if kept is not None else fresh
     record[f"{prefix}UpdatedAt"] = now
     record[f"{prefix}UpdatedBy"] = "API"
     if entity == "Persons":

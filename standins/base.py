@@ -3,15 +3,12 @@
 from __future__ import annotations
 
 import logging
-import socket
 import threading
-import time
 from abc import ABC, abstractmethod
 from datetime import UTC, datetime, timedelta, tzinfo
 from types import TracebackType
 from typing import Any, ClassVar, Self
 
-import uvicorn
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
@@ -21,11 +18,10 @@ from starlette.routing import BaseRoute
 from standins._http import ApiError, JsonResponse
 from standins.admin import admin_routes
 from standins.faults import FaultConfig, FaultInjector, FaultMiddleware
+from standins.server import ThreadedServer
 from standins.store import Record, Store, WriteRecord, order_key, parse_iso
 
 logger = logging.getLogger(__name__)
-
-_START_TIMEOUT_S = 10.0
 
 
 class StandIn(ABC):
@@ -50,11 +46,10 @@ class StandIn(ABC):
         self.store = Store(self.all_resources(), precision=self.clock_precision)
         self.injector = FaultInjector(faults or self.default_faults)
         self.closing = threading.Event()
-        self._port = port
-        self._server: uvicorn.Server | None = None
-        self._thread: threading.Thread | None = None
-        self._bound_port: int | None = None
         self.app = self._build_app()
+        self._server = ThreadedServer(
+            self.app, port=port, name=f"standin-{self.system}"
+        )
 
     # -- what a system defines ----------------------------------------------------
 
@@ -101,6 +96,9 @@ class StandIn(ABC):
 
     def fault_response(self, status: int) -> Response:
         """An injected error, shaped like the system's own errors."""
+        if status == 429:
+            # A 429 without Retry-After would be unlike any real system's.
+            return self.throttled_response(1)
         return JsonResponse(
             self.error_body(status, "injected fault"), status_code=status
         )
@@ -140,10 +138,10 @@ class StandIn(ABC):
     @property
     def port(self) -> int:
         """The bound port (after ``start``)."""
-        if self._bound_port is None:
+        if self._server.port is None:
             msg = f"{self.system} stand-in is not started"
             raise RuntimeError(msg)
-        return self._bound_port
+        return self._server.port
 
     @property
     def url(self) -> str:
@@ -152,56 +150,18 @@ class StandIn(ABC):
 
     def start(self) -> Self:
         """Bind 127.0.0.1 and serve from a daemon thread; returns self."""
-        if self._server is not None:
-            return self
-        sock = socket.create_server(("127.0.0.1", self._port))
-        # Accepted sockets inherit this; without it every response waits ~40 ms
-        # for a delayed ACK (Nagle), which makes test suites crawl.
-        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        self._bound_port = sock.getsockname()[1]
-        config = uvicorn.Config(
-            self.app,
-            log_config=None,
-            log_level="warning",
-            access_log=False,
-            lifespan="off",
-            ws="none",
-            http="h11",
-            timeout_graceful_shutdown=2,
-        )
-        server = uvicorn.Server(config)
-        self.closing.clear()
-        thread = threading.Thread(
-            target=server.run,
-            kwargs={"sockets": [sock]},
-            name=f"standin-{self.system}",
-            daemon=True,
-        )
-        thread.start()
-        deadline = time.monotonic() + _START_TIMEOUT_S
-        while not server.started:
-            if not thread.is_alive() or time.monotonic() > deadline:
-                sock.close()
-                msg = f"{self.system} stand-in did not start on port {self._port}"
-                raise RuntimeError(msg)
-            time.sleep(0.01)
-        self._server, self._thread = server, thread
-        logger.info("%s stand-in serving on %s", self.system, self.url)
+        if not self._server.running:
+            self.closing.clear()
+            self._server.start()
+            logger.info("%s stand-in serving on %s", self.system, self.url)
         return self
 
     def stop(self) -> None:
         """Stop serving; hanging requests are released first."""
-        server, thread = self._server, self._thread
-        if server is None or thread is None:
-            return
-        self.closing.set()
-        server.should_exit = True
-        thread.join(5)
-        if thread.is_alive():
-            server.force_exit = True
-            thread.join(5)
-        self._server = self._thread = None
-        logger.info("%s stand-in stopped", self.system)
+        if self._server.running:
+            self.closing.set()
+            self._server.stop()
+            logger.info("%s stand-in stopped", self.system)
 
     def __enter__(self) -> Self:
         return self.start()

@@ -13,7 +13,7 @@ from standins.faults import FaultConfig, FaultInjector
 
 def test_webcrm_throttles_with_its_own_429(http, wc, webcrm):
     assert webcrm.faults.rate_limit == 250
-    webcrm.set_faults(rate_limit=3, rate_window_s=0.5)
+    webcrm.set_faults(rate_limit=3, rate_window_s=1.0)
     assert [wc.get("/Persons").status_code for _ in range(3)] == [200, 200, 200]
     throttled = wc.get("/Persons")
     assert throttled.status_code == 429
@@ -27,7 +27,7 @@ def test_webcrm_throttles_with_its_own_429(http, wc, webcrm):
         f"{webcrm.url}/Auth/ApiLogin", data={"authCode": webcrm.auth_code}
     )
     assert login.status_code == 200
-    time.sleep(0.55)
+    time.sleep(1.05)
     assert wc.get("/Persons").status_code == 200
 
 
@@ -143,3 +143,11 @@ def test_admin_faults_endpoint(http, customcrm):
     assert http.put(url, json={"bogus": 1}).status_code == 400
     assert http.put(url, json={"error_rate": 2}).status_code == 400
     assert customcrm.faults.latency_ms == 5
+
+
+def test_an_injected_429_looks_like_the_systems_own(wc, webcrm):
+    webcrm.fail_next(1, 429)
+    response = wc.get("/Persons")
+    assert response.status_code == 429
+    assert response.headers["Retry-After"] == "1"
+    assert response.json()["RetryAfterSeconds"] == 1

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import httpx
 import pytest
 
+from standins.customcrm import CustomcrmStandIn
 from standins.remote import RemoteStandIn
 
 
@@ -110,3 +112,18 @@ def test_admin_rejects_bad_input(http, customcrm):
     assert http.post(f"{base}/seed/nope", json=[]).status_code == 404
     assert http.post(f"{base}/edit/customers/C-1", json={}).status_code == 404
     assert http.get(f"{base}/info").json()["system"] == "customcrm"
+
+
+def test_a_restarted_stand_in_keeps_its_url_and_data(http):
+    standin = CustomcrmStandIn().start()
+    try:
+        standin.seed("customers", [{"Name": "Kept"}])
+        url = standin.url
+        standin.stop()
+        with pytest.raises(httpx.ConnectError):
+            http.get(f"{url}/_admin/info")
+        standin.start()
+        assert standin.url == url
+        assert http.get(f"{url}/_admin/records/customers").json()[0]["Name"] == "Kept"
+    finally:
+        standin.stop()

@@ -67,14 +67,14 @@ def test_calls_need_a_bearer_token(http, webcrm):
 
 
 def test_tokens_expire_after_expires_in(http, webcrm):
-    webcrm.token_ttl_s = 0.3
+    webcrm.token_ttl_s = 1.0
     response = http.post(
         f"{webcrm.url}/Auth/ApiLogin", data={"authCode": webcrm.auth_code}
     )
     assert response.json()["ExpiresIn"] == 1
     headers = {"Authorization": f"Bearer {response.json()['AccessToken']}"}
     assert http.get(f"{webcrm.url}/Persons", headers=headers).status_code == 200
-    time.sleep(0.35)
+    time.sleep(1.05)
     assert http.get(f"{webcrm.url}/Persons", headers=headers).status_code == 401
 
 
