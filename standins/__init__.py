@@ -1,4 +1,12 @@
-"""Local stand-ins of the systems' APIs: real HTTP servers on 127.0.0.1 for tests."""
+"""Local stand-ins of the systems' APIs: real HTTP servers on 127.0.0.1 for tests.
+
+Each stand-in (``WebcrmStandIn``, ``CustomcrmStandIn``) serves the system's real
+paths, auth, paging, errors and refusals from an in-memory store, with fault knobs
+(latency, errors, hangs, rate limits, lost responses) in front. Tests drive it
+through its handle (``seed``, ``records``, ``edit``, ``inject_raw``,
+``write_count``, ``set_faults``, ``fail_next``); another process drives it through
+``/_admin`` or ``RemoteStandIn``. ``tether standins`` runs both in the foreground.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +14,8 @@ from standins.base import StandIn
 from standins.customcrm import CustomcrmStandIn
 from standins.customrest import CustomRestStandIn
 from standins.faults import FaultConfig
+from standins.remote import RemoteStandIn
+from standins.sample_data import customcrm_overlap, webcrm_sample
 from standins.store import WriteRecord
 from standins.webcrm import WebcrmStandIn
 
@@ -13,7 +23,10 @@ __all__ = [
     "CustomRestStandIn",
     "CustomcrmStandIn",
     "FaultConfig",
+    "RemoteStandIn",
     "StandIn",
     "WebcrmStandIn",
     "WriteRecord",
+    "customcrm_overlap",
+    "webcrm_sample",
 ]
