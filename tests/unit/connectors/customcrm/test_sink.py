@@ -75,6 +75,7 @@ async def test_find_uses_the_filter_and_checks_it(
         customer("C-1", 0, Email="Post@Fjord.no"),
         customer("C-2", 0, Email="post@fjord.no", Deleted=True),
         customer("C-3", 0, Email="other@x.no"),  # a server ignoring the filter
+        {"Id": "C-4", "Email": "post@fjord.no", "UpdatedAt": "not a time"},
     ]
     route = api.add(
         "GET",

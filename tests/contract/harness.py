@@ -1,0 +1,140 @@
+"""Per-system facts the contract suite needs: stand-in, settings, sample records."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from pydantic import SecretStr
+
+from connectors.base.settings import ConnectorSettings
+from connectors.customcrm import CustomcrmSettings
+from connectors.webcrm import WebcrmSettings
+from standins import CustomcrmStandIn, StandIn, WebcrmStandIn
+
+
+@dataclass(frozen=True)
+class Harness:
+    """How to drive one connector against its stand-in.
+
+    Attributes:
+        system: The registry key.
+        standin: The stand-in class.
+        settings: Settings pointing at a started stand-in.
+        entity / resource: The main entity type and its stand-in table.
+        deletable / deletable_resource: A type the API can delete.
+        record: The i-th sample record to seed (without id or times).
+        new: A create body.
+        key_field: A natural-key field ``find`` looks up.
+        change: An update (one field) and ``kept``: a field it must not wipe.
+        bad_row: A stored row the wire model refuses.
+        time_field / instant: The modification-time field and a fixed value.
+        credential: The settings field holding the secret.
+        replays_creates: Whether a create repeated with the same idempotency
+            key returns the first entity (Webcrm has no such key).
+    """
+
+    system: str
+    standin: type[StandIn]
+    settings: Callable[..., ConnectorSettings]
+    entity: str
+    resource: str
+    deletable: str
+    deletable_resource: str
+    record: Callable[[int], dict[str, Any]]
+    new: dict[str, Any]
+    key_field: str
+    change: dict[str, Any]
+    kept: str
+    bad_row: dict[str, Any]
+    time_field: str
+    instant: str
+    credential: str
+    replays_creates: bool
+
+
+def _webcrm_settings(standin: StandIn, **values: Any) -> ConnectorSettings:
+    assert isinstance(standin, WebcrmStandIn)
+    options: dict[str, Any] = {
+        "base_url": standin.url,
+        "api_token": SecretStr(standin.auth_code),
+        "page_size": 2,
+        "timeout": 5.0,
+    }
+    return WebcrmSettings(**(options | values))
+
+
+def _customcrm_settings(standin: StandIn, **values: Any) -> ConnectorSettings:
+    assert isinstance(standin, CustomcrmStandIn)
+    options: dict[str, Any] = {
+        "base_url": standin.url,
+        "api_key": SecretStr(standin.api_key),
+        "page_size": 2,
+        "timeout": 5.0,
+    }
+    return CustomcrmSettings(**(options | values))
+
+
+HARNESSES: dict[str, Harness] = {
+    "webcrm": Harness(
+        system="webcrm",
+        standin=WebcrmStandIn,
+        settings=_webcrm_settings,
+        entity="Organisations",
+        resource="Organisations",
+        deletable="Products",
+        deletable_resource="Products",
+        record=lambda i: {
+            "OrganisationName": f"Org {i}",
+            "OrganisationVatNumber": f"NO{i:09d}MVA",
+            "OrganisationCity": "Oslo",
+        },
+        new={
+            "OrganisationName": "Fjord Bygg AS",
+            "OrganisationVatNumber": "NO912345678MVA",
+            "OrganisationCity": "Oslo",
+        },
+        key_field="OrganisationVatNumber",
+        change={"OrganisationName": "Fjord Bygg og Anlegg AS"},
+        kept="OrganisationCity",
+        bad_row={
+            "OrganisationId": 990,
+            "OrganisationName": "bad",
+            "OrganisationOwner": "nobody",
+            "OrganisationUpdatedAt": "2024-03-01T11:15:30+01:00",
+        },
+        time_field="OrganisationUpdatedAt",
+        instant="2024-03-01T11:15:30.0000000+01:00",
+        credential="api_token",
+        replays_creates=False,
+    ),
+    "customcrm": Harness(
+        system="customcrm",
+        standin=CustomcrmStandIn,
+        settings=_customcrm_settings,
+        entity="Customer",
+        resource="customers",
+        deletable="Product",
+        deletable_resource="products",
+        record=lambda i: {
+            "Name": f"Customer {i}",
+            "VatNumber": f"NO{i:09d}MVA",
+            "City": "Oslo",
+        },
+        new={"Name": "Fjord Bygg AS", "VatNumber": "NO912345678MVA", "City": "Oslo"},
+        key_field="VatNumber",
+        change={"Name": "Fjord Bygg og Anlegg AS"},
+        kept="City",
+        bad_row={"Id": "C-990", "Name": "bad", "UpdatedAt": "yesterday"},
+        time_field="UpdatedAt",
+        instant="2024-03-01T10:15:30.000Z",
+        credential="api_key",
+        replays_creates=True,
+    ),
+}
+
+DELETABLE_RECORD: dict[str, dict[str, Any]] = {
+    "webcrm": {"ProductCombined": "Widget Pro", "ProductPrice": 499.0},
+    "customcrm": {"Name": "Widget Pro", "Sku": "WP-1", "Price": 499.0},
+}
