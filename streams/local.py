@@ -20,6 +20,7 @@ from typing import Any
 
 import orjson
 from aiokafka import AIOKafkaConsumer, TopicPartition
+from aiokafka.admin import AIOKafkaAdminClient
 
 from standins.base import StandIn
 from streams.topics import TopicNames
@@ -158,16 +159,13 @@ async def read_topic(
     bootstrap: str, topic: str, max_seconds: float = 10.0
 ) -> list[tuple[str | None, Any]]:
     """Read ``topic`` from the beginning to its current end (empty if it is absent)."""
+    partitions = await _partitions(bootstrap, topic)
+    if not partitions:
+        return []
     consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False)
     await consumer.start()
     try:
-        partitions = consumer.partitions_for_topic(topic)
-        if not partitions:
-            await consumer.force_metadata_update()
-            partitions = consumer.partitions_for_topic(topic) or set()
-        tps = [TopicPartition(topic, p) for p in sorted(partitions)]
-        if not tps:
-            return []
+        tps = [TopicPartition(topic, p) for p in partitions]
         consumer.assign(tps)
         await consumer.seek_to_beginning(*tps)
         ends: Mapping[TopicPartition, int] = await consumer.end_offsets(tps)
@@ -186,6 +184,18 @@ async def read_topic(
         return out
     finally:
         await consumer.stop()
+
+
+async def _partitions(bootstrap: str, topic: str) -> list[int]:
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+    await admin.start()
+    try:
+        if topic not in await admin.list_topics():
+            return []
+        [described] = await admin.describe_topics([topic])
+        return sorted(p["partition"] for p in described["partitions"])
+    finally:
+        await admin.close()
 
 
 def latest_by_key(messages: list[tuple[str | None, Any]]) -> dict[str, Any]:
