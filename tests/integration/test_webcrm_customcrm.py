@@ -23,7 +23,7 @@ FULL = (50, 200, 30)
 
 @pytest.fixture(scope="module")
 def synced(kafka_bootstrap: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator:
-    """One deployment after the initial sync of 50 organisations, 200 persons, 30 products."""
+    """A deployment after the initial sync of 50 orgs, 200 persons, 30 products."""
     home: Path = tmp_path_factory.mktemp("synced")
     with webcrm_customcrm(kafka_bootstrap, home) as (local, webcrm, customcrm):
         seed_webcrm(webcrm)
