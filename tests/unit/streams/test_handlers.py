@@ -73,7 +73,8 @@ async def test_redelivered_create_does_not_create_twice():
     first = await handle_event(ORGS, event, None, world.ports())
     again = await handle_event(ORGS, event, None, world.ports())  # link was lost
     assert len([w for w in world.customcrm.writes if w[0] == "create"]) == 1
-    assert first.link and again.link
+    assert first.link
+    assert again.link
     assert first.link.target_id == again.link.target_id
 
 
@@ -84,7 +85,8 @@ async def test_existing_target_is_matched_not_duplicated():
     )
     event = world.webcrm.put("Organisations", "1", ORG)
     outcome = await handle_event(ORGS, event, None, world.ports())
-    assert outcome.link and outcome.link.target_id == "C-9"
+    assert outcome.link
+    assert outcome.link.target_id == "C-9"
     assert outcome.link.how == "matched"
     assert not [w for w in world.customcrm.writes if w[0] == "create"]
 
@@ -199,7 +201,8 @@ async def test_delete_removes_link_and_reports_without_deleting_other_side():
     )
     outcome = await handle_event(ORGS, deleted, link, world.ports())
     assert outcome.link is None
-    assert outcome.notice and outcome.notice.op is LinkOp.UNLINK
+    assert outcome.notice
+    assert outcome.notice.op is LinkOp.UNLINK
     assert [w[0] for w in world.customcrm.writes] == ["create"]
     assert world.reports[-1].kind == "unlinked"
 
