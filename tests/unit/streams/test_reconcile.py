@@ -16,7 +16,9 @@ def side(values, seconds):
 
 def test_equal_values_need_no_write():
     d = reconcile(["a"], {"a": "x"}, side({"a": "x"}, 0), side({"a": "x"}, 5))
-    assert not d.to_target and not d.to_source and not d.conflicts
+    assert not d.to_target
+    assert not d.to_source
+    assert not d.conflicts
 
 
 def test_a_change_on_one_side_flows_to_the_other():
