@@ -116,6 +116,10 @@ class StandIn(ABC):
         """What a client needs to talk to this stand-in (printed by the CLI)."""
         return {}
 
+    def connector_env(self) -> dict[str, str]:
+        """The environment that points tether's connector for this system here."""
+        return {}
+
     # -- lifecycle ----------------------------------------------------------------
 
     def _build_app(self) -> FaultMiddleware:

@@ -89,6 +89,11 @@ class CustomRestStandIn(StandIn):
     def credentials(self) -> dict[str, str]:
         return {"api_key": self.api_key}
 
+    def connector_env(self) -> dict[str, str]:
+        # CUSTOMCRM_*, CUSTOMWEBSHOP_*: the connector's env prefix is the system id.
+        prefix = self.system.upper()
+        return {f"{prefix}_BASE_URL": self.url, f"{prefix}_API_KEY": self.api_key}
+
     def reset_state(self) -> None:
         self.idempotency.clear()
 

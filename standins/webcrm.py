@@ -120,6 +120,9 @@ class WebcrmStandIn(StandIn):
     def credentials(self) -> dict[str, str]:
         return {"authCode": self.auth_code}
 
+    def connector_env(self) -> dict[str, str]:
+        return {"WEBCRM_BASE_URL": self.url, "WEBCRM_API_TOKEN": self.auth_code}
+
     def reset_state(self) -> None:
         self.tokens.clear()
         self.tokens.ttl_s = self._default_ttl_s

@@ -22,20 +22,9 @@ import orjson
 from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
 
+from schemas.catalog import SYSTEMS
 from standins.base import StandIn
 from streams.topics import TopicNames
-
-# How each system's connector settings point at its stand-in (env var -> value).
-_CONNECTOR_ENV: dict[str, Callable[[StandIn], dict[str, str]]] = {
-    "webcrm": lambda s: {
-        "WEBCRM_BASE_URL": s.url,
-        "WEBCRM_API_TOKEN": s.credentials()["authCode"],
-    },
-    "customcrm": lambda s: {
-        "CUSTOMCRM_BASE_URL": s.url,
-        "CUSTOMCRM_API_KEY": s.credentials()["api_key"],
-    },
-}
 
 
 @dataclass
@@ -59,11 +48,8 @@ class LocalDeployment:
 
     def worker_env(self, name: str) -> dict[str, str]:
         """The environment of one worker process."""
-        env = {
-            k: v
-            for k, v in os.environ.items()
-            if not k.startswith(("TETHER_", *(f"{s.upper()}_" for s in _CONNECTOR_ENV)))
-        }
+        prefixes = ("TETHER_", *(f"{system.upper()}_" for system in SYSTEMS))
+        env = {k: v for k, v in os.environ.items() if not k.startswith(prefixes)}
         env.update(
             {
                 "TETHER_KAFKA_BOOTSTRAP": self.bootstrap,
@@ -75,8 +61,8 @@ class LocalDeployment:
                 "PYTHONUNBUFFERED": "1",
             }
         )
-        for system, standin in self.standins.items():
-            env.update(_CONNECTOR_ENV[system](standin))
+        for standin in self.standins.values():
+            env.update(standin.connector_env())
         env.update(self.extra_env)
         return env
 
