@@ -13,7 +13,7 @@ import math
 import random
 import threading
 import time
-from collections import deque
+from collections import Counter, deque
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -78,6 +78,8 @@ class FaultInjector:
         self._rules: deque[_FailRule] = deque()
         self._lose_next = 0
         self._windows: dict[str, deque[float]] = {}
+        # Statuses the injector answered with, so tests can prove a fault happened.
+        self.injected: Counter[int] = Counter()
 
     def configure(self, **changes: Any) -> FaultConfig:
         """Change some knobs; unknown names or bad values raise ValueError."""
@@ -129,14 +131,17 @@ class FaultInjector:
                     rule.remaining -= 1
                     if rule.remaining <= 0:
                         self._rules.remove(rule)
+                    self.injected[rule.status] += 1
                     return Plan(delay, status=rule.status)
             if cfg.rate_limit is not None and rate_key is not None:
                 retry_after = self._take_slot(
                     rate_key, cfg.rate_limit, cfg.rate_window_s
                 )
                 if retry_after is not None:
+                    self.injected[429] += 1
                     return Plan(delay, status=429, retry_after=retry_after)
             if cfg.error_rate and self._rng.random() < cfg.error_rate:
+                self.injected[cfg.error_status] += 1
                 return Plan(delay, status=cfg.error_status)
             if cfg.timeout_rate and self._rng.random() < cfg.timeout_rate:
                 return Plan(delay, hang_s=cfg.hang_seconds)
