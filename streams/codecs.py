@@ -23,18 +23,24 @@ class Undecodable:
     raw: bytes | None
 
 
-class ModelSchema(faust.Schema):  # type: ignore[misc]
+class ModelSchema(faust.Schema[str, Any]):
     """Decode each topic's values with the pydantic model registered for it."""
 
     def __init__(self, models: dict[str, type[BaseModel]]) -> None:
         super().__init__(key_serializer="raw", value_serializer="raw")
         self.models = models
 
-    def loads_key(self, app: Any, message: Any, **_: Any) -> str | None:
+    def loads_key(
+        self, app: Any, message: Any, *, loads: Any = None, serializer: Any = None
+    ) -> str:
         key = message.key
-        return key.decode("utf-8", "replace") if isinstance(key, bytes) else key
+        if isinstance(key, bytes):
+            return key.decode("utf-8", "replace")
+        return "" if key is None else str(key)
 
-    def loads_value(self, app: Any, message: Any, **_: Any) -> Any:
+    def loads_value(
+        self, app: Any, message: Any, *, loads: Any = None, serializer: Any = None
+    ) -> Any:
         model = self.models.get(message.topic)
         if model is None:
             return Undecodable(message.topic, "no model for topic", message.value)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable
 from datetime import timedelta
-from typing import Any
+from typing import Any, cast
 
 import faust
 from faust.tables.globaltable import GlobalTable
@@ -39,7 +39,7 @@ from streams.topics import TopicNames
 log = logging.getLogger(__name__)
 
 # Table keys are ids as text; values JSON (links, cursors, id pairs).
-_TABLE_SCHEMA = faust.Schema(
+_TABLE_SCHEMA: faust.Schema[str, Any] = faust.Schema(
     key_type=str, value_type=None, key_serializer="raw", value_serializer="json"
 )
 # faust's RocksDB defaults (2 GiB block cache, 3x64 MiB write buffers) are per
@@ -305,7 +305,8 @@ class Topology:
         )
 
         async def poll() -> None:
-            if not self.app.tables.recovery.completed.is_set() or self.app.rebalancing:
+            recovery = cast(Any, self.app.tables).recovery
+            if not recovery.completed.is_set() or self.app.rebalancing:
                 return  # cursors are not recovered yet
             await self.connectors.open()
             for entity in topics:
@@ -345,7 +346,7 @@ class Topology:
         self.cursors[f"{system}/{entity}"] = cursor.model_dump(mode="json")
 
 
-class _SharedTable(GlobalTable):  # type: ignore[misc]
+class _SharedTable(GlobalTable):
     """A one-partition global table that may be written outside a stream.
 
     Every worker holds all of it, so any flow can resolve references and any

@@ -19,8 +19,10 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 def run(args: argparse.Namespace) -> int:
     """Build the worker, then hand the process to faust's worker runner."""
+    from streams.cli import quiet_libraries
     from streams.worker import build_worker
 
+    quiet_libraries()
     app: Any = build_worker()
     sys.argv = ["tether", "worker", "--loglevel", args.loglevel, "--without-web"]
     app.main()  # never returns: faust exits the process when the worker stops
