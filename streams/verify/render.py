@@ -1,0 +1,134 @@
+"""``tether verify`` output: a table per section for people, JSON for machines."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import orjson
+
+from streams.verify.findings import Category, Finding, VerifyResult
+
+Column = tuple[str, Callable[[Finding], str]]
+
+_MAX_CELL = 48
+
+_TITLES = {
+    Category.DIFFERENCES: "Property differences",
+    Category.UNLINKED: "Source entities without a link",
+    Category.LOOKUPS: "Lookups that found no match or several",
+    Category.VANISHED: "Links whose source or target vanished",
+    Category.INVALID: "Records that fail validation or coercion",
+}
+
+
+def value_text(value: Any) -> str:
+    """A canonical value as JSON, so ``""``, ``null`` and ``"25"`` stay distinct."""
+    return orjson.dumps(value, default=str).decode()
+
+
+def _clip(text: str) -> str:
+    return text if len(text) <= _MAX_CELL else text[: _MAX_CELL - 1] + "…"
+
+
+def _detail(finding: Finding) -> str:
+    if not finding.candidates:
+        return finding.detail
+    return f"{finding.detail} (candidates: {', '.join(finding.candidates)})"
+
+
+_FLOW: Column = ("FLOW", lambda f: f.flow)
+_SOURCE: Column = ("SOURCE ID", lambda f: f.source_id)
+_TARGET: Column = ("TARGET ID", lambda f: f.target_id)
+_PROPERTY: Column = ("PROPERTY", lambda f: f.property)
+_KIND: Column = ("KIND", lambda f: f.kind.value)
+_DETAIL: Column = ("DETAIL", _detail)
+
+_COLUMNS: dict[Category, Sequence[Column]] = {
+    Category.DIFFERENCES: (
+        _FLOW,
+        _SOURCE,
+        _TARGET,
+        _PROPERTY,
+        ("SOURCE VALUE", lambda f: value_text(f.source_value)),
+        ("TARGET VALUE", lambda f: value_text(f.target_value)),
+        _DETAIL,
+    ),
+    Category.UNLINKED: (_FLOW, _SOURCE, _KIND, _DETAIL),
+    Category.LOOKUPS: (_FLOW, _SOURCE, _KIND, _DETAIL),
+    Category.VANISHED: (_FLOW, _SOURCE, _TARGET, _KIND, _DETAIL),
+    Category.INVALID: (
+        _FLOW,
+        _SOURCE,
+        _TARGET,
+        ("PROPERTY", lambda f: f.property),
+        _DETAIL,
+    ),
+}
+
+
+def table(columns: Sequence[Column], rows: Sequence[Finding]) -> list[str]:
+    """Aligned text rows under a header; the last column is not padded."""
+    cells = [[_clip(get(row)) for _, get in columns] for row in rows]
+    headers = [name for name, _ in columns]
+    widths = [
+        max(len(c) for c in column) for column in zip(headers, *cells, strict=True)
+    ]
+    return [
+        "  ".join(c.ljust(w) for c, w in zip(line, widths, strict=True)).rstrip()
+        for line in (headers, *cells)
+    ]
+
+
+def summary(result: VerifyResult) -> str:
+    """The one-line verdict with counts."""
+    counts = result.counts()
+    verdict = "OK" if result.ok else "DIFFERS"
+    return (
+        f"{verdict}: {counts['flows']} flows, {counts['links']} links checked; "
+        f"{counts['differences']} property differences, "
+        f"{counts['unlinked']} sources without a link, "
+        f"{counts['lookups']} unmatched or ambiguous, "
+        f"{counts['vanished']} vanished, {counts['invalid']} invalid"
+    )
+
+
+def render_text(result: VerifyResult) -> str:
+    """The human report: one table per non-empty section, then the summary."""
+    lines: list[str] = []
+    for check in result.flows:
+        lines.append(
+            f"{check.flow}: {check.links} links, {check.sources} sources, "
+            f"{check.targets} targets, {len(check.findings)} findings"
+        )
+    findings = result.findings
+    for category in Category:
+        rows = [f for f in findings if f.kind.category is category]
+        if rows:
+            lines += ["", f"{_TITLES[category]} ({len(rows)})"]
+            lines += table(_COLUMNS[category], rows)
+    lines += ["", summary(result)]
+    return "\n".join(lines) + "\n"
+
+
+def render_json(result: VerifyResult) -> str:
+    """The machine report: summary counts, per-flow counts, every finding."""
+    document = {
+        "app_id": result.app_id,
+        "ok": result.ok,
+        "summary": result.counts(),
+        "flows": [
+            {
+                "flow": c.flow,
+                "links": c.links,
+                "sources": c.sources,
+                "targets": c.targets,
+                "findings": len(c.findings),
+            }
+            for c in result.flows
+        ],
+        "findings": [f.as_dict() for f in result.findings],
+    }
+    return (
+        orjson.dumps(document, default=str, option=orjson.OPT_INDENT_2).decode() + "\n"
+    )
