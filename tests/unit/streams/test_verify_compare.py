@@ -1,4 +1,4 @@
-"""The checklist comparison over in-memory links and listings, as the engine compares."""
+"""The checklist comparison over in-memory links and listings, as the engine does."""
 
 from __future__ import annotations
 
