@@ -29,6 +29,8 @@ class Link(EventModel):
     target_seen_at: AwareDatetime | None = None
     linked_at: AwareDatetime = Field(default_factory=utc_now)
     how: str = "created"
+    # Value-keyed flows only: each distinct (normalised) value -> its target id.
+    value_targets: dict[str, str] = Field(default_factory=dict)
 
     def seen(self, *, source: datetime | None, target: datetime | None) -> Link:
         """A copy with the newest modification times of both sides."""

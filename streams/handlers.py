@@ -39,6 +39,8 @@ class FlowPorts:
     conflict: Callable[[ConflictRecord], Awaitable[None]]
     report: Callable[[FlowReport], Awaitable[None]]
     tie_window: timedelta = timedelta(seconds=1)
+    # Every entity of a (system, type): value-keyed flows match against it.
+    catalog: Callable[[str, str], Awaitable[list[ChangeEvent]]] | None = None
 
 
 @dataclass(frozen=True)
@@ -93,7 +95,11 @@ async def handle_event(
 ) -> Outcome:
     """Process one change of either side of ``flow`` given its current link."""
     if is_source_event(flow, event):
+        if flow.target_mode is TargetMode.VALUE_KEYED:
+            return await _on_value_keyed(flow, event, link, ports)
         return await _on_source_change(flow, event, link, ports)
+    if flow.target_mode is TargetMode.VALUE_KEYED:
+        return Outcome(link=link)  # shared targets are matched, never written
     if link is None:
         return Outcome(
             link=None
@@ -120,7 +126,7 @@ async def _on_source_change(
         return await _unlink(flow, link, ports, deleted="target")
     source = SideState(values, event.modified_at)
     target = SideState(_project_target(flow, current), current.modified_at)
-    return await _apply(flow, link, source, target, ports)
+    return await _apply(flow, link, source, target, ports, (event.data, current.data))
 
 
 async def _on_target_change(
@@ -140,7 +146,7 @@ async def _on_target_change(
         return await _unlink(flow, link, ports, deleted="source")
     source = SideState(_project_source_event(flow, current, ports), current.modified_at)
     target = SideState(values, event.modified_at)
-    return await _apply(flow, link, source, target, ports)
+    return await _apply(flow, link, source, target, ports, (current.data, event.data))
 
 
 def _is_old(event: ChangeEvent, seen_at: Any) -> bool:
@@ -149,12 +155,20 @@ def _is_old(event: ChangeEvent, seen_at: Any) -> bool:
     return seen_at is not None and event.modified_at <= seen_at
 
 
+Records = tuple[dict[str, Any] | None, dict[str, Any] | None]
+
+
 async def _apply(
-    flow: Flow, link: Link, source: SideState, target: SideState, ports: FlowPorts
+    flow: Flow,
+    link: Link,
+    source: SideState,
+    target: SideState,
+    ports: FlowPorts,
+    records: Records,
 ) -> Outcome:
     keys = [mapping.row_key(r) for r in flow.properties]
     decision = reconcile(keys, link.synced, source, target, tie_window=ports.tie_window)
-    source_at, target_at, writes = await _write(flow, link, decision, ports)
+    source_at, target_at, writes = await _write(flow, link, decision, ports, records)
     await _record_conflicts(flow, link, decision, source, target, ports)
     updated = link.model_copy(update={"synced": {**link.synced, **decision.synced}})
     updated = updated.seen(
@@ -164,22 +178,44 @@ async def _apply(
 
 
 async def _write(
-    flow: Flow, link: Link, decision: Decision, ports: FlowPorts
+    flow: Flow, link: Link, decision: Decision, ports: FlowPorts, records: Records
 ) -> tuple[Any, Any, int]:
+    source_data, target_data = records
     source_at = target_at = None
     writes = 0
-    if decision.to_target and ports.target_sink.capabilities(flow.target.type).update:
-        body = mapping.target_changes(flow, decision.to_target)
-        written = await ports.target_sink.update(flow.target.type, link.target_id, body)
-        target_at, writes = written.modified_at, writes + 1
-    if decision.to_source and ports.source_sink.capabilities(flow.source.type).update:
-        body = mapping.source_changes(flow, decision.to_source, ports.resolve_reverse)
-        if body:
-            written = await ports.source_sink.update(
-                flow.source.type, link.source_id, body
+    if decision.to_target:
+        if ports.target_sink.capabilities(flow.target.type).update:
+            body = mapping.target_changes(flow, decision.to_target, target_data)
+            written = await ports.target_sink.update(
+                flow.target.type, link.target_id, body
             )
-            source_at, writes = written.modified_at, writes + 1
+            target_at, writes = written.modified_at, writes + 1
+        else:
+            _keep_unwritten(decision, decision.to_target, link)
+    if decision.to_source:
+        if ports.source_sink.capabilities(flow.source.type).update:
+            body = mapping.source_changes(
+                flow, decision.to_source, ports.resolve_reverse, source_data
+            )
+            if body:
+                written = await ports.source_sink.update(
+                    flow.source.type, link.source_id, body
+                )
+                source_at, writes = written.modified_at, writes + 1
+        else:
+            _keep_unwritten(decision, decision.to_source, link)
     return source_at, target_at, writes
+
+
+def _keep_unwritten(decision: Decision, unwritten: dict[str, Any], link: Link) -> None:
+    # The API cannot write that side (lookup-only or read-only): the values were
+    # not agreed, so the link keeps the old ones. Otherwise the untouched side's
+    # next read would look like a change of its own and overwrite the other side.
+    for key in unwritten:
+        if key in link.synced:
+            decision.synced[key] = link.synced[key]
+        else:
+            decision.synced.pop(key, None)
 
 
 async def _record_conflicts(
@@ -230,7 +266,9 @@ async def _establish(
         )
         source = SideState(values, event.modified_at)
         target = SideState(_project_target(flow, match), match.modified_at)
-        outcome = await _apply(flow, link, source, target, ports)
+        outcome = await _apply(
+            flow, link, source, target, ports, (event.data, match.data)
+        )
         return Outcome(outcome.link, _notice(flow, link, LinkOp.LINK), outcome.writes)
     capabilities = ports.target_sink.capabilities(flow.target.type)
     if flow.target_mode is not TargetMode.ENTITY or not capabilities.create:
@@ -310,3 +348,70 @@ def _notice(flow: Flow, link: Link, op: LinkOp) -> LinkNotice:
     return LinkNotice(
         flow=flow.name, source_id=link.source_id, target_id=link.target_id, op=op
     )
+
+
+async def _on_value_keyed(
+    flow: Flow, event: ChangeEvent, link: Link | None, ports: FlowPorts
+) -> Outcome:
+    """Link a source to the shared target of each of its distinct values (rule 7).
+
+    The targets (countries) are matched by normalised value and never created,
+    updated or deleted; a value that matches nothing is reported.
+    """
+    if event.op is Operation.DELETE:
+        if link is None:
+            return Outcome(link=None)
+        detail = "source deleted; links to shared targets removed (targets kept)"
+        await ports.report(
+            FlowReport(
+                flow=flow.name, kind="unlinked", source_id=event.id, detail=detail
+            )
+        )
+        return Outcome(link=None)
+    if link is not None and _is_old(event, link.source_seen_at):
+        return Outcome(link=link)
+    if ports.catalog is None:
+        msg = f"flow {flow.name} is value-keyed but no catalog of targets is wired"
+        raise RuntimeError(msg)
+    catalog = await ports.catalog(flow.target.system, flow.target.type)
+    targets: dict[str, str] = {}
+    for key in flow.match_keys:
+        value = mapping.get_path(event.data, key.source)
+        if mapping.is_empty(value):
+            continue
+        wanted = mapping.normalize_key(value, key.normalize)
+        found = sorted(
+            {
+                c.id
+                for c in catalog
+                if c.op is not Operation.DELETE
+                and mapping.normalize_key(
+                    mapping.get_path(c.data, key.target), key.normalize
+                )
+                == wanted
+            }
+        )
+        if len(found) == 1:
+            targets[wanted] = found[0]
+            continue
+        kind = "ambiguous-match" if found else "unmatched"
+        await ports.report(
+            FlowReport(
+                flow=flow.name,
+                kind=kind,
+                source_id=event.id,
+                detail=f"{key.source}={value!r}: {len(found)} {flow.target.type} match",
+                candidates=found,
+            )
+        )
+    if not targets:
+        return Outcome(link=None)
+    linked = Link(
+        flow=flow.name,
+        source_id=event.id,
+        target_id=",".join(sorted(set(targets.values()))),
+        value_targets=targets,
+        source_seen_at=event.modified_at,
+        how="matched",
+    )
+    return Outcome(link=linked)

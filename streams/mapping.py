@@ -7,6 +7,7 @@ Plain functions, no Kafka: the flow logic and ``tether verify`` both use them.
 
 from __future__ import annotations
 
+import copy
 import math
 import re
 import unicodedata
@@ -14,7 +15,9 @@ from collections.abc import Callable, Mapping
 from datetime import UTC, date, datetime
 from typing import Any
 
+from dataflows import paths
 from schemas.dataflow import DataType, Flow, PropertyRow
+from streams.countries import country_key
 
 _TRUE = {"true", "1", "yes", "y", "on", "ja", "sann"}
 _FALSE = {"false", "0", "no", "n", "off", "nei", "", "usann"}
@@ -33,29 +36,13 @@ def row_key(row: PropertyRow) -> str:
 
 
 def get_path(record: Mapping[str, Any] | None, path: str) -> Any:
-    """The value at a dotted path (``address.country``); ``None`` when absent."""
-    current: Any = record
-    for part in path.split("."):
-        if isinstance(current, Mapping):
-            current = current.get(part)
-        elif isinstance(current, list) and part.isdigit() and int(part) < len(current):
-            current = current[int(part)]
-        else:
-            return None
-    return current
+    """The value at a dotted path (``address.country``, ``lines.0.sku``) or ``None``."""
+    return None if record is None else paths.get_value(record, path)
 
 
 def set_path(record: dict[str, Any], path: str, value: Any) -> None:
-    """Set the value at a dotted path, creating nested objects on the way."""
-    parts = path.split(".")
-    current = record
-    for part in parts[:-1]:
-        nested = current.get(part)
-        if not isinstance(nested, dict):
-            nested = {}
-            current[part] = nested
-        current = nested
-    current[parts[-1]] = value
+    """Set the value at a dotted path, creating nested objects and lists."""
+    paths.set_value(record, path, value)
 
 
 def is_empty(value: Any) -> bool:
@@ -187,6 +174,8 @@ def normalize_key(value: Any, how: str) -> str:
         return re.sub(r"[\W_]+", "", text).upper()
     if how == "email":
         return text.lower()
+    if how == "country":
+        return country_key(text)
     return " ".join(text.casefold().split())
 
 
@@ -232,25 +221,42 @@ def project_target(flow: Flow, record: Mapping[str, Any] | None) -> dict[str, An
     return values
 
 
-def target_changes(flow: Flow, values: Mapping[str, Any]) -> dict[str, Any]:
-    """A target write body (nested by path) for the given row values."""
+def _body(base: Mapping[str, Any] | None, path_list: list[str]) -> dict[str, Any]:
+    """A write body that starts from the current values of the top-level fields a
+    path goes through when it passes a list, so a partial update of one list
+    element does not drop the rest of the list."""
     body: dict[str, Any] = {}
-    for row in flow.properties:
-        key = row_key(row)
-        if key in values:
-            set_path(body, row.target, values[key])
+    if base is None:
+        return body
+    for path in path_list:
+        top, _, rest = path.partition(".")
+        if any(p.isdigit() for p in rest.split(".")) and top in base:
+            body.setdefault(top, copy.deepcopy(base[top]))
+    return body
+
+
+def target_changes(
+    flow: Flow, values: Mapping[str, Any], current: Mapping[str, Any] | None = None
+) -> dict[str, Any]:
+    """A target write body (nested by path) for the given row values."""
+    rows = [r for r in flow.properties if row_key(r) in values]
+    body = _body(current, [r.target for r in rows])
+    for row in rows:
+        set_path(body, row.target, values[row_key(row)])
     return body
 
 
 def source_changes(
-    flow: Flow, values: Mapping[str, Any], resolve_reverse: Resolver
+    flow: Flow,
+    values: Mapping[str, Any],
+    resolve_reverse: Resolver,
+    current: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
     """A source write body for the given row values, in the source's own types."""
-    body: dict[str, Any] = {}
-    for row in flow.properties:
+    rows = [r for r in flow.properties if row_key(r) in values]
+    body = _body(current, [r.source for r in rows])
+    for row in rows:
         key = row_key(row)
-        if key not in values:
-            continue
         value = values[key]
         if row.references:
             if not value:

@@ -9,6 +9,7 @@ polls changes. Agents stay thin; the logic is in ``handlers`` and ``ingest``.
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Iterable
 from datetime import timedelta
 from typing import Any, cast
@@ -18,7 +19,7 @@ from faust.tables.globaltable import GlobalTable
 
 from connectors.base.protocols import BadRecord
 from connectors.errors import RecordError, TransientError
-from schemas.dataflow import Flow
+from schemas.dataflow import Flow, TargetMode
 from schemas.envelope import (
     ChangeEvent,
     ConflictRecord,
@@ -68,6 +69,7 @@ class Topology:
         self.deadletters = self._topic(self.names.deadletters, DeadLetter)
         self.conflicts = self._topic(self.names.conflicts, ConflictRecord)
         self.reports = self._topic(self.names.reports, FlowReport)
+        self._catalogs: dict[tuple[str, str], tuple[float, list[ChangeEvent]]] = {}
         self.idmap = _shared_table(app, "idmap")
         self.cursors = _shared_table(app, "cursors")
         for flow in flows.values():
@@ -142,7 +144,8 @@ class Topology:
                 await self._on_routed_event(flow, event, reverse, from_target)
 
         self.app.agent(inbound, name=f"flow-{flow.name}", concurrency=1)(run_flow)
-        self.app.agent(routed, name=f"route-{flow.name}", concurrency=1)(route)
+        if flow.target_mode is not TargetMode.VALUE_KEYED:  # shared targets: no routing
+            self.app.agent(routed, name=f"route-{flow.name}", concurrency=1)(route)
 
     def _ports(self, flow: Flow) -> FlowPorts:
         async def conflict(record: ConflictRecord) -> None:
@@ -178,7 +181,23 @@ class Topology:
             conflict=conflict,
             report=report,
             tie_window=timedelta(seconds=self.settings.tie_window_seconds),
+            catalog=self._catalog,
         )
+
+    async def _catalog(self, system: str, entity: str) -> list[ChangeEvent]:
+        """Every entity of a type value-keyed flows match against, read at most
+        once per poll interval (country lists are short and rarely change)."""
+        cached = self._catalogs.get((system, entity))
+        now = time.monotonic()
+        if cached and now - cached[0] < self.settings.poll_interval:
+            return cached[1]
+        events = [
+            event
+            async for page in self.connectors.source(system).read(entity, None)
+            for event in page.events
+        ]
+        self._catalogs[(system, entity)] = (now, events)
+        return events
 
     async def _on_flow_event(
         self, flow: Flow, event: Any, links: Any, links_topic: Any, ports: FlowPorts
@@ -285,7 +304,10 @@ class Topology:
     def _polled_entities(self) -> dict[str, list[str]]:
         wanted: dict[str, set[str]] = {}
         for flow in self.flows.values():
-            for ref in (flow.source, flow.target):
+            refs = [flow.source]
+            if flow.target_mode is not TargetMode.VALUE_KEYED:  # targets never change
+                refs.append(flow.target)
+            for ref in refs:
                 wanted.setdefault(ref.system, set()).add(ref.type)
         ordered: dict[str, list[str]] = {}
         for system, entities in wanted.items():
