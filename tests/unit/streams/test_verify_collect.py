@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
+from typing import Any, ClassVar
 
 import pytest
 
@@ -17,7 +19,9 @@ FLOWS = flows_by_name(load_documents())
 WEBCRM = {n: f for n, f in FLOWS.items() if f.source.system == "webcrm"}
 
 
-def change(record_id, minutes, op=Operation.UPSERT, **data):
+def change(
+    record_id: str, minutes: int, op: Operation = Operation.UPSERT, **data: Any
+) -> ChangeEvent:
     return ChangeEvent(
         system="webcrm",
         entity="Persons",
@@ -31,16 +35,18 @@ def change(record_id, minutes, op=Operation.UPSERT, **data):
 class PagedSource:
     """A source that serves fixed pages and remembers the cursors it was asked for."""
 
-    system = "webcrm"
+    system: ClassVar[str] = "webcrm"
 
-    def __init__(self, pages):
+    def __init__(self, pages: list[SourcePage]) -> None:
         self.pages = pages
-        self.asked = []
+        self.asked: list[tuple[str, Cursor | None]] = []
 
-    def entities(self):
+    def entities(self) -> tuple[str, ...]:
         return ("Persons",)
 
-    async def read(self, entity, cursor):
+    async def read(
+        self, entity: str, cursor: Cursor | None
+    ) -> AsyncIterator[SourcePage]:
         self.asked.append((entity, cursor))
         for page in self.pages:
             yield page
@@ -63,7 +69,7 @@ async def test_listing_reads_everything_and_keeps_the_latest_state_per_id():
 
     listing = await read_listing(source, "Persons", progress)
     assert source.asked == [("Persons", None)]  # from the start: a full listing
-    assert listing.events["1"].data["PersonLastName"] == "B"
+    assert (listing.events["1"].data or {})["PersonLastName"] == "B"
     assert listing.events["2"].op is Operation.DELETE
     assert listing.events["3"] == fixed_later
     assert listing.invalid == {}

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
+from typing import Any
 
 import pytest
 
 from dataflows import flows_by_name, load_documents
 from schemas.envelope import ChangeEvent, FlowReport, Operation
 from streams.verify import (
+    FlowCheck,
     Kind,
     Listing,
     check_flow,
@@ -50,7 +53,13 @@ CUSTOMER = {
 }
 
 
-def event(system, entity, record_id, data, op=Operation.UPSERT):
+def event(
+    system: str,
+    entity: str,
+    record_id: str,
+    data: dict[str, Any] | None,
+    op: Operation = Operation.UPSERT,
+) -> ChangeEvent:
     return ChangeEvent(
         system=system,
         entity=entity,
@@ -61,18 +70,25 @@ def event(system, entity, record_id, data, op=Operation.UPSERT):
     )
 
 
-def listing(system, entity, records, *, deleted=(), invalid=None):
+def listing(
+    system: str,
+    entity: str,
+    records: Mapping[str, dict[str, Any]],
+    *,
+    deleted: Iterable[str] = (),
+    invalid: Mapping[str, str] | None = None,
+) -> Listing:
     events = {rid: event(system, entity, rid, data) for rid, data in records.items()}
     for rid in deleted:
         events[rid] = event(system, entity, rid, None, Operation.DELETE)
     return Listing(events=events, invalid=dict(invalid or {}))
 
 
-def orgs(**changes):
+def orgs(**changes: Any) -> Listing:
     return listing("webcrm", "Organisations", {"1001": {**ORG, **changes}})
 
 
-def customers(**changes):
+def customers(**changes: Any) -> Listing:
     return listing("customcrm", "Customer", {"C-1": {**CUSTOMER, **changes}})
 
 
@@ -128,7 +144,7 @@ def test_numbers_compare_after_coercion_to_the_target_type():
     assert (
         check_flow(PRODUCTS, [("9001", "P-1")], source, target, NO_REFS).findings == []
     )
-    target.events["P-1"].data["Price"] = 1299.51
+    target.events["P-1"].data["Price"] = 1299.51  # type: ignore[index]
     [finding] = check_flow(
         PRODUCTS, [("9001", "P-1")], source, target, NO_REFS
     ).findings
@@ -155,7 +171,9 @@ PERSON = {"PersonId": 5001, "PersonOrganisationId": 1001, "PersonLastName": "Ber
 CONTACT = {"Id": "K-1", "LastName": "Berg", "CustomerId": "C-1"}
 
 
-def persons_check(contact, org_links):
+def persons_check(
+    contact: dict[str, Any], org_links: list[tuple[str, str]]
+) -> FlowCheck:
     resolve = make_resolver({ORGS.name: org_links})
     source = listing("webcrm", "Persons", {"5001": PERSON})
     target = listing("customcrm", "Contact", {"K-1": contact})
@@ -245,7 +263,7 @@ def test_a_report_about_a_source_that_is_linked_now_is_not_a_finding():
     assert check.findings == []
 
 
-def company(post, visit):
+def company(post: str, visit: str) -> dict[str, Any]:
     return {
         "id": "7",
         "postAddress": {"country": post},

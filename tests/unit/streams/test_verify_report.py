@@ -34,7 +34,7 @@ AMBIGUOUS = Finding(
 GONE = Finding(Kind.TARGET_MISSING, PERSONS, "5003", "K-3", detail="target gone")
 
 
-def result(*findings_by_flow):
+def result(*findings_by_flow: tuple[str, int, list[Finding]]) -> VerifyResult:
     return VerifyResult(
         app_id="demo",
         flows=[
