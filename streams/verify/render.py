@@ -67,17 +67,21 @@ _COLUMNS: dict[Category, Sequence[Column]] = {
 }
 
 
-def table(columns: Sequence[Column], rows: Sequence[Finding]) -> list[str]:
+def text_table(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> list[str]:
     """Aligned text rows under a header; the last column is not padded."""
-    cells = [[_clip(get(row)) for _, get in columns] for row in rows]
-    headers = [name for name, _ in columns]
-    widths = [
-        max(len(c) for c in column) for column in zip(headers, *cells, strict=True)
-    ]
+    columns = zip(headers, *rows, strict=True)
+    widths = [max(len(cell) for cell in column) for column in columns]
     return [
         "  ".join(c.ljust(w) for c, w in zip(line, widths, strict=True)).rstrip()
-        for line in (headers, *cells)
+        for line in (headers, *rows)
     ]
+
+
+def _findings_table(
+    columns: Sequence[Column], findings: Sequence[Finding]
+) -> list[str]:
+    cells = [[_clip(get(finding)) for _, get in columns] for finding in findings]
+    return text_table([name for name, _ in columns], cells)
 
 
 def summary(result: VerifyResult) -> str:
@@ -106,7 +110,7 @@ def render_text(result: VerifyResult) -> str:
         rows = [f for f in findings if f.kind.category is category]
         if rows:
             lines += ["", f"{_TITLES[category]} ({len(rows)})"]
-            lines += table(_COLUMNS[category], rows)
+            lines += _findings_table(_COLUMNS[category], rows)
     lines += ["", summary(result)]
     return "\n".join(lines) + "\n"
 
