@@ -1,0 +1,186 @@
+"""``TidsbankenSink``: get, find, create with a client-chosen ``Id``, update."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from typing import Any
+from urllib.parse import quote
+
+from connectors.base.entity import EntitySpec, field_value, same_value
+from connectors.base.sink import HttpSink
+from connectors.errors import (
+    InvalidRecordError,
+    RejectedRecordError,
+    TransientError,
+)
+from connectors.tidsbanken.client import (
+    ENTITIES,
+    SYSTEM,
+    TIME_FIELD,
+    corrected,
+    skew_of,
+)
+from connectors.tidsbanken.settings import TidsbankenSettings
+from connectors.tidsbanken.source import SkipTopPaginator, values
+from schemas.envelope import ChangeEvent
+
+logger = logging.getLogger(__name__)
+
+KUNDE_PATH = "prosjekt/Kunde"
+AVDELING_WRITE_PATH = "ansatt/Avdeling"
+
+
+def literal(text: str) -> str:
+    """An OData string literal: quoted, inner quotes doubled."""
+    return "'" + text.replace("'", "''") + "'"
+
+
+def derived_id(prefix: str, idempotency_key: str) -> str:
+    """The ``Id`` of an entity tether creates: stable for one idempotency key."""
+    digest = hashlib.sha256(idempotency_key.encode()).hexdigest()[:12]
+    return f"{prefix}{digest}"
+
+
+def _server_fields(row: dict[str, Any]) -> dict[str, Any]:
+    """``row`` without what the server owns (time, OData annotations)."""
+    return {
+        k: v for k, v in row.items() if k != TIME_FIELD and not k.startswith("@odata")
+    }
+
+
+class TidsbankenSink(HttpSink):
+    """Writes to Tidsbanken.
+
+    Ids are the client's, so a create is idempotent: the ``Id`` comes from the
+    data or is derived from the idempotency key, an entity that already has it is
+    returned as is, and a create whose outcome is unknown (lost response, refused
+    as a duplicate) is settled by looking the ``Id`` up. ``null`` properties are
+    left out of inserts, which Tidsbanken refuses. Kunde updates replace the whole
+    object (``PUT`` of an array), so they merge into the current state first;
+    Avdeling updates are ``PATCH``es of the changes alone.
+    """
+
+    system = SYSTEM
+    specs = ENTITIES
+    settings: TidsbankenSettings
+
+    async def get(self, entity: str, record_id: str) -> ChangeEvent | None:
+        """The entity's current state, or ``None``."""
+        spec = self.spec(entity)
+        with self.about(spec, record_id):
+            row = await self._row(spec, record_id)
+            return None if row is None else self._event(spec, row)
+
+    async def find(self, entity: str, field_path: str, value: Any) -> list[ChangeEvent]:
+        """Entities whose ``field_path`` equals ``value`` (by ``Id``, else a listing).
+
+        Text compares case-insensitively, like the other sinks' ``find``; OData's
+        ``eq`` would not, so the listing is filtered here.
+        """
+        spec = self.spec(entity)
+        if value is None:
+            return []
+        if field_path == "Id":
+            found = await self.get(entity, str(value))
+            return [] if found is None else [found]
+        matches: list[ChangeEvent] = []
+        paginator = SkipTopPaginator(self.settings.page_size)
+        while not paginator.finished:
+            params = {
+                "$orderby": "Id asc",
+                "$top": self.settings.page_size,
+                "$skip": paginator.current_token,
+            }
+            body = await self.client.get_json(spec.path, params=params)
+            for row in values(body) or []:
+                if not same_value(field_value(row, field_path), value):
+                    continue
+                try:
+                    matches.append(self._event(spec, row))
+                except InvalidRecordError as exc:
+                    logger.warning("skipping a match that fails validation: %s", exc)
+            paginator.advance(body)
+        return matches
+
+    async def create(
+        self, entity: str, data: dict[str, Any], *, idempotency_key: str
+    ) -> ChangeEvent:
+        """``POST`` with the ``Id`` from ``data`` or derived from the key."""
+        spec = self.spec(entity)
+        self.require(spec, "create")
+        given = data.get("Id")
+        record_id = (
+            str(given)
+            if given
+            else derived_id(self.settings.id_prefix, idempotency_key)
+        )
+        with self.about(spec, record_id):
+            existing = await self._row(spec, record_id)
+            if existing is not None:
+                return self._event(spec, existing)  # a replay of an earlier create
+            body = {k: v for k, v in _server_fields(data).items() if v is not None}
+            body["Id"] = record_id
+            self._event(spec, body | {TIME_FIELD: "1970-01-01T00:00:00Z"})
+            path = KUNDE_PATH if spec.name == "Kunde" else AVDELING_WRITE_PATH
+            try:
+                response = await self.client.request(
+                    "POST", path, body=body, idempotent=False
+                )
+            except (TransientError, RejectedRecordError):
+                # Lost response or "duplicate Id": whether it exists now decides.
+                existing = await self._row(spec, record_id)
+                if existing is None:
+                    raise
+                return self._event(spec, existing)
+            return self._event(spec, self.client.decode_json(response))
+
+    async def update(
+        self, entity: str, record_id: str, changes: dict[str, Any]
+    ) -> ChangeEvent:
+        """Kunde: merge and ``PUT`` the array; Avdeling: ``PATCH`` the changes."""
+        spec = self.spec(entity)
+        self.require(spec, "update", record_id)
+        with self.about(spec, record_id):
+            fields = {k: v for k, v in _server_fields(changes).items() if k != "Id"}
+            if spec.name == "Kunde":
+                current = await self._row(spec, record_id)
+                if current is None:
+                    msg = f"{SYSTEM} Kunde {record_id}: does not exist, cannot update"
+                    raise RejectedRecordError(msg)
+                merged = _server_fields(current) | fields | {"Id": record_id}
+                self._event(spec, merged | {TIME_FIELD: current.get(TIME_FIELD)})
+                await self.client.request("PUT", KUNDE_PATH, body=[merged])
+            else:
+                path = f"{AVDELING_WRITE_PATH}/{quote(record_id, safe='')}"
+                await self.client.request("PATCH", path, body=fields, idempotent=True)
+            row = await self._row(spec, record_id)
+            if row is None:
+                msg = f"{SYSTEM} {spec.name} {record_id}: gone right after the update"
+                raise RejectedRecordError(msg)
+            return self._event(spec, row)
+
+    async def delete(self, entity: str, record_id: str) -> None:
+        """Tidsbanken deletes nothing through its API."""
+        self.require(self.spec(entity), "delete", record_id)
+
+    async def _row(self, spec: EntitySpec, record_id: str) -> dict[str, Any] | None:
+        """The raw stored entity, or ``None``."""
+        if spec.name == "Kunde":
+            key = quote(literal(record_id), safe="'()")
+            body = await self.client.get_json_optional(f"{KUNDE_PATH}({key})")
+            if body is None:
+                return None
+            # Sesam reads single results from "value"; OData would send the entity
+            # bare. Both are accepted.
+            rows = values(body)
+        else:
+            params = {"$filter": f"Id eq {literal(record_id)}", "$top": 1}
+            rows = values(await self.client.get_json(spec.path, params=params))
+        if rows is None:
+            return body if isinstance(body, dict) else None
+        row = rows[0] if rows else None
+        return row if isinstance(row, dict) else None
+
+    def _event(self, spec: EntitySpec, row: Any) -> ChangeEvent:
+        return corrected(self.event(spec, row), skew_of(self.settings, spec.name))
