@@ -9,12 +9,15 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from aiokafka import AIOKafkaProducer
 
 from schemas.catalog import SYSTEMS
 from standins import CustomcrmStandIn, WebcrmStandIn
 from standins.sample_data import seed_webcrm
 from streams.cli import main
 from streams.local import LocalDeployment
+from streams.provision import TopicSpec, ensure_topics
+from streams.verify.kafka_io import read_latest
 from tests.integration.scenario import (
     ORGS,
     PERSONS,
@@ -142,3 +145,26 @@ def test_an_app_id_that_never_ran_is_a_configuration_error(synced, monkeypatch, 
     assert code == 2
     assert out == ""
     assert "configuration error: topic no-such-deployment.flow." in err
+
+
+async def test_reading_a_topic_keeps_the_latest_value_per_key(
+    kafka_bootstrap, unique_name
+):
+    topic = unique_name("latest")
+    await ensure_topics(kafka_bootstrap, [TopicSpec(topic, 3)])
+    producer = AIOKafkaProducer(bootstrap_servers=kafka_bootstrap)
+    await producer.start()
+    try:
+        for key, value in [
+            (b"a", b'{"n": 1}'),
+            (b"b", b'{"n": 1}'),
+            (b"a", b'{"n": 2}'),
+            (b"b", None),  # a tombstone removes its key
+            (b"c", b"not json"),  # skipped, not fatal
+            (None, b'{"n": 9}'),  # no key: nothing to be the latest of
+        ]:
+            await producer.send_and_wait(topic, key=key, value=value)
+    finally:
+        await producer.stop()
+    assert await read_latest(kafka_bootstrap, topic) == {"a": {"n": 2}}
+    assert await read_latest(kafka_bootstrap, unique_name("absent")) == {}
