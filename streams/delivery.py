@@ -49,7 +49,9 @@ async def with_retries(
             if clock() - started >= reference_wait:
                 raise
             failures += 1
-            await sleep(min(0.2 * 2 ** min(failures, 6), 5.0))
+            # The referenced entity is usually being linked by another agent right
+            # now: look again soon, rather than backing off exponentially.
+            await sleep(min(0.05 * failures, 1.0))
         except TransientError as exc:
             failures += 1
             backoff = min(max_backoff, 0.5 * 2 ** min(failures, 8))

@@ -1,0 +1,95 @@
+"""In-place retries: Retry-After honoured, references waited for, record errors escape."""
+
+from __future__ import annotations
+
+import pytest
+
+from connectors.errors import (
+    FatalError,
+    InvalidRecordError,
+    RateLimitedError,
+    TransientError,
+    UnresolvedReferenceError,
+)
+from schemas.envelope import ChangeEvent
+from streams.delivery import dead_letter, with_retries
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 0.0
+        self.sleeps: list[float] = []
+
+    async def sleep(self, seconds: float) -> None:
+        self.sleeps.append(seconds)
+        self.now += seconds
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def failing(*errors: Exception):
+    pending = list(errors)
+
+    async def attempt() -> str:
+        if pending:
+            raise pending.pop(0)
+        return "done"
+
+    return attempt
+
+
+async def test_transient_errors_are_retried_honouring_retry_after():
+    clock = Clock()
+    attempt = failing(RateLimitedError("429", retry_after=7.0), TransientError("503"))
+    result = await with_retries(
+        attempt, what="x", reference_wait=5, sleep=clock.sleep, clock=clock
+    )
+    assert result == "done"
+    assert 7.0 <= clock.sleeps[0] < 7.2
+    assert len(clock.sleeps) == 2
+
+
+async def test_unresolved_reference_is_waited_for_then_raised():
+    clock = Clock()
+
+    async def never() -> str:
+        raise UnresolvedReferenceError("no link", system="webcrm", record_id="5")
+
+    with pytest.raises(UnresolvedReferenceError):
+        await with_retries(
+            never, what="x", reference_wait=3, sleep=clock.sleep, clock=clock
+        )
+    assert clock.now >= 3
+
+
+async def test_record_and_fatal_errors_are_not_retried():
+    clock = Clock()
+    for error in (InvalidRecordError("bad"), FatalError("auth")):
+        with pytest.raises(type(error)):
+            await with_retries(
+                failing(error),
+                what="x",
+                reference_wait=3,
+                sleep=clock.sleep,
+                clock=clock,
+            )
+    assert clock.sleeps == []
+
+
+def test_dead_letter_names_system_type_id_and_reason():
+    event = ChangeEvent(
+        system="webcrm", entity="Products", id="9", modified_at="2024-01-01T00:00:00Z"
+    )
+    error = InvalidRecordError(
+        "price: expected a number", system="webcrm", entity="Products"
+    )
+    letter = dead_letter(error, stage="flow", event=event, flow="f")
+    assert (letter.system, letter.entity, letter.record_id) == (
+        "webcrm",
+        "Products",
+        "9",
+    )
+    assert letter.reason == "price: expected a number"
+    assert letter.error_type == "InvalidRecordError"
+    assert letter.payload["id"] == "9"
