@@ -1,4 +1,4 @@
-"""In-place retries: Retry-After honoured, references waited for, record errors escape."""
+"""In-place retries: Retry-After honoured, references awaited, record errors escape."""
 
 from __future__ import annotations
 
