@@ -29,7 +29,7 @@ from streams.provision import TopicSpec, ensure_topics
 from streams.settings import StreamSettings
 from streams.topics import TopicNames
 from streams.verify.kafka_io import existing_topics, read_latest
-from streams.verify.render import text_table
+from streams.verify.render import clip, plural, text_table
 
 _REASON_WIDTH = 100
 
@@ -139,11 +139,6 @@ def _when(entry: Entry) -> str:
     return entry.letter.failed_at.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%SZ")
 
 
-def _one_line(text: str, width: int) -> str:
-    flat = " ".join(text.split())
-    return flat if len(flat) <= width else flat[: width - 1] + "…"
-
-
 def letter_dict(entry: Entry) -> dict[str, Any]:
     """A dead letter for machines: coordinates and reason, never the payload."""
     letter = entry.letter
@@ -175,12 +170,12 @@ def render_list(entries: Sequence[Entry], *, as_json: bool) -> str:
     if entries:
         rows = [
             [e.system, e.entity, e.record_id, e.letter.stage, _when(e),
-             _one_line(e.letter.reason, _REASON_WIDTH)]
+             clip(e.letter.reason, _REASON_WIDTH)]
             for e in entries
         ]  # fmt: skip
         headers = ["SYSTEM", "TYPE", "ID", "STAGE", "WHEN", "REASON"]
         lines += [*text_table(headers, rows), ""]
-    lines.append(f"{len(entries)} dead letters outstanding")
+    lines.append(f"{plural(len(entries), 'dead letter')} outstanding")
     return "\n".join(lines) + "\n"
 
 
@@ -203,13 +198,13 @@ def render_redrive(results: Sequence[RedriveResult], *, as_json: bool) -> str:
     if results:
         rows = [
             [r.entry.system, r.entry.entity, r.entry.record_id, r.entry.letter.stage,
-             r.action.value, _one_line(r.detail, _REASON_WIDTH)]
+             r.action.value, clip(r.detail, _REASON_WIDTH)]
             for r in results
         ]  # fmt: skip
         headers = ["SYSTEM", "TYPE", "ID", "STAGE", "ACTION", "DETAIL"]
         lines += [*text_table(headers, rows), ""]
     lines.append(
-        f"{len(results)} dead letters: {counts['republished']} re-published, "
+        f"{plural(len(results), 'dead letter')}: {counts['republished']} re-published, "
         f"{counts['gone']} gone, {counts['failed']} failed, {counts['skipped']} skipped"
     )
     return "\n".join(lines) + "\n"

@@ -11,7 +11,10 @@ from streams.verify.findings import Category, Finding, VerifyResult
 
 Column = tuple[str, Callable[[Finding], str]]
 
-_MAX_CELL = 48
+# Values are clipped so one long text cannot push the table off the screen; ids,
+# flow and property names never are (they are what an operator searches for).
+_MAX_VALUE = 40
+_MAX_DETAIL = 100
 
 _TITLES = {
     Category.DIFFERENCES: "Property differences",
@@ -27,14 +30,26 @@ def value_text(value: Any) -> str:
     return orjson.dumps(value, default=str).decode()
 
 
-def _clip(text: str) -> str:
-    return text if len(text) <= _MAX_CELL else text[: _MAX_CELL - 1] + "…"
+def plural(count: int, noun: str) -> str:
+    """``1 link``, ``2 links``."""
+    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
+
+
+def clip(text: str, width: int) -> str:
+    """``text`` on one line, cut to ``width`` characters with an ellipsis."""
+    flat = " ".join(text.split())
+    return flat if len(flat) <= width else flat[: width - 1] + "…"
+
+
+def _value(value: Any) -> str:
+    return clip(value_text(value), _MAX_VALUE)
 
 
 def _detail(finding: Finding) -> str:
-    if not finding.candidates:
-        return finding.detail
-    return f"{finding.detail} (candidates: {', '.join(finding.candidates)})"
+    detail = finding.detail
+    if finding.candidates:
+        detail = f"{detail} (candidates: {', '.join(finding.candidates)})"
+    return clip(detail, _MAX_DETAIL)
 
 
 _FLOW: Column = ("FLOW", lambda f: f.flow)
@@ -50,20 +65,14 @@ _COLUMNS: dict[Category, Sequence[Column]] = {
         _SOURCE,
         _TARGET,
         _PROPERTY,
-        ("SOURCE VALUE", lambda f: value_text(f.source_value)),
-        ("TARGET VALUE", lambda f: value_text(f.target_value)),
+        ("SOURCE VALUE", lambda f: _value(f.source_value)),
+        ("TARGET VALUE", lambda f: _value(f.target_value)),
         _DETAIL,
     ),
     Category.UNLINKED: (_FLOW, _SOURCE, _KIND, _DETAIL),
     Category.LOOKUPS: (_FLOW, _SOURCE, _KIND, _DETAIL),
     Category.VANISHED: (_FLOW, _SOURCE, _TARGET, _KIND, _DETAIL),
-    Category.INVALID: (
-        _FLOW,
-        _SOURCE,
-        _TARGET,
-        ("PROPERTY", lambda f: f.property),
-        _DETAIL,
-    ),
+    Category.INVALID: (_FLOW, _SOURCE, _TARGET, _PROPERTY, _DETAIL),
 }
 
 
@@ -80,7 +89,7 @@ def text_table(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> list[st
 def _findings_table(
     columns: Sequence[Column], findings: Sequence[Finding]
 ) -> list[str]:
-    cells = [[_clip(get(finding)) for _, get in columns] for finding in findings]
+    cells = [[get(finding) for _, get in columns] for finding in findings]
     return text_table([name for name, _ in columns], cells)
 
 
@@ -89,9 +98,10 @@ def summary(result: VerifyResult) -> str:
     counts = result.counts()
     verdict = "OK" if result.ok else "DIFFERS"
     return (
-        f"{verdict}: {counts['flows']} flows, {counts['links']} links checked; "
-        f"{counts['differences']} property differences, "
-        f"{counts['unlinked']} sources without a link, "
+        f"{verdict}: {plural(counts['flows'], 'flow')}, "
+        f"{plural(counts['links'], 'link')} checked; "
+        f"{plural(counts['differences'], 'property difference')}, "
+        f"{plural(counts['unlinked'], 'source')} without a link, "
         f"{counts['lookups']} unmatched or ambiguous, "
         f"{counts['vanished']} vanished, {counts['invalid']} invalid"
     )
@@ -102,8 +112,9 @@ def render_text(result: VerifyResult) -> str:
     lines: list[str] = []
     for check in result.flows:
         lines.append(
-            f"{check.flow}: {check.links} links, {check.sources} sources, "
-            f"{check.targets} targets, {len(check.findings)} findings"
+            f"{check.flow}: {plural(check.links, 'link')}, "
+            f"{plural(check.sources, 'source')}, {plural(check.targets, 'target')}, "
+            f"{plural(len(check.findings), 'finding')}"
         )
     findings = result.findings
     for category in Category:

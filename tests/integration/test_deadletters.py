@@ -77,7 +77,7 @@ def test_dead_letters_are_listed_re_driven_after_a_fix_and_settled(
         lines = out.splitlines()
         assert lines[0].split()[:5] == ["SYSTEM", "TYPE", "ID", "STAGE", "WHEN"]
         assert lines[1].split()[:4] == ["webcrm", "Products", "9999", "source"]
-        assert lines[-1] == "1 dead letters outstanding"
+        assert lines[-1] == "1 dead letter outstanding"
         assert "lots" not in out  # the record itself is never printed
 
         # The fixes: the price corrected without touching the modification time,

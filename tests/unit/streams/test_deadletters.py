@@ -287,7 +287,7 @@ def test_the_list_shows_coordinates_and_reason_never_the_payload():
     assert lines[1].split()[:6] == [
         "webcrm", "Products", "9999", "source", "2024-05-01", "10:00:00Z",
     ]  # fmt: skip
-    assert lines[-1] == "1 dead letters outstanding"
+    assert lines[-1] == "1 dead letter outstanding"
     document = json.loads(render_list(entries, as_json=True))
     assert document["outstanding"] == 1
     [item] = document["dead_letters"]

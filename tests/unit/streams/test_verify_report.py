@@ -56,7 +56,10 @@ def test_a_clean_result_is_ok_with_zero_counts():
         "vanished": 0,
         "invalid": 0,
     }
-    assert summary(clean).startswith("OK: 2 flows, 28 links checked; 0 property")
+    assert summary(clean) == (
+        "OK: 2 flows, 28 links checked; 0 property differences, 0 sources without"
+        " a link, 0 unmatched or ambiguous, 0 vanished, 0 invalid"
+    )
 
 
 def test_findings_are_counted_per_category():
@@ -65,13 +68,17 @@ def test_findings_are_counted_per_category():
     counts = mixed.counts()
     assert (counts["differences"], counts["lookups"], counts["vanished"]) == (1, 1, 1)
     assert counts["unlinked"] == counts["invalid"] == 0
-    assert summary(mixed).startswith("DIFFERS: 2 flows, 28 links checked; 1 property")
+    assert summary(mixed).startswith(
+        "DIFFERS: 2 flows, 28 links checked; 1 property difference, 0 sources"
+    )
+    one = result((ORGS, 1, []))
+    assert summary(one).startswith("OK: 1 flow, 1 link checked;")
 
 
 def test_text_report_has_one_table_per_section_with_json_values():
     text = render_text(result((ORGS, 8, [DIFF]), (PERSONS, 20, [AMBIGUOUS])))
     lines = text.splitlines()
-    assert f"{ORGS}: 8 links, 8 sources, 8 targets, 1 findings" in lines
+    assert f"{ORGS}: 8 links, 8 sources, 8 targets, 1 finding" in lines
     assert "Property differences (1)" in lines
     header = lines[lines.index("Property differences (1)") + 1]
     assert header.split() == [
@@ -93,7 +100,7 @@ def test_long_cells_are_clipped():
     )
     row = render_text(result((ORGS, 1, [long])))
     assert "x" * 200 not in row
-    assert "…" in row
+    assert '"' + "x" * 38 + "…" in row
 
 
 def test_json_report_lists_every_finding_with_its_category():
