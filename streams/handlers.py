@@ -13,7 +13,11 @@ from datetime import timedelta
 from typing import Any
 
 from connectors.base.protocols import Sink
-from connectors.errors import InvalidRecordError, UnresolvedReferenceError
+from connectors.errors import (
+    InvalidRecordError,
+    TransientError,
+    UnresolvedReferenceError,
+)
 from schemas.dataflow import DeletePolicy, Flow, TargetMode
 from schemas.envelope import (
     ChangeEvent,
@@ -41,6 +45,8 @@ class FlowPorts:
     tie_window: timedelta = timedelta(seconds=1)
     # Every entity of a (system, type): value-keyed flows match against it.
     catalog: Callable[[str, str], Awaitable[list[ChangeEvent]]] | None = None
+    # Asked before a link is removed; False holds the unlink (streams.guards).
+    may_unlink: Callable[[Link], Awaitable[bool]] | None = None
 
 
 @dataclass(frozen=True)
@@ -326,6 +332,14 @@ async def _match(flow: Flow, event: ChangeEvent, ports: FlowPorts) -> list[Chang
 
 async def _unlink(flow: Flow, link: Link, ports: FlowPorts, *, deleted: str) -> Outcome:
     """A side was deleted: drop the link and report it (rule 11)."""
+    if ports.may_unlink is not None and not await ports.may_unlink(link):
+        # A burst of vanished counterparts looks like a broken system, not a
+        # mass delete: retried in place, the event is neither lost nor applied.
+        msg = (
+            f"{flow.name}: unlink of {link.source_id} <-> {link.target_id} "
+            f"({deleted} gone) held by the mass-delete guard"
+        )
+        raise TransientError(msg)
     detail = f"{deleted} entity deleted; link to {link.target_id} removed"
     if flow.delete_policy is DeletePolicy.PROPAGATE:
         other, entity, other_id = (

@@ -30,6 +30,7 @@ from schemas.envelope import (
 from schemas.links import Link, LinkNotice, LinkOp
 from streams.codecs import ModelSchema, Undecodable
 from streams.delivery import dead_letter, with_retries
+from streams.guards import MassDeleteSettings, guard_unlinks
 from streams.handlers import FlowPorts, Outcome, handle_event
 from streams.ingest import PollPorts, poll_entity
 from streams.provision import TopicSpec
@@ -72,6 +73,7 @@ class Topology:
         self._catalogs: dict[tuple[str, str], tuple[float, list[ChangeEvent]]] = {}
         self.idmap = _shared_table(app, "idmap")
         self.cursors = _shared_table(app, "cursors")
+        self.mass_delete = MassDeleteSettings()
         for flow in flows.values():
             self._register_flow(flow)
         for system, entities in self._polled_entities().items():
@@ -126,7 +128,9 @@ class Topology:
             schema=_TABLE_SCHEMA,
             options=_ROCKSDB_OPTIONS,
         )
-        ports = self._ports(flow)
+        ports = guard_unlinks(
+            flow.name, self._ports(flow), self.mass_delete, lambda: len(links)
+        )
         inbound = self._channel(
             source_topic.get_topic_name(), from_target.get_topic_name()
         )
