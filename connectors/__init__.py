@@ -12,11 +12,23 @@ import httpx
 from connectors.base.client import HttpClient
 from connectors.base.protocols import Sink, Source
 from connectors.base.settings import ConnectorSettings
+from connectors.chargebee import (
+    ChargebeeClient,
+    ChargebeeSettings,
+    ChargebeeSink,
+    ChargebeeSource,
+)
 from connectors.customcrm import (
     CustomcrmClient,
     CustomcrmSettings,
     CustomcrmSink,
     CustomcrmSource,
+)
+from connectors.customwebshop import (
+    CustomwebshopClient,
+    CustomwebshopSettings,
+    CustomwebshopSink,
+    CustomwebshopSource,
 )
 from connectors.errors import ConfigurationError
 from connectors.webcrm import WebcrmClient, WebcrmSettings, WebcrmSink, WebcrmSource
@@ -82,6 +94,18 @@ REGISTRY: dict[str, ConnectorSpec] = {
         client=CustomcrmClient,
         source=CustomcrmSource,
         sink=CustomcrmSink,
+    ),
+    "customwebshop": ConnectorSpec(
+        settings=CustomwebshopSettings,
+        client=CustomwebshopClient,
+        source=CustomwebshopSource,
+        sink=CustomwebshopSink,
+    ),
+    "chargebee": ConnectorSpec(
+        settings=ChargebeeSettings,
+        client=ChargebeeClient,
+        source=ChargebeeSource,
+        sink=ChargebeeSink,
     ),
 }
 """Every system tether has a connector for, by system id."""

@@ -11,8 +11,10 @@ through its handle (``seed``, ``records``, ``edit``, ``inject_raw``,
 from __future__ import annotations
 
 from standins.base import StandIn
+from standins.chargebee import ChargebeeStandIn
 from standins.customcrm import CustomcrmStandIn
 from standins.customrest import CustomRestStandIn
+from standins.customwebshop import CustomwebshopStandIn
 from standins.faults import FaultConfig
 from standins.remote import RemoteStandIn
 from standins.sample_data import customcrm_overlap, webcrm_sample
@@ -20,8 +22,10 @@ from standins.store import WriteRecord
 from standins.webcrm import WebcrmStandIn
 
 __all__ = [
+    "ChargebeeStandIn",
     "CustomRestStandIn",
     "CustomcrmStandIn",
+    "CustomwebshopStandIn",
     "FaultConfig",
     "RemoteStandIn",
     "StandIn",

@@ -9,9 +9,17 @@ from typing import Any
 from pydantic import SecretStr
 
 from connectors.base.settings import ConnectorSettings
+from connectors.chargebee import ChargebeeSettings
 from connectors.customcrm import CustomcrmSettings
+from connectors.customwebshop import CustomwebshopSettings
 from connectors.webcrm import WebcrmSettings
-from standins import CustomcrmStandIn, StandIn, WebcrmStandIn
+from standins import (
+    ChargebeeStandIn,
+    CustomcrmStandIn,
+    CustomwebshopStandIn,
+    StandIn,
+    WebcrmStandIn,
+)
 
 
 @dataclass(frozen=True)
@@ -76,6 +84,38 @@ def _customcrm_settings(standin: StandIn, **values: Any) -> ConnectorSettings:
     return CustomcrmSettings(**(options | values))
 
 
+def _customwebshop_settings(standin: StandIn, **values: Any) -> ConnectorSettings:
+    assert isinstance(standin, CustomwebshopStandIn)
+    options: dict[str, Any] = {
+        "base_url": standin.url,
+        "api_key": SecretStr(standin.api_key),
+        "page_size": 2,
+        "timeout": 5.0,
+    }
+    return CustomwebshopSettings(**(options | values))
+
+
+def _chargebee_settings(standin: StandIn, **values: Any) -> ConnectorSettings:
+    assert isinstance(standin, ChargebeeStandIn)
+    options: dict[str, Any] = {
+        "base_url": f"{standin.url}/api/v2",
+        "api_key": SecretStr(standin.api_key),
+        "page_size": 2,
+        "timeout": 5.0,
+    }
+    return ChargebeeSettings(**(options | values))
+
+
+def _chargebee_item(i: int) -> dict[str, Any]:
+    return {
+        "id": f"item-{i}",
+        "name": f"Item {i}",
+        "description": f"Item number {i}",
+        "type": "charge",
+        "item_family_id": "webshop-products",
+    }
+
+
 HARNESSES: dict[str, Harness] = {
     "webcrm": Harness(
         system="webcrm",
@@ -132,9 +172,64 @@ HARNESSES: dict[str, Harness] = {
         credential="api_key",
         replays_creates=True,
     ),
+    "customwebshop": Harness(
+        system="customwebshop",
+        standin=CustomwebshopStandIn,
+        settings=_customwebshop_settings,
+        entity="Customer",
+        resource="customers",
+        deletable="Product",
+        deletable_resource="products",
+        record=lambda i: {
+            "Name": f"Customer {i}",
+            "OrganizationNumber": f"9{i:08d}",
+            "City": "Oslo",
+        },
+        new={
+            "Name": "Fjord Bygg AS",
+            "OrganizationNumber": "912345678",
+            "City": "Oslo",
+        },
+        key_field="OrganizationNumber",
+        change={"Name": "Fjord Bygg og Anlegg AS"},
+        kept="City",
+        bad_row={"Id": "C-990", "Name": "bad", "UpdatedAt": "yesterday"},
+        time_field="UpdatedAt",
+        instant="2024-03-01T10:15:30.000Z",
+        credential="api_key",
+        replays_creates=True,
+    ),
+    "chargebee": Harness(
+        system="chargebee",
+        standin=ChargebeeStandIn,
+        settings=_chargebee_settings,
+        entity="Item",
+        resource="items",
+        deletable="Item",
+        deletable_resource="items",
+        record=_chargebee_item,
+        new={"id": "widget-pro", "name": "Widget Pro", "description": "A widget"},
+        key_field="name",
+        change={"name": "Widget Pro 2"},
+        kept="description",
+        bad_row={
+            "id": "bad-item",
+            "name": "bad",
+            "is_shippable": "sometimes",
+            "updated_at": 1709287200,
+            "resource_version": 1709287200123,
+        },
+        time_field="updated_at",
+        # Unix seconds; the stand-in's seed takes them as text too.
+        instant="1709287200",
+        credential="api_key",
+        replays_creates=True,
+    ),
 }
 
 DELETABLE_RECORD: dict[str, dict[str, Any]] = {
     "webcrm": {"ProductCombined": "Widget Pro", "ProductPrice": 499.0},
     "customcrm": {"Name": "Widget Pro", "Sku": "WP-1", "Price": 499.0},
+    "customwebshop": {"Name": "Widget Pro", "Sku": "WP-1", "Price": 499.0},
+    "chargebee": _chargebee_item(99),
 }

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pytest
 from pydantic import SecretStr
 
 from connectors import REGISTRY, Connector, build_connector
+from connectors.base.settings import ConnectorSettings
+from connectors.chargebee import ChargebeeSettings
 from connectors.customcrm import CustomcrmSettings, CustomcrmSink, CustomcrmSource
+from connectors.customwebshop import CustomwebshopSettings
 from connectors.errors import ConfigurationError
 from connectors.webcrm import WebcrmSettings, WebcrmSink, WebcrmSource
 from schemas.catalog import SYSTEMS
@@ -14,7 +19,8 @@ from tests.fakes import FakeApi, json_response
 
 
 def test_registry_systems_are_known_catalog_systems() -> None:
-    assert set(REGISTRY) == {"webcrm", "customcrm"}
+    assert {"webcrm", "customcrm", "customwebshop", "chargebee"} <= set(REGISTRY)
+    assert set(REGISTRY) <= set(SYSTEMS)
     for system, spec in REGISTRY.items():
         assert system in SYSTEMS
         assert spec.source.system == system  # type: ignore[attr-defined]
@@ -29,10 +35,21 @@ def test_sources_publish_the_catalog_types(system: str) -> None:
         connector.sink.capabilities(entity)
 
 
-def _settings(system: str) -> WebcrmSettings | CustomcrmSettings:
-    if system == "webcrm":
-        return WebcrmSettings(api_token=SecretStr("t"))
-    return CustomcrmSettings(base_url="http://127.0.0.1:1", api_key=SecretStr("k"))
+_SETTINGS: dict[str, Callable[[], ConnectorSettings]] = {
+    "webcrm": lambda: WebcrmSettings(api_token=SecretStr("t")),
+    "customcrm": lambda: CustomcrmSettings(
+        base_url="http://127.0.0.1:1", api_key=SecretStr("k")
+    ),
+    "customwebshop": lambda: CustomwebshopSettings(
+        base_url="http://127.0.0.1:1", api_key=SecretStr("k")
+    ),
+    "chargebee": lambda: ChargebeeSettings(site="acme-test", api_key=SecretStr("k")),
+}
+"""Minimal valid settings per registered system; every system needs an entry."""
+
+
+def _settings(system: str) -> ConnectorSettings:
+    return _SETTINGS[system]()
 
 
 async def test_source_and_sink_share_one_client(api: FakeApi) -> None:

@@ -1,0 +1,242 @@
+"""``ChargebeeSink``: items, orders (no create), customers, business entities."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+from urllib.parse import quote
+
+from connectors.base.entity import EntitySpec, field_value, same_value
+from connectors.base.pagination import CursorPaginator
+from connectors.base.sink import HttpSink
+from connectors.chargebee._form import derived_id, filter_list, to_unix
+from connectors.chargebee.client import (
+    ENTITIES,
+    SYSTEM,
+    ChargebeeClient,
+    ChargebeeEntity,
+)
+from connectors.chargebee.settings import ChargebeeSettings
+from connectors.chargebee.source import BUSINESS_ENTITY_EVENTS, NEXT_OFFSET
+from connectors.errors import InvalidRecordError, RejectedRecordError
+from schemas.envelope import ChangeEvent, Operation
+
+logger = logging.getLogger(__name__)
+
+ORDER_TIMES = frozenset(
+    {"order_date", "shipping_date", "shipped_at", "delivered_at", "cancelled_at"}
+)
+"""Order fields Chargebee takes as Unix seconds; flows hand them over as ISO text."""
+BILLING_FIELDS = frozenset({"billing_address", "vat_number"})
+"""Customer fields only ``POST /customers/{id}/update_billing_info`` changes."""
+
+
+class ChargebeeSink(HttpSink):
+    """Writes to Chargebee, within what its API allows.
+
+    - Items: create with a client-chosen id (the mapped ``id``, else one derived
+      from the idempotency key) plus the settings' ``type`` and
+      ``item_family_id``, and the ``chargebee-idempotency-key`` header: a retried
+      create replays, and an item already holding that id is returned as the
+      created one. Update, soft delete.
+    - Orders: update and delete only (creating one needs an invoice).
+    - Customers: create (id derived from the idempotency key) and update.
+    - Business entities: lookup only, from the Events API (latest state per id).
+    """
+
+    system = SYSTEM
+    specs = ENTITIES
+    client: ChargebeeClient
+    settings: ChargebeeSettings
+
+    def _spec(self, entity: str) -> ChargebeeEntity:
+        spec = self.spec(entity)
+        assert isinstance(spec, ChargebeeEntity)
+        return spec
+
+    @staticmethod
+    def _item(spec: EntitySpec, record_id: str, action: str = "") -> str:
+        return f"/{spec.path}/{quote(record_id, safe='')}{action}"
+
+    # -- reads ------------------------------------------------------------------------
+
+    async def get(self, entity: str, record_id: str) -> ChangeEvent | None:
+        """The current state; a deleted record is a delete event, without data."""
+        spec = self._spec(entity)
+        with self.about(spec, record_id):
+            if spec.name == "Business_entity":
+                return (await self._business_entities()).get(record_id)
+            path = self._item(spec, record_id)
+            body = await self.client.get_json_optional(path)
+            if body is None:
+                return None
+            return self.event(spec, self.client.unwrap(body, spec.wrapper, "GET", path))
+
+    async def find(self, entity: str, field_path: str, value: Any) -> list[ChangeEvent]:
+        """Live entities whose ``field_path`` equals ``value``.
+
+        The list call filters with ``field[is]`` where Chargebee supports it;
+        otherwise (``reference_id``, nested paths) the list is read in full.
+        Results are checked again here either way.
+        """
+        spec = self._spec(entity)
+        if value is None:
+            return []
+        if spec.name == "Business_entity":
+            candidates = list((await self._business_entities()).values())
+        else:
+            candidates = await self._listing(spec, field_path, value)
+        return [
+            event
+            for event in candidates
+            if event.op is Operation.UPSERT
+            and same_value(field_value(event.data, field_path), value)
+        ]
+
+    async def _listing(
+        self, spec: ChargebeeEntity, field_path: str, value: Any
+    ) -> list[ChangeEvent]:
+        path = f"/{spec.path}"
+        params: dict[str, Any] = {"limit": self.settings.page_size}
+        if field_path in spec.filters and not isinstance(value, bool):
+            params[f"{field_path}[is]"] = str(value)
+        found: list[ChangeEvent] = []
+        paginator: CursorPaginator[str | None] = CursorPaginator(None, NEXT_OFFSET)
+        while not paginator.finished:
+            token = paginator.current_token
+            body = await self.client.get_json(
+                path, params=params if token is None else {**params, "offset": token}
+            )
+            for row in self.client.list_rows(body, spec.wrapper, path):
+                if not same_value(field_value(row, field_path), value):
+                    continue
+                try:
+                    found.append(self.event(spec, row))
+                except InvalidRecordError as exc:
+                    logger.warning("skipping a match that fails validation: %s", exc)
+            paginator.advance(body)
+        return found
+
+    async def _business_entities(self) -> dict[str, ChangeEvent]:
+        """Every business entity's latest state, replayed from its events."""
+        spec = self._spec("Business_entity")
+        latest: dict[str, Any] = {
+            key: {"id": key, "name": name, "status": "active", "resource_version": 0}
+            for key, name in self.settings.known_business_entities.items()
+        }
+        params: dict[str, Any] = {
+            "limit": self.settings.page_size,
+            "event_type[in]": filter_list(list(BUSINESS_ENTITY_EVENTS)),
+            "sort_by[asc]": "occurred_at",
+        }
+        paginator: CursorPaginator[str | None] = CursorPaginator(None, NEXT_OFFSET)
+        while not paginator.finished:
+            token = paginator.current_token
+            query = params if token is None else {**params, "offset": token}
+            body = await self.client.get_json("/events", params=query)
+            for event in self.client.list_rows(body, "event", "/events"):
+                content = event.get("content") if isinstance(event, dict) else None
+                entity = (
+                    content.get(spec.wrapper) if isinstance(content, dict) else None
+                )
+                if isinstance(entity, dict) and entity.get("id"):
+                    latest[str(entity["id"])] = entity
+            paginator.advance(body)
+        states: dict[str, ChangeEvent] = {}
+        for key, row in latest.items():
+            try:
+                states[key] = self.event(spec, row)
+            except InvalidRecordError as exc:
+                logger.warning(
+                    "skipping a business entity that fails validation: %s", exc
+                )
+        return states
+
+    # -- writes -----------------------------------------------------------------------
+
+    async def create(
+        self, entity: str, data: dict[str, Any], *, idempotency_key: str
+    ) -> ChangeEvent:
+        """Create with a client-chosen id; a retry never makes a second entity."""
+        spec = self._spec(entity)
+        self.require(spec, "create")
+        params = {
+            k: v for k, v in data.items() if k not in ("deleted", "resource_version")
+        }
+        record_id = str(params.get("id") or derived_id(idempotency_key))
+        params["id"] = record_id
+        if spec.name == "Item":
+            params.setdefault("type", self.settings.item_type)
+            params.setdefault("item_family_id", self.settings.item_family_id)
+        with self.about(spec, record_id):
+            try:
+                body = await self.client.post_form(
+                    f"/{spec.path}", params, idempotency_key=idempotency_key
+                )
+            except RejectedRecordError:
+                # The id may be taken already: by our own earlier create whose
+                # idempotency key the server forgot, or by an entity matching would
+                # have linked anyway. A live one with this id is the result.
+                existing = await self.get(entity, record_id)
+                if existing is None or existing.op is Operation.DELETE:
+                    raise
+                logger.info(
+                    "%s %s %s already exists; using it", SYSTEM, entity, record_id
+                )
+                return existing
+            return self.event(
+                spec, self.client.unwrap(body, spec.wrapper, "POST", spec.path)
+            )
+
+    async def update(
+        self, entity: str, record_id: str, changes: dict[str, Any]
+    ) -> ChangeEvent:
+        """``POST /{res}/{id}`` with the changes; returns the new state."""
+        spec = self._spec(entity)
+        self.require(spec, "update", record_id)
+        with self.about(spec, record_id):
+            params = self._update_params(spec, record_id, changes)
+            body: Any = None
+            if spec.name == "Customer":
+                billing = {k: v for k, v in params.items() if k in BILLING_FIELDS}
+                params = {k: v for k, v in params.items() if k not in BILLING_FIELDS}
+                if billing:
+                    path = self._item(spec, record_id, "/update_billing_info")
+                    body = await self.client.post_form(path, billing)
+            if params or body is None:
+                body = await self.client.post_form(self._item(spec, record_id), params)
+            return self.event(
+                spec, self.client.unwrap(body, spec.wrapper, "POST", spec.path)
+            )
+
+    def _update_params(
+        self, spec: ChargebeeEntity, record_id: str, changes: dict[str, Any]
+    ) -> dict[str, Any]:
+        params = dict(changes)
+        new_id = params.pop("id", record_id)
+        if str(new_id) != record_id:
+            msg = (
+                f"{SYSTEM} {spec.name} {record_id}: the id cannot change (to {new_id})"
+            )
+            raise RejectedRecordError(msg)
+        if spec.name == "Order":
+            for name in ORDER_TIMES & params.keys():
+                try:
+                    params[name] = to_unix(params[name])
+                except ValueError as exc:
+                    msg = f"{SYSTEM} Order {record_id}: {name}: {exc}"
+                    raise InvalidRecordError(msg) from None
+        return params
+
+    async def delete(self, entity: str, record_id: str) -> None:
+        """Soft delete; an entity already deleted or gone counts as deleted."""
+        spec = self._spec(entity)
+        self.require(spec, "delete", record_id)
+        with self.about(spec, record_id):
+            current = await self.get(entity, record_id)
+            if current is None or current.op is Operation.DELETE:
+                return
+            key = f"tether-delete:{spec.name}:{record_id}"
+            await self.client.post_form(
+                self._item(spec, record_id, "/delete"), idempotency_key=key
+            )

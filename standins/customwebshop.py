@@ -1,0 +1,194 @@
+"""A local stand-in of Customwebshop, our own contract (systems.md 7, 9.6).
+
+Resources: ``customers`` (``C-``), ``orders`` (``O-``), ``products`` (``PR-``), on
+the generic custom REST contract of :mod:`standins.customrest`. Beyond that
+contract's top-level types, an order's ``Lines`` are checked line by line
+(objects with ``ProductId``, ``Description``, ``Quantity``, ``UnitPrice``,
+``VatRate``), ``OrderDate`` must be an ISO date and ``Status`` one of the shop's
+states. ``Total`` (VAT included) is computed from the lines when a write sets
+``Lines`` without a ``Total``. No rate limit by default.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any, ClassVar
+
+from starlette.requests import Request
+
+from standins._customrest_fields import FieldSpec, ResourceSpec, strings
+from standins._http import ApiError
+from standins.customrest import CustomRestStandIn
+from standins.store import Record
+
+DEFAULT_API_KEY = "standin-customwebshop-key"
+
+ORDER_STATUSES = ("pending", "confirmed", "shipped", "delivered", "cancelled")
+
+LINE_FIELDS: dict[str, FieldSpec] = {
+    "ProductId": FieldSpec(),
+    "Description": FieldSpec(),
+    "Quantity": FieldSpec(kind="number", default=1),
+    "UnitPrice": FieldSpec(kind="number", default=None),
+    "VatRate": FieldSpec(kind="number", default=None),
+}
+"""The fields of one order line, with the values a line gets when they are absent."""
+
+CUSTOMWEBSHOP_RESOURCES: dict[str, ResourceSpec] = {
+    spec.name: spec
+    for spec in (
+        ResourceSpec(
+            name="customers",
+            id_prefix="C-",
+            fields={
+                "Name": FieldSpec(required=True),
+                **strings(
+                    "Email",
+                    "Phone",
+                    "Fax",
+                    "Website",
+                    "Description",
+                    "StreetAddress1",
+                    "StreetAddress2",
+                    "ZipCode",
+                    "City",
+                    "Country",
+                    "VatNumber",
+                    "OrganizationNumber",
+                ),  # fmt: skip
+            },
+        ),
+        ResourceSpec(
+            name="orders",
+            id_prefix="O-",
+            first_id=5001,
+            fields={
+                "Reference": FieldSpec(),
+                "CustomerId": FieldSpec(),
+                "OrderDate": FieldSpec(),
+                "Currency": FieldSpec(default="NOK"),
+                "Status": FieldSpec(default="confirmed"),
+                "Lines": FieldSpec(kind="list", default=[]),
+                "Total": FieldSpec(kind="number", default=None),
+            },
+        ),
+        ResourceSpec(
+            name="products",
+            id_prefix="PR-",
+            fields={
+                "Sku": FieldSpec(),
+                "Name": FieldSpec(required=True),
+                "Description": FieldSpec(),
+                "Price": FieldSpec(kind="number", default=None),
+                "Currency": FieldSpec(default="NOK"),
+                "VatRate": FieldSpec(kind="number", default=None),
+                "Active": FieldSpec(kind="bool", default=True),
+            },
+        ),
+    )
+}
+
+
+def _kind_ok(spec: FieldSpec, value: Any) -> bool:
+    if value is None:
+        return True
+    if spec.kind == "number":
+        return isinstance(value, int | float) and not isinstance(value, bool)
+    return isinstance(value, str)
+
+
+def check_lines(lines: Any) -> tuple[list[Record], list[str], list[dict[str, str]]]:
+    """Order lines filled with defaults, plus shape (400) and value (422) problems."""
+    if not isinstance(lines, list):
+        return [], [], []  # the generic check reports a Lines that is not a list
+    clean: list[Record] = []
+    shape: list[str] = []
+    values: list[dict[str, str]] = []
+    for index, line in enumerate(lines):
+        if not isinstance(line, dict):
+            shape.append(f"Lines.{index} must be an object")
+            continue
+        unknown = sorted(set(line) - set(LINE_FIELDS))
+        if unknown:
+            shape.append(f"unknown field(s) in Lines.{index}: {', '.join(unknown)}")
+        for name, spec in LINE_FIELDS.items():
+            if name in line and not _kind_ok(spec, line[name]):
+                message = f"expected {spec.kind}"
+                values.append({"field": f"Lines.{index}.{name}", "message": message})
+        filled = {
+            name: line.get(name, spec.default) for name, spec in LINE_FIELDS.items()
+        }
+        if filled["ProductId"] is None:
+            filled["ProductId"] = ""
+        if filled["Description"] is None:
+            filled["Description"] = ""
+        clean.append(filled)
+    return clean, shape, values
+
+
+def order_total(lines: list[Record]) -> float | None:
+    """The VAT-inclusive total of well-formed lines (None when a price is missing)."""
+    total = 0.0
+    for line in lines:
+        quantity, price = line.get("Quantity"), line.get("UnitPrice")
+        if not isinstance(quantity, int | float) or not isinstance(price, int | float):
+            return None
+        vat = line.get("VatRate")
+        rate = float(vat) if isinstance(vat, int | float) else 0.0
+        total += float(quantity) * float(price) * (1 + rate / 100)
+    return round(total, 2)
+
+
+def check_order(body: Any) -> Any:
+    """Validate and complete an order body (POST/PUT, or a seed); ``ApiError``."""
+    if not isinstance(body, dict):
+        return body
+    shape: list[str] = []
+    values: list[dict[str, str]] = []
+    if "Lines" in body:
+        lines, shape, values = check_lines(body["Lines"])
+        if isinstance(body["Lines"], list):
+            body = {**body, "Lines": lines}
+            if "Total" not in body:
+                body["Total"] = order_total(lines)
+    when = body.get("OrderDate")
+    if isinstance(when, str) and when:
+        try:
+            date.fromisoformat(when)
+        except ValueError:
+            values.append({"field": "OrderDate", "message": "expected YYYY-MM-DD"})
+    status = body.get("Status")
+    if isinstance(status, str) and status not in ORDER_STATUSES:
+        message = f"expected one of {', '.join(ORDER_STATUSES)}"
+        values.append({"field": "Status", "message": message})
+    if shape:
+        raise ApiError(400, {"error": "bad_request", "detail": "; ".join(shape)})
+    if values:
+        raise ApiError(422, {"error": "validation", "detail": values})
+    return body
+
+
+class CustomwebshopStandIn(CustomRestStandIn):
+    """Customwebshop on 127.0.0.1: ``customers``, ``orders``, ``products``."""
+
+    system: ClassVar[str] = "customwebshop"
+    specs: ClassVar[dict[str, ResourceSpec]] = CUSTOMWEBSHOP_RESOURCES
+    resources: ClassVar[tuple[str, ...]] = tuple(CUSTOMWEBSHOP_RESOURCES)
+    default_api_key: ClassVar[str] = DEFAULT_API_KEY
+
+    async def _body(self, request: Request) -> Any:
+        # The generic contract checks top-level types only; an order's lines,
+        # date and status get the shop's own checks before it.
+        body = await super()._body(request)
+        if request.url.path.split("/")[1] == "orders":
+            return check_order(body)
+        return body
+
+    def accept_seed(self, resource: str, record: Record) -> tuple[Any, Record]:
+        if resource == "orders":
+            try:
+                record = check_order(record)
+            except ApiError as exc:
+                msg = f"orders seed record is invalid: {exc.body}"
+                raise ValueError(msg) from None
+        return super().accept_seed(resource, record)
