@@ -22,6 +22,7 @@ from streams.verify.compare import (
 )
 from streams.verify.findings import FlowCheck, Listing, VerifyResult
 from streams.verify.kafka_io import existing_topics, read_latest
+from streams.verify.render import plural
 
 log = logging.getLogger(__name__)
 
@@ -111,7 +112,7 @@ async def verify_deployment(
     for name in needed:
         notices = await read_latest(settings.kafka_bootstrap, names.links(name))
         links[name] = links_from_notices(name, notices)
-        progress(f"{name}: {len(links[name])} links", milestone=True)
+        progress(f"{name}: {plural(len(links[name]), 'link')}", milestone=True)
     reports = reports_by_flow(
         await read_latest(settings.kafka_bootstrap, names.reports)
     )
@@ -143,8 +144,8 @@ async def verify_deployment(
                 reports.get(flow.name, {}),
             )
             progress(
-                f"{flow.name}: {check.links} links checked, "
-                f"{len(check.findings)} findings",
+                f"{flow.name}: {plural(check.links, 'link')} checked, "
+                f"{plural(len(check.findings), 'finding')}",
                 milestone=True,
             )
             checks.append(check)
