@@ -10,6 +10,7 @@ through its handle (``seed``, ``records``, ``edit``, ``inject_raw``,
 
 from __future__ import annotations
 
+from standins._chargebee_sample import chargebee_sample
 from standins.base import StandIn
 from standins.chargebee import ChargebeeStandIn
 from standins.customcrm import CustomcrmStandIn
@@ -31,6 +32,7 @@ __all__ = [
     "StandIn",
     "WebcrmStandIn",
     "WriteRecord",
+    "chargebee_sample",
     "customcrm_overlap",
     "webcrm_sample",
 ]

@@ -60,7 +60,9 @@ _DEFAULTS: dict[str, Record] = {
     "customers": {"auto_collection": "on", "taxability": "taxable"},
     "business_entities": {"status": "active"},
 }
-_CHANGED = {"customers": "customer_changed"}  # Chargebee's own event name
+# Chargebee's own event names where they are not "<resource>_created/_updated".
+_CREATED = {"invoices": "invoice_generated"}
+_CHANGED = {"customers": "customer_changed"}
 
 
 class ChargebeeStandIn(StandIn):
@@ -275,7 +277,8 @@ class ChargebeeStandIn(StandIn):
             raise ValueError(msg)
         full = self._finish(resource, record)
         if resource != "item_families":
-            self.emit(f"{NAMES[resource]}_created", resource, full, "admin_console")
+            event = _CREATED.get(resource, f"{NAMES[resource]}_created")
+            self.emit(event, resource, full, "admin_console")
         return key, full
 
     def apply_edit(self, resource: str, record: Record, changes: Record) -> Record:

@@ -8,7 +8,9 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
+from standins.chargebee import ChargebeeStandIn
 from standins.customcrm import CustomcrmStandIn
+from standins.customwebshop import CustomwebshopStandIn
 from standins.webcrm import WebcrmStandIn
 
 # Loading the CA bundle costs ~0.1 s per httpx client; share one context.
@@ -72,5 +74,51 @@ def cc(customcrm: CustomcrmStandIn) -> Iterator[httpx.Client]:
     headers = {"Authorization": f"Bearer {customcrm.api_key}"}
     with httpx.Client(
         base_url=customcrm.url, headers=headers, timeout=5, verify=SSL_CONTEXT
+    ) as client:
+        yield client
+
+
+@pytest.fixture(scope="module")
+def customwebshop_server() -> Iterator[CustomwebshopStandIn]:
+    with CustomwebshopStandIn() as standin:
+        yield standin
+
+
+@pytest.fixture
+def customwebshop(customwebshop_server: CustomwebshopStandIn) -> CustomwebshopStandIn:
+    customwebshop_server.reset()
+    return customwebshop_server
+
+
+@pytest.fixture
+def cw(customwebshop: CustomwebshopStandIn) -> Iterator[httpx.Client]:
+    """A client holding the Customwebshop stand-in's API key."""
+    headers = {"Authorization": f"Bearer {customwebshop.api_key}"}
+    with httpx.Client(
+        base_url=customwebshop.url, headers=headers, timeout=5, verify=SSL_CONTEXT
+    ) as client:
+        yield client
+
+
+@pytest.fixture(scope="module")
+def chargebee_server() -> Iterator[ChargebeeStandIn]:
+    with ChargebeeStandIn() as standin:
+        yield standin
+
+
+@pytest.fixture
+def chargebee(chargebee_server: ChargebeeStandIn) -> ChargebeeStandIn:
+    chargebee_server.reset()
+    return chargebee_server
+
+
+@pytest.fixture
+def cb(chargebee: ChargebeeStandIn) -> Iterator[httpx.Client]:
+    """A client on ``/api/v2`` with the Chargebee key (Basic, empty password)."""
+    with httpx.Client(
+        base_url=f"{chargebee.url}/api/v2",
+        auth=(chargebee.api_key, ""),
+        timeout=5,
+        verify=SSL_CONTEXT,
     ) as client:
         yield client
