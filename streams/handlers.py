@@ -51,10 +51,16 @@ class FlowPorts:
 
 @dataclass(frozen=True)
 class Outcome:
-    """What the agent must store: the link (``None`` to remove) and a notice to send."""
+    """What the agent must store: the link (``None`` to remove), notices to send."""
 
     link: Link | None
-    notice: LinkNotice | None = None
+    notices: tuple[LinkNotice, ...] = ()
+
+    @property
+    def notice(self) -> LinkNotice | None:
+        """The first notice, for flows that link one target per source."""
+        return self.notices[0] if self.notices else None
+
     writes: int = 0
 
 
@@ -275,7 +281,8 @@ async def _establish(
         outcome = await _apply(
             flow, link, source, target, ports, (event.data, match.data)
         )
-        return Outcome(outcome.link, _notice(flow, link, LinkOp.LINK), outcome.writes)
+        notice = _notice(flow, link, LinkOp.LINK)
+        return Outcome(outcome.link, (notice,), outcome.writes)
     capabilities = ports.target_sink.capabilities(flow.target.type)
     if flow.target_mode is not TargetMode.ENTITY or not capabilities.create:
         await ports.report(
@@ -305,7 +312,7 @@ async def _establish(
     log.info(
         "%s: created %s %s for %s", flow.name, flow.target.type, created.id, event.id
     )
-    return Outcome(link, _notice(flow, link, LinkOp.LINK), writes=1)
+    return Outcome(link, (_notice(flow, link, LinkOp.LINK),), writes=1)
 
 
 async def _match(flow: Flow, event: ChangeEvent, ports: FlowPorts) -> list[ChangeEvent]:
@@ -355,7 +362,7 @@ async def _unlink(flow: Flow, link: Link, ports: FlowPorts, *, deleted: str) -> 
             flow=flow.name, kind="unlinked", source_id=link.source_id, detail=detail
         )
     )
-    return Outcome(link=None, notice=_notice(flow, link, LinkOp.UNLINK))
+    return Outcome(link=None, notices=(_notice(flow, link, LinkOp.UNLINK),))
 
 
 def _notice(flow: Flow, link: Link, op: LinkOp) -> LinkNotice:
@@ -381,7 +388,7 @@ async def _on_value_keyed(
                 flow=flow.name, kind="unlinked", source_id=event.id, detail=detail
             )
         )
-        return Outcome(link=None)
+        return Outcome(link=None, notices=_value_notices(flow, event.id, link, {}))
     if link is not None and _is_old(event, link.source_seen_at):
         return Outcome(link=link)
     if ports.catalog is None:
@@ -418,8 +425,9 @@ async def _on_value_keyed(
                 candidates=found,
             )
         )
+    notices = _value_notices(flow, event.id, link, targets)
     if not targets:
-        return Outcome(link=None)
+        return Outcome(link=None, notices=notices)
     linked = Link(
         flow=flow.name,
         source_id=event.id,
@@ -428,4 +436,17 @@ async def _on_value_keyed(
         source_seen_at=event.modified_at,
         how="matched",
     )
-    return Outcome(link=linked)
+    return Outcome(link=linked, notices=notices)
+
+
+def _value_notices(
+    flow: Flow, source_id: str, old: Link | None, targets: dict[str, str]
+) -> tuple[LinkNotice, ...]:
+    """One notice per (source, shared target) pair that appeared or went."""
+    before = set(old.value_targets.values()) if old else set()
+    after = set(targets.values())
+    return tuple(
+        LinkNotice(flow=flow.name, source_id=source_id, target_id=target, op=op)
+        for op, ids in ((LinkOp.LINK, after - before), (LinkOp.UNLINK, before - after))
+        for target in sorted(ids)
+    )

@@ -237,9 +237,15 @@ class Topology:
             links[key] = outcome.link.model_dump(mode="json")
         elif raw_link is not None:
             del links[key]
-        if outcome.notice is not None:
-            self._remember(outcome.notice)
-            await links_topic.send(key=outcome.notice.target_id, value=outcome.notice)
+        for notice in outcome.notices:
+            if flow.target_mode is TargetMode.VALUE_KEYED:
+                # Many sources share one target: key by the pair so compaction
+                # keeps them all; no router reads these, no id map needs them.
+                key = f"{notice.target_id}/{notice.source_id}"
+            else:
+                key = notice.target_id
+                self._remember(notice)
+            await links_topic.send(key=key, value=notice)
 
     def _remember(self, notice: LinkNotice) -> None:
         forward = f"{notice.flow}/s/{notice.source_id}"

@@ -54,6 +54,10 @@ async def test_company_with_two_countries_links_to_both_and_writes_nothing():
     assert outcome.link is not None
     assert outcome.link.value_targets == {"NO": "1", "SE": "2"}
     assert outcome.link.target_id == "1,2"
+    assert {(n.target_id, n.op.value) for n in outcome.notices} == {
+        ("1", "link"),
+        ("2", "link"),
+    }
     assert world.customcrm.writes == []
 
 
