@@ -54,7 +54,7 @@ def run(args: argparse.Namespace) -> int:
     from streams.broker import BrokerMode, BrokerSettings, EmbeddedBroker
     from streams.demo import collect, render
     from streams.local import LocalDeployment
-    from streams.worker import select_flows
+    from streams.selection import select_flows
 
     flows = list(
         select_flows(flows_by_name(load_documents()), "all", set(DEMO_SYSTEMS)).values()

@@ -41,7 +41,7 @@ def active_flows(settings: StreamSettings) -> dict[str, Flow]:
     """The flows a worker with these settings runs (``TETHER_FLOWS``, connectors)."""
     from connectors import REGISTRY
     from dataflows import flows_by_name, load_documents
-    from streams.worker import select_flows  # imports faust: only when needed
+    from streams.selection import select_flows
 
     return select_flows(flows_by_name(load_documents()), settings.flows, set(REGISTRY))
 
