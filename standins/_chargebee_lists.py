@@ -221,3 +221,78 @@ def _filters(query: dict[str, Any], spec: ListSpec) -> list[_Filter]:
             raise FormError(msg, name)
         out += _parse_filter(name, kind, raw)
     return out
+
+
+_S, _T, _B = "string", "timestamp", "boolean"
+LISTS: dict[str, ListSpec] = {
+    "items": ListSpec(
+        "item",
+        {
+            **dict.fromkeys(
+                ("id", "item_family_id", "type", "name", "item_applicability",
+                 "status", "usage_calculation", "channel", "business_entity_id"),
+                _S,
+            ),
+            **dict.fromkeys(
+                ("is_giftable", "enabled_for_checkout", "enabled_in_portal",
+                 "metered"),
+                _B,
+            ),
+            "updated_at": _T,
+        },
+    ),
+    "orders": ListSpec(
+        "order",
+        {
+            **dict.fromkeys(
+                ("id", "invoice_id", "subscription_id", "status", "order_type",
+                 "original_order_id"),
+                _S,
+            ),
+            **dict.fromkeys(
+                ("shipping_date", "shipped_at", "order_date", "paid_on",
+                 "updated_at", "created_at"),
+                _T,
+            ),
+        },
+        sort_fields=("created_at", "updated_at"),
+        default_sort="created_at",
+    ),
+    "customers": ListSpec(
+        "customer",
+        {
+            **dict.fromkeys(
+                ("id", "first_name", "last_name", "email", "company", "phone",
+                 "auto_collection", "taxability", "channel", "business_entity_id"),
+                _S,
+            ),
+            "created_at": _T,
+            "updated_at": _T,
+        },
+        sort_fields=("created_at", "updated_at"),
+        default_sort="created_at",
+    ),
+    "invoices": ListSpec(
+        "invoice",
+        {
+            **dict.fromkeys(("id", "customer_id", "subscription_id", "status"), _S),
+            "date": _T,
+            "updated_at": _T,
+        },
+        sort_fields=("date", "updated_at"),
+        default_sort="date",
+    ),
+    "item_families": ListSpec("item_family", {"id": _S, "name": _S, "updated_at": _T}),
+    "events": ListSpec(
+        "event",
+        {
+            **dict.fromkeys(("id", "event_type", "source", "webhook_status"), _S),
+            "occurred_at": _T,
+        },
+        sort_fields=("occurred_at",),
+        time_field="occurred_at",
+        default_sort="occurred_at",
+        soft_delete=False,
+    ),
+}  # fmt: skip
+"""List behaviour per resource; the keys are the store tables."""

@@ -7,6 +7,7 @@ clearing a field (the SDK sends ``None`` as an empty value) removes it.
 from __future__ import annotations
 
 import copy
+from collections.abc import Callable, Mapping
 from datetime import datetime
 
 from schemas.chargebee import datetime_to_millis
@@ -185,4 +186,50 @@ def invoice_record(record: Record, tick: datetime) -> Record:
         "line_items": lines,
         "deleted": False,
         "object": "invoice",
+    }
+
+
+SEED_DEFAULTS: dict[str, Record] = {
+    "items": ITEM_DEFAULTS,
+    "item_families": {"status": "active"},
+    "orders": {
+        "status": "queued",
+        "order_type": "system_generated",
+        "price_type": "tax_exclusive",
+        "order_line_items": [],
+    },
+    "customers": {"auto_collection": "on", "taxability": "taxable"},
+    "business_entities": {"status": "active"},
+}
+"""What a seeded record gets when the test leaves it out."""
+
+
+def seeded(
+    resource: str,
+    record: Record,
+    now: Callable[[], datetime],
+    names: Mapping[str, str],
+) -> Record:
+    """A record given by a test (seed), with defaults and server fields.
+
+    ``updated_at`` may be given (Unix seconds, as int or digits) and then also
+    sets ``resource_version``; otherwise both come from ``now()``.
+    """
+    full = SEED_DEFAULTS.get(resource, {}) | record
+    if resource == "invoices":
+        full = invoice_record(full, now())
+    if resource == "items":
+        full.setdefault("external_name", full.get("name"))
+    given = full.get("updated_at")
+    if isinstance(given, str) and given.isdigit():
+        given = full["updated_at"] = int(given)
+    if isinstance(given, int) and not isinstance(given, bool):
+        full.setdefault("resource_version", given * 1000)
+    else:
+        full |= stamp(now())
+    if resource in ("orders", "customers", "business_entities"):
+        full.setdefault("created_at", full["updated_at"])
+    return full | {
+        "deleted": bool(full.get("deleted", False)),
+        "object": names[resource],
     }

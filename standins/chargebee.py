@@ -28,7 +28,7 @@ from starlette.responses import Response
 
 from standins._chargebee_errors import api_error, error_body, not_found, wrong_value
 from standins._chargebee_form import FormError, parse_params
-from standins._chargebee_records import ITEM_DEFAULTS, invoice_record, stamp
+from standins._chargebee_records import seeded, stamp
 from standins._chargebee_routes import chargebee_routes
 from standins._http import JsonResponse
 from standins.base import StandIn
@@ -47,18 +47,6 @@ NAMES: dict[str, str] = {
     "customers": "customer",
     "business_entities": "business_entity",
     "events": "event",
-}
-_DEFAULTS: dict[str, Record] = {
-    "items": ITEM_DEFAULTS,
-    "item_families": {"status": "active"},
-    "orders": {
-        "status": "queued",
-        "order_type": "system_generated",
-        "price_type": "tax_exclusive",
-        "order_line_items": [],
-    },
-    "customers": {"auto_collection": "on", "taxability": "taxable"},
-    "business_entities": {"status": "active"},
 }
 # Chargebee's own event names where they are not "<resource>_created/_updated".
 _CREATED = {"invoices": "invoice_generated"}
@@ -148,7 +136,9 @@ class ChargebeeStandIn(StandIn):
             if not self.store.has("item_families", family):
                 record = {"id": family, "name": family, "status": "active"}
                 self.store.put(
-                    "item_families", family, self._finish("item_families", record)
+                    "item_families",
+                    family,
+                    seeded("item_families", record, self.store.tick, NAMES),
                 )
 
     def api_routes(self) -> list[Any]:
@@ -241,27 +231,6 @@ class ChargebeeStandIn(StandIn):
     def time_field(self, resource: str) -> str:
         return "occurred_at" if resource == "events" else "updated_at"
 
-    def _finish(self, resource: str, record: Record) -> Record:
-        """Defaults and server fields for a record given by a test (seed)."""
-        full = _DEFAULTS.get(resource, {}) | record
-        if resource == "invoices":
-            full = invoice_record(full, self.store.tick())
-        if resource == "items":
-            full.setdefault("external_name", full.get("name"))
-        given = full.get("updated_at")
-        if isinstance(given, str) and given.isdigit():
-            given = full["updated_at"] = int(given)  # tests may pass text
-        if isinstance(given, int) and not isinstance(given, bool):
-            full.setdefault("resource_version", given * 1000)
-        else:
-            full |= stamp(self.store.tick())
-        if resource in ("orders", "customers", "business_entities"):
-            full.setdefault("created_at", full["updated_at"])
-        return full | {
-            "deleted": bool(full.get("deleted", False)),
-            "object": NAMES[resource],
-        }
-
     def accept_seed(self, resource: str, record: Record) -> tuple[Any, Record]:
         if resource == "events":
             msg = "events are not seeded: they follow from seeds, edits and writes"
@@ -275,7 +244,7 @@ class ChargebeeStandIn(StandIn):
         ):
             msg = "items seed record needs name, type and item_family_id"
             raise ValueError(msg)
-        full = self._finish(resource, record)
+        full = seeded(resource, record, self.store.tick, NAMES)
         if resource != "item_families":
             event = _CREATED.get(resource, f"{NAMES[resource]}_created")
             self.emit(event, resource, full, "admin_console")
