@@ -38,7 +38,7 @@ from standins.store import Record
 DEFAULT_API_KEY = "test_standin_chargebee_key"
 DEFAULT_ITEM_FAMILIES = ("webshop-products",)
 IDEMPOTENCY_HEADER = "chargebee-idempotency-key"
-# Resource table -> (the name its JSON is wrapped in, its event type prefix).
+# Resource table -> the name its JSON is wrapped in (and its events start with).
 NAMES: dict[str, str] = {
     "items": "item",
     "item_families": "item_family",

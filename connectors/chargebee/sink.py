@@ -213,8 +213,9 @@ class ChargebeeSink(HttpSink):
         self, spec: ChargebeeEntity, record_id: str, changes: dict[str, Any]
     ) -> dict[str, Any]:
         params = dict(changes)
-        new_id = params.pop("id", record_id)
-        if str(new_id) != record_id:
+        new_id = params.pop("id", None)
+        # An empty mapped id (a product without SKU) has no id to move to.
+        if new_id not in (None, "") and str(new_id) != record_id:
             msg = (
                 f"{SYSTEM} {spec.name} {record_id}: the id cannot change (to {new_id})"
             )

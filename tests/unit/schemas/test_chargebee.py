@@ -1,4 +1,4 @@
-"""Chargebee and Customwebshop wire models."""
+"""Chargebee wire models: millisecond versions, Unix times, nested lines."""
 
 from __future__ import annotations
 
@@ -15,8 +15,6 @@ from schemas.chargebee import (
     datetime_to_millis,
     millis_to_datetime,
 )
-from schemas.customwebshop import Customer
-from schemas.customwebshop import Order as ShopOrder
 
 T0 = 1709287200
 
@@ -68,23 +66,3 @@ def test_event() -> None:
         {"id": "ev", "occurred_at": T0, "event_type": "item_created"}
     )
     assert event.content == {}
-
-
-def test_customwebshop_models() -> None:
-    customer = Customer.model_validate(
-        {
-            "Id": "C-1",
-            "UpdatedAt": "2024-03-01T10:00:00Z",
-            "OrganizationNumber": 912345678,
-        }
-    )
-    assert customer.organization_number == "912345678"
-    order = ShopOrder.model_validate(
-        {
-            "Id": "O-1",
-            "UpdatedAt": "2024-03-01T10:00:00Z",
-            "Lines": [{"ProductId": 7, "Quantity": 2}],
-        }
-    )
-    assert order.lines[0].product_id == "7"
-    assert order.model_dump(by_alias=True)["Lines"][0]["Quantity"] == 2.0

@@ -147,6 +147,8 @@ async def test_an_item_update_keeps_its_id(
     sink = make_sink(client)
     updated = await sink.update("Item", "WP-1", {"id": "WP-1", "name": "W2"})
     assert form(post.requests[0]) == {"name": "W2"}
+    await sink.update("Item", "WP-1", {"id": "", "name": "W2"})
+    assert form(post.requests[1]) == {"name": "W2"}
     assert updated.data is not None
     assert updated.data["name"] == "W2"
     with pytest.raises(RejectedRecordError, match="the id cannot change"):
