@@ -18,6 +18,12 @@ from connectors.chargebee import (
     ChargebeeSink,
     ChargebeeSource,
 )
+from connectors.crmoffice import (
+    CrmofficeClient,
+    CrmofficeSettings,
+    CrmofficeSink,
+    CrmofficeSource,
+)
 from connectors.customcrm import (
     CustomcrmClient,
     CustomcrmSettings,
@@ -31,6 +37,18 @@ from connectors.customwebshop import (
     CustomwebshopSource,
 )
 from connectors.errors import ConfigurationError
+from connectors.membercare import (
+    MembercareClient,
+    MembercareSettings,
+    MembercareSink,
+    MembercareSource,
+)
+from connectors.tidsbanken import (
+    TidsbankenClient,
+    TidsbankenSettings,
+    TidsbankenSink,
+    TidsbankenSource,
+)
 from connectors.webcrm import WebcrmClient, WebcrmSettings, WebcrmSink, WebcrmSource
 
 
@@ -106,6 +124,24 @@ REGISTRY: dict[str, ConnectorSpec] = {
         client=ChargebeeClient,
         source=ChargebeeSource,
         sink=ChargebeeSink,
+    ),
+    "membercare": ConnectorSpec(
+        settings=MembercareSettings,
+        client=MembercareClient,
+        source=MembercareSource,
+        sink=MembercareSink,
+    ),
+    "crmoffice": ConnectorSpec(
+        settings=CrmofficeSettings,
+        client=CrmofficeClient,
+        source=CrmofficeSource,
+        sink=CrmofficeSink,
+    ),
+    "tidsbanken": ConnectorSpec(
+        settings=TidsbankenSettings,
+        client=TidsbankenClient,
+        source=TidsbankenSource,
+        sink=TidsbankenSink,
     ),
 }
 """Every system tether has a connector for, by system id."""

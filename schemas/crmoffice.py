@@ -1,9 +1,10 @@
 """Crmoffice wire models: companies, contacts, activities and users.
 
 Field names on the wire are camelCase. Only the field names come from public
-sources (the Sesam connector and Talk documents, systems.md 6 and 9.5); ``name``
-on companies and ``updatedAt`` everywhere are **assumptions**, so ``updatedAt`` is
-optional here: the connector decides what a missing one means. Country values are
+sources (the Sesam connector and Talk documents, systems.md 6 and 9.5); ``name``,
+``email`` and ``phone`` on companies and ``updatedAt`` everywhere are
+**assumptions**, so ``updatedAt`` is optional here: the connector decides what a
+missing one means. Country values are
 free text ("Norge", "Norway", "NO").
 """
 
@@ -42,6 +43,8 @@ class Company(CrmofficeModel):
     id: str = Field(min_length=1)
     name: str | None = None
     org_nr: str | None = None
+    email: str | None = None
+    phone: str | None = None
     post_address: Address | None = None
     visit_address: Address | None = None
     updated_at: AwareDatetime | None = None

@@ -393,3 +393,11 @@ class MembercareClient(HttpClient):
             rows.extend(page.result)
             announced = page.total_count
         return Listing(rows, complete=announced is not None and announced == len(rows))
+
+
+def membercare_client(client: HttpClient) -> MembercareClient:
+    """``client`` as a ``MembercareClient`` (the registry passes the base type)."""
+    if not isinstance(client, MembercareClient):
+        msg = f"{SYSTEM} needs a MembercareClient, got {type(client).__name__}"
+        raise ConfigurationError(msg)
+    return client

@@ -31,6 +31,7 @@ from contextlib import contextmanager
 from typing import Any, ClassVar
 from urllib.parse import quote
 
+from connectors.base.client import HttpClient
 from connectors.base.entity import same_value
 from connectors.base.protocols import Capabilities
 from connectors.errors import (
@@ -53,8 +54,8 @@ from connectors.membercare._fields import (
 )
 from connectors.membercare.client import (
     SYSTEM,
-    MembercareClient,
     MembercareType,
+    membercare_client,
     to_event,
     type_for,
 )
@@ -88,8 +89,8 @@ class MembercareSink:
 
     system: ClassVar[str] = SYSTEM
 
-    def __init__(self, client: MembercareClient, settings: MembercareSettings) -> None:
-        self.client = client
+    def __init__(self, client: HttpClient, settings: MembercareSettings) -> None:
+        self.client = membercare_client(client)
         self.settings = settings
 
     def capabilities(self, entity: str) -> Capabilities:

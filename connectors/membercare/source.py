@@ -26,6 +26,7 @@ from urllib.parse import quote
 
 from pydantic import ValidationError
 
+from connectors.base.client import HttpClient
 from connectors.base.entity import validation_reason
 from connectors.base.protocols import BadRecord, SourcePage
 from connectors.base.snapshot import SnapshotRules, snapshot_pages
@@ -35,9 +36,9 @@ from connectors.membercare.client import (
     DEBTORS_PATH,
     SYSTEM,
     TYPES,
-    MembercareClient,
     MembercareType,
     NextPageUrlPaginator,
+    membercare_client,
     record_id,
     to_event,
     type_for,
@@ -72,8 +73,8 @@ class MembercareSource:
 
     system: ClassVar[str] = SYSTEM
 
-    def __init__(self, client: MembercareClient, settings: MembercareSettings) -> None:
-        self.client = client
+    def __init__(self, client: HttpClient, settings: MembercareSettings) -> None:
+        self.client = membercare_client(client)
         self.settings = settings
 
     def entities(self) -> tuple[str, ...]:

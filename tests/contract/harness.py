@@ -10,14 +10,20 @@ from pydantic import SecretStr
 
 from connectors.base.settings import ConnectorSettings
 from connectors.chargebee import ChargebeeSettings
+from connectors.crmoffice import CrmofficeSettings
 from connectors.customcrm import CustomcrmSettings
 from connectors.customwebshop import CustomwebshopSettings
+from connectors.membercare import MembercareSettings
+from connectors.tidsbanken import TidsbankenSettings
 from connectors.webcrm import WebcrmSettings
 from standins import (
     ChargebeeStandIn,
+    CrmofficeStandIn,
     CustomcrmStandIn,
     CustomwebshopStandIn,
+    MembercareStandIn,
     StandIn,
+    TidsbankenStandIn,
     WebcrmStandIn,
 )
 
@@ -31,7 +37,8 @@ class Harness:
         standin: The stand-in class.
         settings: Settings pointing at a started stand-in.
         entity / resource: The main entity type and its stand-in table.
-        deletable / deletable_resource: A type the API can delete.
+        deletable / deletable_resource: A type the API can delete (``None``
+            when the API deletes nothing: Membercare, Crmoffice, Tidsbanken).
         record: The i-th sample record to seed (without id or times).
         new: A create body.
         key_field: A natural-key field ``find`` looks up.
@@ -48,8 +55,8 @@ class Harness:
     settings: Callable[..., ConnectorSettings]
     entity: str
     resource: str
-    deletable: str
-    deletable_resource: str
+    deletable: str | None
+    deletable_resource: str | None
     record: Callable[[int], dict[str, Any]]
     new: dict[str, Any]
     key_field: str
@@ -104,6 +111,42 @@ def _chargebee_settings(standin: StandIn, **values: Any) -> ConnectorSettings:
         "timeout": 5.0,
     }
     return ChargebeeSettings(**(options | values))
+
+
+def _membercare_settings(standin: StandIn, **values: Any) -> ConnectorSettings:
+    assert isinstance(standin, MembercareStandIn)
+    options: dict[str, Any] = {
+        "base_url": f"{standin.url}/api",
+        "api_key": SecretStr(standin.api_key),
+        "person_to_impersonate": standin.api_user,
+        "page_size": 2,
+        "timeout": 5.0,
+    }
+    return MembercareSettings(**(options | values))
+
+
+def _crmoffice_settings(standin: StandIn, **values: Any) -> ConnectorSettings:
+    assert isinstance(standin, CrmofficeStandIn)
+    options: dict[str, Any] = {
+        "base_url": standin.url,
+        "client_id": standin.oauth.client_id,
+        "client_secret": SecretStr(standin.oauth.client_secret),
+        "page_size": 2,
+        "timeout": 5.0,
+    }
+    return CrmofficeSettings(**(options | values))
+
+
+def _tidsbanken_settings(standin: StandIn, **values: Any) -> ConnectorSettings:
+    assert isinstance(standin, TidsbankenStandIn)
+    options: dict[str, Any] = {
+        "base_url": standin.url,
+        "tb_key": SecretStr(standin.tb_key),
+        "subscription_key": SecretStr(standin.subscription_key),
+        "page_size": 2,
+        "timeout": 5.0,
+    }
+    return TidsbankenSettings(**(options | values))
 
 
 def _chargebee_item(i: int) -> dict[str, Any]:
@@ -223,6 +266,85 @@ HARNESSES: dict[str, Harness] = {
         # Unix seconds; the stand-in's seed takes them as text too.
         instant="1709287200",
         credential="api_key",
+        replays_creates=True,
+    ),
+    "membercare": Harness(
+        system="membercare",
+        standin=MembercareStandIn,
+        settings=_membercare_settings,
+        entity="Companies",
+        resource="Companies",
+        deletable=None,
+        deletable_resource=None,
+        record=lambda i: {
+            "companyName": f"Company {i} AS",
+            "einvoiceEmail": f"faktura{i}@example.no",
+        },
+        new={"companyName": "Fjord Bygg AS", "einvoiceEmail": "faktura@fjordbygg.no"},
+        key_field="companyName",
+        change={"companyName": "Fjord Bygg og Anlegg AS"},
+        kept="einvoiceEmail",
+        bad_row={
+            "debtorAccountNumber": "990",
+            "companyName": "bad",
+            "memberType": "member",
+            "lastChange": "2024-03-01T10:15:30",
+        },
+        time_field="lastChange",
+        # Local time without offset, as Membercare writes it.
+        instant="2024-03-01T10:15:30.123",
+        credential="api_key",
+        replays_creates=False,
+    ),
+    "crmoffice": Harness(
+        system="crmoffice",
+        standin=CrmofficeStandIn,
+        settings=_crmoffice_settings,
+        entity="Companies",
+        resource="Companies",
+        deletable=None,
+        deletable_resource=None,
+        record=lambda i: {
+            "name": f"Company {i} AS",
+            "orgNr": f"9{i:08d}",
+            "email": f"post{i}@example.no",
+        },
+        new={"name": "Fjord Bygg AS", "orgNr": "912345678", "email": "post@fjord.no"},
+        key_field="orgNr",
+        change={"name": "Fjord Bygg og Anlegg AS"},
+        kept="email",
+        bad_row={"id": "c-990", "name": "bad", "updatedAt": "yesterday"},
+        time_field="updatedAt",
+        instant="2024-03-01T10:15:30.000Z",
+        credential="client_secret",
+        replays_creates=False,
+    ),
+    "tidsbanken": Harness(
+        system="tidsbanken",
+        standin=TidsbankenStandIn,
+        settings=_tidsbanken_settings,
+        entity="Kunde",
+        resource="Kunde",
+        deletable=None,
+        deletable_resource=None,
+        record=lambda i: {
+            "Navn": f"Kunde {i}",
+            "Organisasjonsnummer": f"9{i:08d}",
+            "Poststed": "Oslo",
+        },
+        new={
+            "Navn": "Fjord Bygg AS",
+            "Organisasjonsnummer": "912345678",
+            "Poststed": "Oslo",
+        },
+        key_field="Organisasjonsnummer",
+        change={"Navn": "Fjord Bygg og Anlegg AS"},
+        kept="Poststed",
+        bad_row={"Id": "990", "Navn": "bad", "SistEndretDato": "yesterday"},
+        time_field="SistEndretDato",
+        instant="2024-03-01T10:15:30.123Z",
+        credential="tb_key",
+        # The client chooses Tidsbanken ids: tether derives them from the key.
         replays_creates=True,
     ),
 }

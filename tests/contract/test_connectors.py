@@ -174,6 +174,14 @@ async def test_delete_where_the_api_allows_it(
     harness: Harness, standin: StandIn, connector: Connector
 ) -> None:
     sink = connector.sink
+    if harness.deletable is None or harness.deletable_resource is None:
+        # The API deletes nothing: no type may claim it, and no call is made.
+        for entity in connector.source.entities():
+            assert not sink.capabilities(entity).delete
+            with pytest.raises(RejectedRecordError, match="cannot delete"):
+                await sink.delete(entity, "1")
+        assert standin.write_count() == 0
+        return
     [record] = standin.seed(
         harness.deletable_resource, [DELETABLE_RECORD[harness.system]]
     )
@@ -210,6 +218,9 @@ async def test_statuses_map_to_their_error_class(
     error: type[SyncError],
 ) -> None:
     connector = await connect(max_attempts=1)
+    # Log in first: a refused token request is an authentication failure
+    # whatever its status, and Membercare fetches its token with a GET.
+    assert await connector.sink.get(harness.entity, "987654") is None
     standin.fail_next(1, status, method="GET")
     with pytest.raises(SyncError) as caught:
         await read_all(connector, harness.entity)

@@ -10,9 +10,12 @@ from pydantic import SecretStr
 from connectors import REGISTRY, Connector, build_connector
 from connectors.base.settings import ConnectorSettings
 from connectors.chargebee import ChargebeeSettings
+from connectors.crmoffice import CrmofficeSettings
 from connectors.customcrm import CustomcrmSettings, CustomcrmSink, CustomcrmSource
 from connectors.customwebshop import CustomwebshopSettings
 from connectors.errors import ConfigurationError
+from connectors.membercare import MembercareSettings
+from connectors.tidsbanken import TidsbankenSettings
 from connectors.webcrm import WebcrmSettings, WebcrmSink, WebcrmSource
 from schemas.catalog import SYSTEMS
 from tests.fakes import FakeApi, json_response
@@ -20,6 +23,7 @@ from tests.fakes import FakeApi, json_response
 
 def test_registry_systems_are_known_catalog_systems() -> None:
     assert {"webcrm", "customcrm", "customwebshop", "chargebee"} <= set(REGISTRY)
+    assert {"membercare", "crmoffice", "tidsbanken"} <= set(REGISTRY)
     assert set(REGISTRY) <= set(SYSTEMS)
     for system, spec in REGISTRY.items():
         assert system in SYSTEMS
@@ -44,6 +48,15 @@ _SETTINGS: dict[str, Callable[[], ConnectorSettings]] = {
         base_url="http://127.0.0.1:1", api_key=SecretStr("k")
     ),
     "chargebee": lambda: ChargebeeSettings(site="acme-test", api_key=SecretStr("k")),
+    "membercare": lambda: MembercareSettings(
+        base_url="http://127.0.0.1:1/api",
+        api_key=SecretStr("k"),
+        person_to_impersonate="1",
+    ),
+    "crmoffice": lambda: CrmofficeSettings(client_id="c", client_secret=SecretStr("s")),
+    "tidsbanken": lambda: TidsbankenSettings(
+        tb_key=SecretStr("t"), subscription_key=SecretStr("s")
+    ),
 }
 """Minimal valid settings per registered system; every system needs an entry."""
 
