@@ -9,8 +9,12 @@ import httpx
 import pytest
 
 from standins.chargebee import ChargebeeStandIn
+from standins.crmoffice import CrmofficeStandIn
 from standins.customcrm import CustomcrmStandIn
 from standins.customwebshop import CustomwebshopStandIn
+from standins.membercare import MembercareStandIn
+from standins.sample_data_membercare import countries
+from standins.tidsbanken import TidsbankenStandIn
 from standins.webcrm import WebcrmStandIn
 
 # Loading the CA bundle costs ~0.1 s per httpx client; share one context.
@@ -120,5 +124,89 @@ def cb(chargebee: ChargebeeStandIn) -> Iterator[httpx.Client]:
         auth=(chargebee.api_key, ""),
         timeout=5,
         verify=SSL_CONTEXT,
+    ) as client:
+        yield client
+
+
+@pytest.fixture(scope="module")
+def membercare_server() -> Iterator[MembercareStandIn]:
+    with MembercareStandIn() as standin:
+        yield standin
+
+
+@pytest.fixture
+def membercare(membercare_server: MembercareStandIn) -> MembercareStandIn:
+    """The Membercare stand-in, emptied, with its country list seeded."""
+    membercare_server.reset()
+    membercare_server.seed("Countries", countries())
+    return membercare_server
+
+
+@pytest.fixture
+def mc(http: httpx.Client, membercare: MembercareStandIn) -> Iterator[httpx.Client]:
+    """A client holding a Membercare token, rooted at ``/api/v1``."""
+    body = http.get(
+        f"{membercare.url}/api/v1/token",
+        params={"clientApiKey": membercare.api_key, "personToImpersonate": "1"},
+    ).json()
+    with httpx.Client(
+        base_url=f"{membercare.url}/api/v1",
+        headers={"token": body["value"]},
+        timeout=5,
+        verify=SSL_CONTEXT,
+    ) as client:
+        yield client
+
+
+@pytest.fixture(scope="module")
+def crmoffice_server() -> Iterator[CrmofficeStandIn]:
+    with CrmofficeStandIn() as standin:
+        yield standin
+
+
+@pytest.fixture
+def crmoffice(crmoffice_server: CrmofficeStandIn) -> CrmofficeStandIn:
+    crmoffice_server.reset()
+    return crmoffice_server
+
+
+@pytest.fixture
+def co(http: httpx.Client, crmoffice: CrmofficeStandIn) -> Iterator[httpx.Client]:
+    """A client holding a Crmoffice bearer token (client credentials)."""
+    form = {
+        "grant_type": "client_credentials",
+        "client_id": crmoffice.oauth.client_id,
+        "client_secret": crmoffice.oauth.client_secret,
+    }
+    token = http.post(f"{crmoffice.url}/connect/token", data=form).json()
+    headers = {"Authorization": f"Bearer {token['access_token']}"}
+    with httpx.Client(
+        base_url=crmoffice.url, headers=headers, timeout=5, verify=SSL_CONTEXT
+    ) as client:
+        yield client
+
+
+@pytest.fixture(scope="module")
+def tidsbanken_server() -> Iterator[TidsbankenStandIn]:
+    with TidsbankenStandIn() as standin:
+        yield standin
+
+
+@pytest.fixture
+def tidsbanken(tidsbanken_server: TidsbankenStandIn) -> TidsbankenStandIn:
+    tidsbanken_server.reset()
+    return tidsbanken_server
+
+
+@pytest.fixture
+def tb(tidsbanken: TidsbankenStandIn) -> Iterator[httpx.Client]:
+    """A client sending Tidsbanken's three gateway headers."""
+    headers = {
+        "tb-key": tidsbanken.tb_key,
+        "Ocp-Apim-Subscription-Key": tidsbanken.subscription_key,
+        "x-api-version": "3.0",
+    }
+    with httpx.Client(
+        base_url=tidsbanken.url, headers=headers, timeout=5, verify=SSL_CONTEXT
     ) as client:
         yield client
