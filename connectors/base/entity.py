@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+import orjson
 from pydantic import ValidationError
 
 from connectors.base.protocols import Capabilities
@@ -67,8 +69,18 @@ class EntitySpec:
         """
         record_id = self.record_id(row)
         raw = row.get(self.updated_field) if isinstance(row, Mapping) else None
-        if record_id == MISSING_ID or not isinstance(raw, str):
+        if not isinstance(raw, str):
             return None
+        if record_id == MISSING_ID:
+            # No id to remember it by: a fingerprint of the record's declared
+            # fields stands in (extras such as a feed's row number vary), or the
+            # record would be dead-lettered again on every poll, as the feed
+            # keeps returning it at the cursor, until someone fixes it.
+            assert isinstance(row, Mapping)  # raw is a str, so row is a mapping
+            declared = {f.alias or n for n, f in self.model.model_fields.items()}
+            fields = {k: v for k, v in row.items() if k in declared}
+            digest = hashlib.sha256(orjson.dumps(fields, option=orjson.OPT_SORT_KEYS))
+            record_id = f"{MISSING_ID}#{digest.hexdigest()[:16]}"
         try:
             when = datetime.fromisoformat(raw)
         except ValueError:

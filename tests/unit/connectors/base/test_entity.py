@@ -91,8 +91,20 @@ def test_position_reads_id_and_time_leniently() -> None:
     assert SPEC.position({"Id": 1, "UpdatedAt": "2024-03-01T11:00:00"}) is None
     assert SPEC.position({"Id": 1, "UpdatedAt": "garbage"}) is None
     assert SPEC.position({"Id": 1, "UpdatedAt": 5}) is None
-    assert SPEC.position({"UpdatedAt": "2024-03-01T11:00:00Z"}) is None
     assert SPEC.position("row") is None
+
+
+def test_a_record_without_id_is_positioned_by_its_fingerprint() -> None:
+    row = {"Name": "No Id AS", "UpdatedAt": "2024-03-01T11:00:00Z"}
+    position = SPEC.position(row)
+    assert position is not None
+    record_id, when = position
+    assert record_id.startswith("<missing>#")
+    assert when == datetime(2024, 3, 1, 11, tzinfo=UTC)
+    assert SPEC.position(dict(reversed(row.items()))) == position  # key order
+    other = SPEC.position({**row, "Name": "Another AS"})
+    assert other is not None
+    assert other[0] != record_id
 
 
 def test_a_spec_must_name_real_fields() -> None:

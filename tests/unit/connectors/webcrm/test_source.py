@@ -188,6 +188,21 @@ async def test_malformed_rows_become_bad_records_and_the_rest_flows(
     assert page.cursor == Cursor(since=T0 + timedelta(seconds=5), boundary_ids=("5",))
 
 
+async def test_a_bad_row_without_id_is_not_reported_again_from_the_cursor(
+    api: FakeApi, client: WebcrmClient
+) -> None:
+    no_id = {"OrganisationName": "no id", "OrganisationUpdatedAt": at(3)}
+    api.add("GET", "/Queries", Feed([org(1, 1), no_id]))
+    source = WebcrmSource(client, settings(page_size=10))
+    first = await read_all(source, "Organisations", None)
+    assert [b.record_id for p in first for b in p.bad_records] == ["<missing>"]
+    cursor = first[-1].cursor
+    assert cursor.since == T0 + timedelta(seconds=3)
+    # The feed returns the record again at the cursor (>=): it is not new.
+    again = await read_all(source, "Organisations", cursor)
+    assert [b.record_id for p in again for b in p.bad_records] == []
+
+
 async def test_a_bad_row_with_a_readable_position_is_not_reported_twice(
     api: FakeApi, client: WebcrmClient
 ) -> None:
