@@ -271,18 +271,20 @@ class MembercareAuth:
             "personToImpersonate": self._person,
         }
         hint = "check MEMBERCARE_API_KEY and MEMBERCARE_PERSON_TO_IMPERSONATE"
+        root = httpx.URL(client.base_url).path.rstrip("/")
+        where = f"{SYSTEM} GET {root}/{TOKEN_PATH}"
         try:
             response = await client.request(
                 "GET", TOKEN_PATH, params=params, authenticate=False
             )
         except RejectedRecordError as exc:
             # A token request has no record to dead-letter: refused means refused.
-            msg = f"{SYSTEM} GET {TOKEN_PATH}: token refused; {hint}"
+            msg = f"{where}: token refused; {hint}"
             raise AuthenticationError(msg) from exc
         try:
             token = Token.model_validate(client.decode_json(response))
         except ValidationError:
-            msg = f"{SYSTEM} GET {TOKEN_PATH}: no token in the answer; {hint}"
+            msg = f"{where}: no token in the answer; {hint}"
             raise AuthenticationError(msg) from None
         ttl = DEFAULT_TOKEN_TTL
         if token.expiration is not None:
