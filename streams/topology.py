@@ -34,6 +34,7 @@ from streams.guards import MassDeleteSettings, guard_unlinks
 from streams.handlers import FlowPorts, Outcome, handle_event
 from streams.ingest import PollPorts, poll_entity
 from streams.provision import TopicSpec
+from streams.redelivery import lost_notice
 from streams.runtime import Connectors
 from streams.settings import StreamSettings
 from streams.topics import TopicNames
@@ -237,15 +238,19 @@ class Topology:
             links[key] = outcome.link.model_dump(mode="json")
         elif raw_link is not None:
             del links[key]
-        for notice in outcome.notices:
+        # A redelivered event may find a link whose notice a crash lost.
+        again = lost_notice(flow, outcome.link, ports.resolve)
+        for notice in outcome.notices or ((again,) if again else ()):
             if flow.target_mode is TargetMode.VALUE_KEYED:
                 # Many sources share one target: key by the pair so compaction
                 # keeps them all; no router reads these, no id map needs them.
                 key = f"{notice.target_id}/{notice.source_id}"
-            else:
-                key = notice.target_id
-                self._remember(notice)
-            await links_topic.send(key=key, value=notice)
+                await links_topic.send(key=key, value=notice)
+                continue
+            # Remember the pair only once the broker has the notice, so a
+            # remembered pair proves its notice went out (streams.redelivery).
+            await (await links_topic.send(key=notice.target_id, value=notice))
+            self._remember(notice)
 
     def _remember(self, notice: LinkNotice) -> None:
         forward = f"{notice.flow}/s/{notice.source_id}"
