@@ -6,10 +6,13 @@ from collections.abc import AsyncIterator, Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import orjson
+
 from connectors.base.entity import EntitySpec
 from connectors.base.pagination import Paginator
 from connectors.base.protocols import SourcePage
 from connectors.base.source import HttpSource
+from connectors.errors import FatalError
 from connectors.tidsbanken.client import (
     ENTITIES,
     SYSTEM,
@@ -50,6 +53,7 @@ class SkipTopPaginator(Paginator[int]):
     def __init__(self, top: int) -> None:
         super().__init__(0)
         self.top = top
+        self._last_page: bytes | None = None
 
     def has_more(self, response: Any) -> bool:
         """A full page may have more behind it."""
@@ -57,7 +61,16 @@ class SkipTopPaginator(Paginator[int]):
         return rows is not None and len(rows) >= self.top
 
     def next_token(self, response: Any) -> int:
-        """The next offset."""
+        """The next offset; raises when a page repeats the one before it.
+
+        The offset always grows, so a server that ignores ``$skip`` would page
+        forever: the same page twice means it does.
+        """
+        page = orjson.dumps(values(response), option=orjson.OPT_SORT_KEYS)
+        if page == self._last_page:
+            msg = f"$skip={self._token} repeats the page before; the listing loops"
+            raise FatalError(msg)
+        self._last_page = page
         return self._token + self.top
 
 
