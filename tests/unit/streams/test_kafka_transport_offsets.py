@@ -1,4 +1,4 @@
-"""Read offsets never jump ahead while faust's flow is suspended (no dropped messages)."""
+"""Read offsets never jump ahead while the flow is suspended (no dropped messages)."""
 
 from __future__ import annotations
 
