@@ -64,6 +64,11 @@ def type_for(entity: str) -> CrmofficeType:
     raise ConfigurationError(msg)
 
 
+def skew_of(settings: CrmofficeSettings) -> timedelta:
+    """How far Crmoffice's clock lags behind true time."""
+    return timedelta(seconds=settings.clock_skew_seconds)
+
+
 def capabilities(settings: CrmofficeSettings) -> Capabilities:
     """Create and update where the write assumption holds; never delete."""
     return Capabilities(create=settings.writes, update=settings.writes, delete=False)
@@ -239,7 +244,6 @@ class CrmofficeClient(HttpClient):
             transport=transport,
             **overrides,
         )
-        self.skew = timedelta(seconds=settings.clock_skew_seconds)
         self.paging = settings.paging
         self.page_size = settings.page_size
 

@@ -16,6 +16,7 @@ from connectors.crmoffice.client import (
     CrmofficeType,
     capabilities,
     crmoffice_client,
+    skew_of,
     to_event,
     type_for,
 )
@@ -163,4 +164,4 @@ class CrmofficeSink:
         return f"{declared.path}/{quote(record_id, safe='')}"
 
     def _event(self, declared: CrmofficeType, row: Any) -> ChangeEvent:
-        return to_event(declared, row, utc_now(), self.client.skew)
+        return to_event(declared, row, utc_now(), skew_of(self.settings))

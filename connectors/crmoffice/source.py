@@ -24,6 +24,7 @@ from connectors.crmoffice.client import (
     CrmofficeType,
     crmoffice_client,
     record_id,
+    skew_of,
     to_event,
     type_for,
 )
@@ -70,7 +71,7 @@ class CrmofficeSource:
                 yield page
             return
         listing = await self.client.listing(declared.path)
-        skew = self.client.skew
+        skew = skew_of(self.settings)
         rules = SnapshotRules(
             system=SYSTEM,
             entity=declared.name,
@@ -89,7 +90,7 @@ class CrmofficeSource:
             cursor = None  # a snapshot cursor from before the switch: start over
         tracker = CursorTracker(cursor)
         page, previous = 1, None
-        skew, size = self.client.skew, self.settings.page_size
+        skew, size = skew_of(self.settings), self.settings.page_size
         while True:
             since = tracker.since
             params: dict[str, Any] = {
@@ -128,7 +129,7 @@ class CrmofficeSource:
         bad: list[BadRecord] = []
         for row in rows:
             try:
-                event = to_event(declared, row, None, self.client.skew)
+                event = to_event(declared, row, None, skew_of(self.settings))
             except InvalidRecordError as exc:
                 position = self._position(row)
                 if position is not None and tracker.seen(*position):
@@ -160,4 +161,4 @@ class CrmofficeSource:
             return None
         if when.tzinfo is None or rid == "<missing>":
             return None
-        return rid, when.astimezone(UTC) + self.client.skew
+        return rid, when.astimezone(UTC) + skew_of(self.settings)
