@@ -9,10 +9,16 @@ import httpx
 import orjson
 import pytest
 
+from connectors.base.client import HttpClient
 from connectors.base.protocols import SourcePage
 from connectors.base.snapshot import SNAPSHOT_MARK
 from connectors.crmoffice import CrmofficeClient, CrmofficeSink, CrmofficeSource
-from connectors.errors import FatalError, RejectedRecordError, TransientError
+from connectors.errors import (
+    ConfigurationError,
+    FatalError,
+    RejectedRecordError,
+    TransientError,
+)
 from schemas.envelope import Cursor
 from tests.fakes import FakeApi, json_response
 from tests.unit.connectors.crmoffice.conftest import company, settings
@@ -228,3 +234,21 @@ async def test_a_missing_record_cannot_be_updated(
             "Contacts", "p-1", {"givenName": "K"}
         )
     assert (caught.value.entity, caught.value.record_id) == ("Contacts", "p-1")
+
+
+async def test_find_refuses_a_listing_that_repeats_itself(
+    api: FakeApi, client: CrmofficeClient
+) -> None:
+    rows = [company("c-1", stamp(0)), company("c-2", stamp(1))]
+    api.add("GET", "/companies", json_response({"items": rows}))
+    with pytest.raises(FatalError, match="CRMOFFICE_PAGING"):
+        await CrmofficeSink(client, settings()).find("Companies", "name", "x")
+
+
+def test_unknown_types_and_wrong_clients_are_configuration_errors() -> None:
+    sink = CrmofficeSink(CrmofficeClient(settings()), settings())
+    with pytest.raises(ConfigurationError, match="no entity type 'Users'"):
+        sink.capabilities("Users")
+    plain = HttpClient(system="crmoffice", base_url="https://x.test")
+    with pytest.raises(ConfigurationError, match="needs a CrmofficeClient"):
+        CrmofficeSource(plain, settings())

@@ -8,7 +8,8 @@ from typing import Any
 import orjson
 import pytest
 
-from connectors.errors import RejectedRecordError, TransientError
+from connectors.base.client import HttpClient
+from connectors.errors import ConfigurationError, RejectedRecordError, TransientError
 from connectors.membercare import MembercareClient, MembercareSink, country_code
 from connectors.membercare._fields import indexed, merged_address
 from tests.fakes import FakeApi, json_response
@@ -249,3 +250,12 @@ def test_address_changes_come_as_lists_or_indexed_objects() -> None:
     assert fresh["country"] == {"iso2Letter": "SE"}
     unknown = merged_address(None, {"country": {"name": "Narnia"}})
     assert unknown["country"] == {"name": "Narnia"}
+
+
+def test_unknown_types_and_wrong_clients_are_configuration_errors() -> None:
+    target = MembercareSink(MembercareClient(settings()), settings())
+    with pytest.raises(ConfigurationError, match="no entity type 'Members'"):
+        target.capabilities("Members")
+    plain = HttpClient(system="membercare", base_url="https://x.test")
+    with pytest.raises(ConfigurationError, match="needs a MembercareClient"):
+        MembercareSink(plain, settings())
