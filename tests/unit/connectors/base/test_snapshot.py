@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 
 from connectors.base.entity import MISSING_ID
+from connectors.base.protocols import SourcePage
 from connectors.base.snapshot import (
     SNAPSHOT_MARK,
     Listing,
@@ -47,12 +48,16 @@ def rows(*names: str) -> list[dict[str, Any]]:
 
 
 def read(
-    listing: list[Any], cursor: Cursor | None = None, *, complete: bool = True, at=T0
-):
+    listing: list[Any],
+    cursor: Cursor | None = None,
+    *,
+    complete: bool = True,
+    at: datetime = T0,
+) -> list[SourcePage]:
     return snapshot_pages(RULES, cursor, Listing(listing, complete), at)
 
 
-def ids(pages) -> list[str]:
+def ids(pages: list[SourcePage]) -> list[str]:
     return [event.id for page in pages for event in page.events]
 
 
@@ -118,7 +123,9 @@ def test_a_vanished_record_becomes_a_delete() -> None:
     [([], True), (rows("a"), False), (rows("a"), True)],
     ids=["empty", "incomplete", "most-vanished"],
 )
-def test_mass_deletes_are_never_reported(listing, complete, caplog) -> None:
+def test_mass_deletes_are_never_reported(
+    listing: list[Any], complete: bool, caplog: pytest.LogCaptureFixture
+) -> None:
     cursor = read(rows("a", "b", "c", "d"))[-1].cursor
     pages = read(listing, cursor, complete=complete)
     assert not [e for p in pages for e in p.events if e.op is Operation.DELETE]
