@@ -157,6 +157,33 @@ class CrmofficeStandIn(StandIn):
             ]
         return routes
 
+    def extra_admin_routes(self) -> list[BaseRoute]:
+        """``/_admin/expire_tokens``, ``/_admin/consent``, ``/_admin/assumptions``."""
+
+        async def expire(request: Request) -> Response:
+            self.expire_tokens()
+            return Response(status_code=204)
+
+        async def consent(request: Request) -> Response:
+            return JsonResponse({"refresh_token": self.oauth.consent()})
+
+        async def assumptions(request: Request) -> Response:
+            names = ("supports_updated_since", "supports_paging", "supports_writes")
+            if request.method == "PUT":
+                changes = await read_json(request)
+                if not isinstance(changes, dict) or not set(changes) <= set(names):
+                    body = problem(400, f"expected an object with some of {names}")
+                    return JsonResponse(body, status_code=400)
+                for name, value in changes.items():
+                    setattr(self, name, bool(value))
+            return JsonResponse({name: getattr(self, name) for name in names})
+
+        return [
+            Route("/_admin/expire_tokens", expire, methods=["POST"]),
+            Route("/_admin/consent", consent, methods=["POST"]),
+            Route("/_admin/assumptions", assumptions, methods=["GET", "PUT"]),
+        ]
+
     def _bind(self, handler: Any, spec: Resource) -> Any:
         async def endpoint(request: Request) -> Response:
             self._require_bearer(request)

@@ -66,9 +66,15 @@ class TidsbankenStandIn(StandIn):
         self.subscription_key = subscription_key
         # How far each entity's SistEndretDato label lags behind true UTC.
         self.label_lag = dict(DEFAULT_LAG if label_lag is None else label_lag)
+        self._default_lag = dict(self.label_lag)
         # Kunde('{Id}') answers {"value": [entity]} (Sesam's reading) or the entity.
         self.wrap_single = wrap_single
+        self._default_wrap = wrap_single
         super().__init__(port=port, faults=faults)
+
+    def reset_state(self) -> None:
+        self.label_lag = dict(self._default_lag)
+        self.wrap_single = self._default_wrap
 
     # -- system specifics -----------------------------------------------------------
 
@@ -147,6 +153,29 @@ class TidsbankenStandIn(StandIn):
             for variant in dict.fromkeys((path, path.lower())):
                 routes.append(Route(variant, guarded, methods=[method]))
         return routes
+
+    def extra_admin_routes(self) -> list[BaseRoute]:
+        """``/_admin/label_lag``: GET or PUT ``{"Kunde": 3600}`` (seconds)."""
+
+        async def label_lag(request: Request) -> Response:
+            if request.method == "PUT":
+                try:
+                    changes = await read_json(request)
+                except BodyError as exc:
+                    return JsonResponse(odata_error(str(exc)), status_code=400)
+                valid = isinstance(changes, dict) and all(
+                    name in self.resources and isinstance(value, int | float)
+                    for name, value in changes.items()
+                )
+                if not valid:
+                    msg = f"expected seconds per entity of {self.resources}"
+                    return JsonResponse(odata_error(msg), status_code=400)
+                for name, value in changes.items():
+                    self.label_lag[name] = timedelta(seconds=value)
+            body = {name: self.lag(name).total_seconds() for name in self.resources}
+            return JsonResponse(body)
+
+        return [Route("/_admin/label_lag", label_lag, methods=["GET", "PUT"])]
 
     def _guarded(self, handler: Handler) -> Handler:
         async def endpoint(request: Request) -> Response:

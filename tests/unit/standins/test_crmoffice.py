@@ -212,3 +212,20 @@ def test_sample_data_spells_countries_many_ways(crmoffice):
         "CRMOFFICE_CLIENT_ID",
         "CRMOFFICE_CLIENT_SECRET",
     }
+
+
+def test_admin_routes_drive_tokens_and_assumptions(http, co, crmoffice):
+    admin = f"{crmoffice.url}/_admin"
+    refresh = http.post(f"{admin}/consent").json()["refresh_token"]
+    form = token_form(crmoffice, grant_type="refresh_token", refresh_token=refresh)
+    assert http.post(f"{crmoffice.url}/connect/token", data=form).status_code == 200
+    assert http.post(f"{admin}/expire_tokens").status_code == 204
+    assert co.get("/companies").status_code == 401
+    changed = http.put(f"{admin}/assumptions", json={"supports_writes": False})
+    assert changed.json() == {
+        "supports_updated_since": True,
+        "supports_paging": True,
+        "supports_writes": False,
+    }
+    assert not crmoffice.supports_writes
+    assert http.put(f"{admin}/assumptions", json={"nope": 1}).status_code == 400

@@ -192,3 +192,22 @@ def test_sample_data_is_deterministic_and_seeds(tidsbanken):
     kunder = tidsbanken.records("Kunde")
     assert any(k["Organisasjonsnummer"] == "" for k in kunder)
     assert len({a["Organisasjonsnr"] for a in tidsbanken.records("Avdeling")}) == 1
+
+
+def test_the_label_lag_is_a_runtime_knob(http, tb, tidsbanken):
+    url = f"{tidsbanken.url}/_admin/label_lag"
+    assert http.get(url).json() == {"Avdeling": 0.0, "Kunde": 3600.0}
+    assert http.put(url, json={"Kunde": 0}).json()["Kunde"] == 0.0
+    before = datetime.now(UTC)
+    kunde = tb.post("/prosjekt/Kunde", json={"Id": "1"}).json()
+    assert abs(label_time(kunde["SistEndretDato"]) - before) < timedelta(seconds=5)
+    assert http.put(url, json={"Prosjekt": 1}).status_code == 400
+    assert http.put(url, content=b"{").status_code == 400
+
+
+def test_reset_restores_the_knobs(tidsbanken):
+    tidsbanken.label_lag = {}
+    tidsbanken.wrap_single = False
+    tidsbanken.reset()
+    assert tidsbanken.lag("Kunde") == timedelta(hours=1)
+    assert tidsbanken.wrap_single
