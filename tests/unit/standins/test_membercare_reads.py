@@ -152,3 +152,17 @@ def test_an_edit_moves_a_debtor_to_the_end_of_the_feed(mc, membercare, sample):
     after = mc.get("/debtors", params={"pageSize": 100}).json()["result"]
     assert after[-1]["name"] == "Moved AS"
     assert after[-1]["lastChange"] > before[-1]["lastChange"]
+
+
+def test_sample_data_is_deterministic_and_realistic():
+    first = membercare_sample(seed=5)
+    assert first == membercare_sample(seed=5)
+    assert first != membercare_sample(seed=6)
+    companies = first["Companies"]
+    assert any(c["businessNumbers"]["vat"] is None for c in companies)
+    assert all(c["companyName"].endswith(" AS") for c in companies)
+    assert {a["country"]["iso2Letter"] for c in companies for a in c["addresses"]} >= {
+        "NO"
+    }
+    payers = {i["payer"]["url"].split("/")[0] for i in first["Invoices"]}
+    assert payers == {"companies", "persons"}
