@@ -10,9 +10,18 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from standins._chargebee_sample import chargebee_sample
 from standins.base import StandIn
+from standins.chargebee import ChargebeeStandIn
+from standins.crmoffice import CrmofficeStandIn
 from standins.customcrm import CustomcrmStandIn
+from standins.customwebshop import CustomwebshopStandIn
+from standins.membercare import MembercareStandIn
 from standins.sample_data import customcrm_overlap, webcrm_sample
+from standins.sample_data_crmoffice import crmoffice_sample
+from standins.sample_data_membercare import membercare_sample
+from standins.sample_data_tidsbanken import tidsbanken_sample
+from standins.tidsbanken import TidsbankenStandIn
 from standins.webcrm import WebcrmStandIn
 
 
@@ -24,14 +33,35 @@ class DemoSystem:
     seed: Callable[[dict[str, StandIn]], None]
 
 
+def _seed(standin: StandIn, data: dict[str, list[dict[str, Any]]]) -> None:
+    for resource, records in data.items():
+        standin.seed(resource, records)
+
+
 def _seed_webcrm(standins: dict[str, StandIn]) -> None:
     data = webcrm_sample()
-    for entity, records in data.items():
-        standins["webcrm"].seed(entity, records)
+    _seed(standins["webcrm"], data)
     # A fifth of the organisations, their persons and products already exist in
     # Customcrm: the demo shows them matched and linked instead of duplicated.
-    for resource, records in customcrm_overlap(data).items():
-        standins["customcrm"].seed(resource, records)
+    _seed(standins["customcrm"], customcrm_overlap(data))
+
+
+def _seed_membercare(standins: dict[str, StandIn]) -> None:
+    data = membercare_sample()
+    _seed(standins["membercare"], data)
+    # Chargebee business entities cannot be created through its API: the ones
+    # named like Membercare companies are matched at the end of the chain
+    # Membercare -> Customwebshop -> Chargebee; the others are reported.
+    names = [c["companyName"] for c in data["Companies"][:6]] + ["Ukjent Holding AS"]
+    _seed(standins["chargebee"], chargebee_sample(business_entities=names))
+
+
+def _seed_crmoffice(standins: dict[str, StandIn]) -> None:
+    _seed(standins["crmoffice"], crmoffice_sample())
+
+
+def _seed_tidsbanken(standins: dict[str, StandIn]) -> None:
+    _seed(standins["tidsbanken"], tidsbanken_sample())
 
 
 def _seed_nothing(standins: dict[str, StandIn]) -> None:
@@ -41,6 +71,11 @@ def _seed_nothing(standins: dict[str, StandIn]) -> None:
 DEMO_SYSTEMS: dict[str, DemoSystem] = {
     "webcrm": DemoSystem(WebcrmStandIn, _seed_webcrm),
     "customcrm": DemoSystem(CustomcrmStandIn, _seed_nothing),
+    "membercare": DemoSystem(MembercareStandIn, _seed_membercare),
+    "customwebshop": DemoSystem(CustomwebshopStandIn, _seed_nothing),
+    "chargebee": DemoSystem(ChargebeeStandIn, _seed_nothing),
+    "crmoffice": DemoSystem(CrmofficeStandIn, _seed_crmoffice),
+    "tidsbanken": DemoSystem(TidsbankenStandIn, _seed_tidsbanken),
 }
 
 

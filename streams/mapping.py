@@ -12,7 +12,7 @@ import math
 import re
 import unicodedata
 from collections.abc import Callable, Mapping
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, time
 from typing import Any
 
 from dataflows import paths
@@ -128,8 +128,11 @@ def _to_datetime(value: Any) -> str | None:
     if not isinstance(value, str):
         msg = f"expected a timestamp, got {type(value).__name__}"
         raise CoercionError(msg)
+    text = value.strip()
     try:
-        parsed = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+        if len(text) == 10:  # a calendar date: the day starts at midnight UTC
+            return datetime.combine(date.fromisoformat(text), time(0), UTC).isoformat()
+        parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
     except ValueError:
         msg = f"expected an ISO-8601 timestamp, got {value[:40]!r}"
         raise CoercionError(msg) from None

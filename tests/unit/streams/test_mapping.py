@@ -27,6 +27,7 @@ PRODUCTS = FLOWS["webcrm-products-to-customcrm-product"]
         ("ja", DataType.BOOLEAN, True),
         ("2024-03-01T11:15:30+01:00", DataType.DATETIME, "2024-03-01T10:15:30+00:00"),
         ("2024-03-01T10:00:00", DataType.DATE, "2024-03-01"),
+        ("2024-03-01", DataType.DATETIME, "2024-03-01T00:00:00+00:00"),
     ],
 )
 def test_coerce_gives_canonical_values(value, data_type, expected):
