@@ -80,6 +80,9 @@ class PropertyRow(EventModel):
     source_type: DataType = DataType.STRING
     origin: RowOrigin = RowOrigin.TETHER
     references: str | None = None
+    # A reference that may stay unresolved (e.g. an invoice paid by a person when
+    # only companies are linked): mapped to empty at once instead of waiting.
+    optional: bool = False
 
 
 class MatchKey(EventModel):

@@ -195,7 +195,8 @@ def project_source(
         raw = get_path(record, row.source)
         if row.references:
             ref = _to_string(raw)
-            values[row_key(row)] = resolve(row.references, ref) if ref else ""
+            resolved = resolve(row.references, ref) if ref else ""
+            values[row_key(row)] = "" if resolved is None and row.optional else resolved
             continue
         values[row_key(row)] = coerce(raw, row.data_type)
     return values

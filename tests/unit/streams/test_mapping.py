@@ -97,3 +97,11 @@ def test_source_changes_use_the_source_types():
 )
 def test_natural_keys_normalise(value, how, expected):
     assert mapping.normalize_key(value, how) == expected
+
+
+def test_optional_reference_maps_to_empty_instead_of_waiting():
+    invoices = FLOWS["membercare-invoices-to-customwebshop-order"]
+    invoice = {"id": 1, "payer": {"debtorAccountNumber": "20017"}}
+    values = mapping.project_source(invoices, invoice, lambda flow, sid: None)
+    assert values["payer.debtorAccountNumber->CustomerId"] == ""
+    assert mapping.unresolved_references(invoices, invoice, values) == []
