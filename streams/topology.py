@@ -15,6 +15,7 @@ from datetime import timedelta
 from typing import Any, cast
 
 import faust
+import mode
 from faust.tables.globaltable import GlobalTable
 
 from connectors.base.protocols import BadRecord
@@ -74,6 +75,8 @@ class Topology:
         self._catalogs: dict[tuple[str, str], tuple[float, list[ChangeEvent]]] = {}
         self.idmap = _shared_table(app, "idmap")
         self.cursors = _shared_table(app, "cursors")
+        for shared in ("idmap", "cursors"):
+            self._changelog(shared, partitions=1)
         self.mass_delete = MassDeleteSettings()
         for flow in flows.values():
             self._register_flow(flow)
@@ -103,6 +106,23 @@ class Topology:
             self.names.entity(system, entity), ChangeEvent, compacted=True
         )
 
+    def _changelog(self, table: str, partitions: int) -> None:
+        # Created up front like every other topic: faust creates changelogs when
+        # its tables start, and a table written before the consumer's metadata
+        # knows its changelog fails with PartitionsMismatch ("0 partitions").
+        name = f"{self.settings.app_id}-{table}-changelog"
+        self.topic_specs.append(TopicSpec(name, partitions, compacted=True))
+
+    def _table(self, name: str) -> Any:
+        """A RocksDB table co-partitioned with the flow topics, its changelog made."""
+        self._changelog(name, self.settings.partitions)
+        return self.app.Table(
+            name,
+            partitions=self.settings.partitions,
+            schema=_TABLE_SCHEMA,
+            options=_ROCKSDB_OPTIONS,
+        )
+
     def _channel(self, *names: str) -> Any:
         return self.app.topic(
             *names, schema=self.schema, partitions=self.settings.partitions
@@ -117,18 +137,8 @@ class Topology:
         links_topic = self._topic(
             self.names.links(flow.name), LinkNotice, compacted=True
         )
-        links = self.app.Table(
-            f"{flow.name}-links",
-            partitions=self.settings.partitions,
-            schema=_TABLE_SCHEMA,
-            options=_ROCKSDB_OPTIONS,
-        )
-        reverse = self.app.Table(
-            f"{flow.name}-reverse",
-            partitions=self.settings.partitions,
-            schema=_TABLE_SCHEMA,
-            options=_ROCKSDB_OPTIONS,
-        )
+        links = self._table(f"{flow.name}-links")
+        reverse = self._table(f"{flow.name}-reverse")
         ports = guard_unlinks(
             flow.name, self._ports(flow), self.mass_delete, lambda: len(links)
         )
@@ -148,9 +158,20 @@ class Topology:
             async for event in stream.events():
                 await self._on_routed_event(flow, event, reverse, from_target)
 
-        self.app.agent(inbound, name=f"flow-{flow.name}", concurrency=1)(run_flow)
+        # An exception that escapes an agent must stop the worker: faust's default
+        # supervisor restarts the agent and acks the event it was processing,
+        # which would lose it; after a crash the unacked event is redelivered.
+        crash = mode.CrashingSupervisor
+        self.app.agent(
+            inbound, name=f"flow-{flow.name}", concurrency=1, supervisor_strategy=crash
+        )(run_flow)
         if flow.target_mode is not TargetMode.VALUE_KEYED:  # shared targets: no routing
-            self.app.agent(routed, name=f"route-{flow.name}", concurrency=1)(route)
+            self.app.agent(
+                routed,
+                name=f"route-{flow.name}",
+                concurrency=1,
+                supervisor_strategy=crash,
+            )(route)
 
     def _ports(self, flow: Flow) -> FlowPorts:
         async def conflict(record: ConflictRecord) -> None:
