@@ -1,0 +1,1 @@
+"""The chaos suite: delivery guarantees under crashes, broker restarts, faults."""

@@ -1,0 +1,35 @@
+"""Chaos fixtures: the profile (``--soak`` picks the long one), a broker of its own."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from streams.broker import EmbeddedBroker
+from tests.integration.chaos.run import DEFAULT, SOAK, Profile
+from tests.integration.conftest import start_owned_broker
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Register the ``chaos`` marker (``pytest -m chaos`` runs this suite)."""
+    config.addinivalue_line("markers", "chaos: the delivery-guarantees chaos suite")
+
+
+@pytest.fixture(scope="module")
+def profile(request: pytest.FixtureRequest) -> Profile:
+    """The default profile, or the soak profile with ``--soak``."""
+    return SOAK if request.config.getoption("--soak") else DEFAULT
+
+
+@pytest.fixture(scope="module")
+def chaos_broker(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EmbeddedBroker]:
+    """A broker this module owns, so it can be stopped and started mid-run.
+
+    Started from the main thread (an owned broker dies with its starting thread).
+    """
+    broker = start_owned_broker(tmp_path_factory.mktemp("chaos-kafka"))
+    try:
+        yield broker
+    finally:
+        broker.stop()

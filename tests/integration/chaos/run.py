@@ -1,0 +1,327 @@
+"""The chaos scenario driver: stand-ins, workers, the storm, faults, convergence."""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import shutil
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from standins import FaultConfig, customcrm_overlap, webcrm_sample
+from streams.broker import EmbeddedBroker
+from streams.local import LocalDeployment
+from tests.integration.chaos import kafka_ops
+from tests.integration.chaos.figures import Figures, PhaseFigures
+from tests.integration.chaos.invariants import Verdict, check_systems, check_topics
+from tests.integration.chaos.model import KINDS, Expected
+from tests.integration.chaos.observe import ObservedCustomcrm, ObservedWebcrm
+from tests.integration.chaos.storm import Storm
+
+# Credentials no log line, error or dead letter may ever show.
+WEBCRM_CODE = "chaos-webcrm-authcode-5b1f0e9c7a3d4c21"
+CUSTOMCRM_KEY = "chaos-customcrm-key-0d8e4f6a2b9c7e13"
+WORKER_ENV = {
+    "TETHER_REFERENCE_WAIT_SECONDS": "20",
+    # The stand-ins throttle (and inject 429s) themselves; the real Webcrm
+    # limit of 250/min would only make the run slow.
+    "WEBCRM_RATE_LIMIT_PER_MINUTE": "100000",
+    "WEBCRM_TIMEOUT": "3",
+    "CUSTOMCRM_TIMEOUT": "3",
+}
+STAMP = "2024-05-01T10:00:00.0000000+01:00"
+
+
+@dataclass(frozen=True)
+class Profile:
+    """How big and how long a run is."""
+
+    name: str
+    organisations: int
+    persons: int
+    products: int
+    phase_edits: int  # edits in each storm phase
+    kills: int  # SIGKILLs during the kill storm (one more hits the initial sync)
+    conflicts_per_kill: int
+    converge_timeout: float
+    seed: int = 20241105
+
+
+DEFAULT = Profile("default", 30, 90, 15, 60, 4, 2, 300.0)
+SOAK = Profile("soak", 50, 200, 30, 300, 12, 5, 900.0)
+
+
+def http_faults(seed: int, *, rate_limit: int, window: float) -> FaultConfig:
+    """10 % 5xx, 2 % hangs past the client timeout, 5 % lost write answers, 429s."""
+    return FaultConfig(
+        error_rate=0.10,
+        error_status=500,
+        timeout_rate=0.02,
+        hang_seconds=4.0,
+        lost_response_rate=0.05,
+        rate_limit=rate_limit,
+        rate_window_s=window,
+        seed=seed,
+    )
+
+
+class ChaosRun:
+    """One deployment of the Webcrm <-> Customcrm flows under deliberate faults."""
+
+    def __init__(
+        self,
+        bootstrap: str,
+        broker: EmbeddedBroker | None,
+        home: Path,
+        profile: Profile,
+    ) -> None:
+        self.profile = profile
+        self.broker = broker
+        self.rng = random.Random(profile.seed)
+        self.webcrm = ObservedWebcrm(auth_code=WEBCRM_CODE)
+        self.customcrm = ObservedCustomcrm(api_key=CUSTOMCRM_KEY)
+        self.local = LocalDeployment(
+            bootstrap=bootstrap,
+            app_id=f"chaos-{uuid.uuid4().hex[:8]}",
+            home=home,
+            standins={"webcrm": self.webcrm, "customcrm": self.customcrm},
+            flows="webcrm-customcrm",
+            poll_interval=1.0,
+            extra_env=dict(WORKER_ENV),
+        )
+        self.expected = Expected()
+        self.storm = Storm(self.rng, self.webcrm, self.customcrm, self.expected)
+        self.figures = Figures(profile.name)
+        self._phase = ("", time.time())
+        self.broken = ""
+        self.problems: list[str] = []
+
+    # -- set-up ----------------------------------------------------------------
+
+    def open(self) -> None:
+        self.webcrm.start()
+        self.customcrm.start()
+
+    def close(self) -> None:
+        self.local.stop()
+        self.collect_faults()
+        for standin in (self.webcrm, self.customcrm):
+            standin.calls.dump(self.local.home / f"requests-{standin.system}.log")
+        self.webcrm.stop()
+        self.customcrm.stop()
+
+    def seed(self) -> None:
+        """The sample data, part of it already in Customcrm, and five bad inputs."""
+        p = self.profile
+        data = webcrm_sample(p.organisations, p.persons, p.products, seed=p.seed)
+        for entity, records in data.items():
+            self.webcrm.seed(entity, records)
+        for resource, records in customcrm_overlap(data, seed=p.seed).items():
+            self.customcrm.seed(resource, records)
+        self.figures.entities = sum(len(r) for r in data.values())
+        self.webcrm.inject_raw(
+            "Organisations",
+            {"OrganisationId": "abc", "OrganisationName": "Wrong Type AS",
+             "OrganisationUpdatedAt": STAMP},
+        )  # fmt: skip
+        self.webcrm.inject_raw(
+            "Organisations",
+            {"OrganisationName": "No Id AS", "OrganisationUpdatedAt": STAMP},
+        )
+        self.webcrm.inject_raw(
+            "Products",
+            {"ProductId": 9999, "ProductCombined": "Gratis Basis",
+             "ProductPrice": "gratis", "ProductUpdatedAt": STAMP},
+        )  # fmt: skip
+        self.webcrm.seed(
+            "Persons",
+            [{"PersonId": 7777, "PersonOrganisationId": 424242,
+              "PersonFirstName": "Orphan", "PersonLastName": "Person",
+              "PersonEmail": "orphan@example.no"}],
+        )  # fmt: skip
+        self.customcrm.inject_raw(
+            "products",
+            {"Id": "PR-9999", "Name": "Broken Price", "Price": "abc",
+             "UpdatedAt": "2024-05-01T09:00:00.000Z", "Deleted": False},
+        )  # fmt: skip
+        self.expected.bad_inputs |= {
+            "webcrm/Organisations/abc",
+            "webcrm/Organisations/<missing>",
+            "webcrm/Products/9999",
+            "webcrm/Persons/7777",
+            "customcrm/Product/PR-9999",
+        }
+        self.figures.bad_inputs = len(self.expected.bad_inputs)
+
+    def http_faults(self, on: bool) -> None:
+        """Turn the stand-ins' fault knobs on (seeded) or back to none."""
+        if on:
+            self.webcrm.set_faults(
+                **http_faults(self.profile.seed, rate_limit=40, window=2.0).model_dump()
+            )
+            self.customcrm.set_faults(
+                **http_faults(
+                    self.profile.seed + 1, rate_limit=25, window=1.0
+                ).model_dump()
+            )
+        else:
+            self.webcrm.set_faults(**FaultConfig().model_dump())
+            self.customcrm.set_faults(**FaultConfig().model_dump())
+
+    def collect_faults(self) -> None:
+        """Fold the stand-ins' fault counts into the figures (once, at the end)."""
+        for standin in (self.webcrm, self.customcrm):
+            for kind, count in standin.calls.faults.items():
+                self.figures.faults_injected[f"{standin.system} {kind}"] += count
+
+    # -- workers and the broker ----------------------------------------------------
+
+    def start_worker(self, name: str = "w1") -> None:
+        self.local.start_worker(name)
+
+    def kill_worker(self, name: str = "w1") -> None:
+        """SIGKILL: no shutdown, no commit, no flush."""
+        self.local.kill_worker(name)
+        self.figures.crashes_survived += 1
+
+    def stop_worker(self, name: str = "w1") -> None:
+        self.local.stop_worker(name)
+
+    def wipe_state(self) -> None:
+        """Delete every worker's local state folder (RocksDB)."""
+        for folder in self.local.home.glob("state-*"):
+            shutil.rmtree(folder)
+
+    def restart_broker(self, down_seconds: float, edits: int) -> None:
+        """Stop the broker, keep the users editing, start it again."""
+        assert self.broker is not None, "the chaos run needs a broker of its own"
+        self.broker.stop()
+        deadline = time.monotonic() + down_seconds
+        self.storm.burst(edits)
+        time.sleep(max(0.0, deadline - time.monotonic()))
+        self.broker.start()
+        self.figures.broker_restarts += 1
+
+    def lose_link_topics(self) -> list[str]:
+        """Lose everything tether knows about links, and re-read the systems.
+
+        The link tables' changelogs, the reverse tables', the link notices and
+        the id map are deleted with the local state; the source cursors are
+        reset too (their changelog deleted), which is how an operator makes
+        tether read both systems again so it can rebuild the links by matching.
+        """
+        names = self.local.topics
+        app = self.local.app_id
+        lost = [f"{app}-idmap-changelog", f"{app}-cursors-changelog"]
+        for kind in KINDS:
+            lost += [
+                names.links_changelog(kind.flow),
+                f"{app}-{kind.flow}-reverse-changelog",
+                names.links(kind.flow),
+            ]
+        asyncio.run(kafka_ops.delete_topics(self.local.bootstrap, lost))
+        self.wipe_state()
+        return lost
+
+    # -- phases --------------------------------------------------------------------
+
+    @contextmanager
+    def phase(self, name: str) -> Iterator[None]:
+        """A phase of the run: new owners for the storm, counts from now.
+
+        Phases build on each other: after one failed, the next ones fail at
+        once instead of reporting the same breakage again.
+        """
+        if self.broken:
+            pytest.fail(f"an earlier phase failed ({self.broken}); not running {name}")
+        self._phase = (name, time.time())
+        self.storm.new_phase()
+        try:
+            yield
+        except BaseException:
+            self.broken = name
+            raise
+
+    def converge(self, note: str = "") -> PhaseFigures:
+        """Wait until the invariants hold and nothing writes, then record the phase."""
+        name, started = self._phase
+        timeout = self.profile.converge_timeout
+        verdict = self._until(self._systems, timeout, "the systems to agree")
+        self._quiet(seconds=5.0, timeout=timeout)
+        verdict = check_systems(self.webcrm, self.customcrm, self.expected)
+        topics = self._until(
+            lambda: check_topics(
+                self.local, self.webcrm, self.customcrm, self.expected
+            ),
+            60.0,
+            "links and dead letters",
+        )
+        return self._record(name, started, verdict, topics, note)
+
+    def _systems(self) -> Verdict:
+        return check_systems(self.webcrm, self.customcrm, self.expected)
+
+    def _until(
+        self, check: Callable[[], Verdict], timeout: float, what: str
+    ) -> Verdict:
+        deadline = time.monotonic() + timeout
+        while True:
+            verdict = check()
+            if verdict.ok or time.monotonic() > deadline:
+                return verdict
+            self.local.assert_workers_alive()
+            time.sleep(1.0)
+
+    def _quiet(self, seconds: float, timeout: float) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            last = max(
+                (c.at for s in (self.webcrm, self.customcrm) for c in s.calls.writes),
+                default=0.0,
+            )
+            if time.time() - last >= seconds:
+                return
+            time.sleep(0.5)
+
+    def _record(
+        self, name: str, started: float, verdict: Verdict, topics: Verdict, note: str
+    ) -> PhaseFigures:
+        retries = echoes = 0
+        details = []
+        for standin in (self.webcrm, self.customcrm):
+            retried, echoed = standin.calls.no_op_writes(since=started)
+            retries, echoes = retries + retried, echoes + len(echoed)
+            details += [f"echo write: {standin.system} {c}" for c in echoed]
+        self.figures.retried_no_op_writes += retries
+        phase = PhaseFigures(
+            name=name,
+            seconds=time.time() - started,
+            lost_updates=verdict.lost_updates,
+            duplicates=verdict.duplicates + topics.duplicates,
+            echo_writes=echoes,
+            unexplained_dead_letters=topics.unexplained,
+            missing_counterparts=verdict.missing + topics.missing,
+            unequal_properties=verdict.unequal,
+            writes_webcrm=len(self.webcrm.calls.applied("PUT", started)),
+            writes_customcrm=len(self.customcrm.calls.applied("PUT", started)),
+            creates=len(self.customcrm.calls.applied("POST", started)),
+            note=note,
+        )
+        self.figures.phases.append(phase)
+        self.figures.edits = len(self.expected.edits)
+        self.figures.conflicts = self.expected.conflicts
+        self.problems = verdict.problems + topics.problems + details
+        return phase
+
+    def tails(self) -> str:
+        """The end of every worker log, for failure messages."""
+        logs = sorted(self.local.home.glob("worker-*.log"))
+        return "\n".join(
+            f"--- {p.name}:\n{p.read_text(errors='replace')[-3000:]}" for p in logs
+        )
