@@ -1,4 +1,4 @@
-"""``tether standins``: serves both stand-ins, prints URLs and credentials."""
+"""``tether standins``: serves every stand-in, prints how to point a worker at it."""
 
 from __future__ import annotations
 
@@ -20,14 +20,14 @@ def test_cli_serves_until_interrupted():
         assert process.stdout is not None
         assert process.stderr is not None
         try:
-            lines = [process.stdout.readline().decode() for _ in range(2)]
+            lines = [process.stdout.readline().decode() for _ in range(6)]
         finally:
             process.send_signal(signal.SIGINT)
-            code = process.wait(timeout=10)
+            code = process.wait(timeout=20)
         errors = process.stderr.read().decode()
     assert code == 0, errors
-    assert lines[0].startswith("webcrm")
-    assert "http://127.0.0.1:" in lines[0]
-    assert "authCode=" in lines[0]
-    assert lines[1].startswith("customcrm")
-    assert "api_key=" in lines[1]
+    assert lines[0].startswith("# webcrm: http://127.0.0.1:")
+    assert lines[1].startswith("export WEBCRM_BASE_URL=http://127.0.0.1:")
+    assert lines[2].startswith("export WEBCRM_API_TOKEN=")
+    assert lines[3].startswith("# customcrm: http://127.0.0.1:")
+    assert lines[5].startswith("export CUSTOMCRM_API_KEY=")
