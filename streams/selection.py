@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 
 from connectors.errors import ConfigurationError
 from schemas.dataflow import Flow
@@ -55,3 +56,18 @@ def _with_dependencies(
                 msg = f"flow {flow.name} references {needed}, which is not active"
                 raise ConfigurationError(msg)
     return chosen
+
+
+def configured_systems(environ: Mapping[str, str]) -> set[str]:
+    """Systems with a connector and at least one ``{SYSTEM}_*`` setting in the env.
+
+    ``TETHER_FLOWS=all`` runs the flows between these; a system that is half
+    configured is still in the set, so its missing setting is reported.
+    """
+    from connectors import REGISTRY
+
+    return {
+        system
+        for system in REGISTRY
+        if any(key.startswith(f"{system.upper()}_") for key in environ)
+    }

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 
 import faust
 
@@ -11,7 +12,7 @@ from dataflows import flows_by_name, load_documents
 from streams.app import create_app
 from streams.provision import ensure_topics_sync
 from streams.runtime import Connectors
-from streams.selection import select_flows
+from streams.selection import configured_systems, select_flows
 from streams.settings import StreamSettings
 from streams.topology import Topology
 
@@ -24,12 +25,14 @@ def build_worker(settings: StreamSettings | None = None) -> faust.App:
     Ready for ``app.main()``; raises ``ConfigurationError`` for anything an
     operator must fix first (flows, credentials, an unreachable broker).
     """
-    from connectors import REGISTRY
-
     settings = settings or StreamSettings()
-    flows = select_flows(flows_by_name(load_documents()), settings.flows, set(REGISTRY))
+    available = configured_systems(os.environ)
+    flows = select_flows(flows_by_name(load_documents()), settings.flows, available)
     if not flows:
-        msg = "no flow is active; set TETHER_FLOWS or add connectors"
+        msg = (
+            "no flow is active: configure both systems of a flow "
+            "(e.g. WEBCRM_API_TOKEN and CUSTOMCRM_BASE_URL/CUSTOMCRM_API_KEY)"
+        )
         raise ConfigurationError(msg)
     systems = {f.source.system for f in flows.values()}
     systems |= {f.target.system for f in flows.values()}

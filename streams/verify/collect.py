@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 from collections.abc import Callable, Iterable
 from contextlib import AsyncExitStack
 from typing import Protocol
@@ -41,9 +42,10 @@ def active_flows(settings: StreamSettings) -> dict[str, Flow]:
     """The flows a worker with these settings runs (``TETHER_FLOWS``, connectors)."""
     from connectors import REGISTRY
     from dataflows import flows_by_name, load_documents
-    from streams.selection import select_flows
+    from streams.selection import configured_systems, select_flows
 
-    return select_flows(flows_by_name(load_documents()), settings.flows, set(REGISTRY))
+    available = configured_systems(os.environ) & set(REGISTRY)
+    return select_flows(flows_by_name(load_documents()), settings.flows, available)
 
 
 def pick_flows(active: dict[str, Flow], wanted: Iterable[str]) -> dict[str, Flow]:
