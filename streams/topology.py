@@ -77,6 +77,11 @@ class Topology:
         self.cursors = _shared_table(app, "cursors")
         for shared in ("idmap", "cursors"):
             self._changelog(shared, partitions=1)
+        # faust elects the leader (who polls the sources) through this topic; made
+        # late, the consumer misses it until its next metadata refresh, minutes
+        # during which no worker is leader and nothing is polled.
+        leader = f"{settings.app_id}-__assignor-__leader"
+        self.topic_specs.append(TopicSpec(leader, 1))
         self.mass_delete = MassDeleteSettings()
         for flow in flows.values():
             self._register_flow(flow)
