@@ -126,7 +126,11 @@ async def _on_source_change(
         if link is None:
             return Outcome(link=None)
         return await _unlink(flow, link, ports, deleted="source")
-    if link is not None and _is_old(event, link.source_seen_at):
+    if (
+        link is not None
+        and _is_old(event, link.source_seen_at)
+        and not _resolves_pending_reference(flow, event, link, ports)
+    ):
         return Outcome(link=link)
     values = _project_source_event(flow, event, ports)
     if link is None:
@@ -159,6 +163,26 @@ async def _on_target_change(
     source = SideState(_project_source_event(flow, current, ports), current.modified_at)
     target = SideState(values, event.modified_at)
     return await _apply(flow, link, source, target, ports, (current.data, event.data))
+
+
+def _resolves_pending_reference(
+    flow: Flow, event: ChangeEvent, link: Link, ports: FlowPorts
+) -> bool:
+    """An optional reference left empty earlier can be resolved now.
+
+    Then an old event (a periodic re-read) is worth processing again: the
+    referenced entity got its link after this one was synced.
+    """
+    for row in flow.properties:
+        if not (row.references and row.optional):
+            continue
+        ref = mapping.get_path(event.data, row.source)
+        left_empty = mapping.is_empty(link.synced.get(mapping.row_key(row)))
+        if left_empty and not mapping.is_empty(ref):
+            resolved = ports.resolve(row.references, str(ref))
+            if resolved is not None:
+                return True
+    return False
 
 
 def _is_old(event: ChangeEvent, seen_at: Any) -> bool:

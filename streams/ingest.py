@@ -36,17 +36,25 @@ class PollStats:
     pages: int = 0
 
 
-async def poll_entity(source: Source, entity: str, ports: PollPorts) -> PollStats:
-    """Publish every change of ``entity`` since its cursor; save the cursor per page."""
+async def poll_entity(
+    source: Source, entity: str, ports: PollPorts, *, full: bool = False
+) -> PollStats:
+    """Publish every change of ``entity`` since its cursor; save the cursor per page.
+
+    ``full`` re-reads everything (a periodic resync that heals whatever a crash
+    or an outage may have left behind); the saved cursor still only moves forward.
+    """
     stats = PollStats()
-    cursor = ports.load_cursor(source.system, entity)
-    async for page in source.read(entity, cursor):
+    saved = ports.load_cursor(source.system, entity)
+    async for page in source.read(entity, None if full else saved):
         for event in page.events:
             await ports.publish(event)
         for bad in page.bad_records:
             await ports.reject(bad)
         await ports.flush()
-        await ports.save_cursor(source.system, entity, page.cursor)
+        if not full or _ahead(page.cursor, saved):
+            await ports.save_cursor(source.system, entity, page.cursor)
+            saved = page.cursor
         stats.pages += 1
         stats.events += len(page.events)
         stats.bad_records += len(page.bad_records)
@@ -59,3 +67,9 @@ async def poll_entity(source: Source, entity: str, ports: PollPorts) -> PollStat
             stats.bad_records,
         )
     return stats
+
+
+def _ahead(cursor: Cursor, saved: Cursor | None) -> bool:
+    if saved is None or saved.since is None:
+        return True
+    return cursor.since is not None and cursor.since > saved.since

@@ -31,6 +31,9 @@ class StreamSettings(BaseSettings):
     partitions: int = Field(4, ge=1, description="partitions of every tether topic")
     replication_factor: int = Field(1, ge=1)
     poll_interval: float = Field(2.0, gt=0, description="seconds between source polls")
+    resync_interval: float = Field(
+        900.0, ge=0, description="seconds between full re-reads of each source (0: off)"
+    )
     flows: str = Field("all", description="comma-separated flow or document names")
     tie_window_seconds: float = Field(1.0, ge=0)
     reference_wait_seconds: float = Field(60.0, ge=0)

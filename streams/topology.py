@@ -73,6 +73,7 @@ class Topology:
         self.conflicts = self._topic(self.names.conflicts, ConflictRecord)
         self.reports = self._topic(self.names.reports, FlowReport)
         self._catalogs: dict[tuple[str, str], tuple[float, list[ChangeEvent]]] = {}
+        self._last_resync: dict[tuple[str, str], float] = {}
         self.idmap = _shared_table(app, "idmap")
         self.cursors = _shared_table(app, "cursors")
         for shared in ("idmap", "cursors"):
@@ -373,8 +374,9 @@ class Topology:
                 return  # cursors are not recovered yet
             await self.connectors.open()
             for entity in topics:
+                full = self._resync_due(system, entity)
                 try:
-                    await poll_entity(source, entity, ports)
+                    await poll_entity(source, entity, ports, full=full)
                 except TransientError as exc:
                     # The cursor did not move: the next tick reads the same changes.
                     log.warning(
@@ -385,6 +387,17 @@ class Topology:
         self.app.timer(
             self.settings.poll_interval, on_leader=True, name=f"poll-{system}"
         )(poll)
+
+    def _resync_due(self, system: str, entity: str) -> bool:
+        """Whether this poll re-reads everything (never the first: the cursor may
+        be new, and a fresh start reads everything anyway)."""
+        interval = self.settings.resync_interval
+        now = time.monotonic()
+        last = self._last_resync.setdefault((system, entity), now)
+        if interval and now - last >= interval:
+            self._last_resync[(system, entity)] = now
+            return True
+        return False
 
     async def _publish(self, topic: Any, event: ChangeEvent) -> None:
         await topic.send(key=event.id, value=event)

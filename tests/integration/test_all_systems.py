@@ -105,6 +105,9 @@ def network(
         home=tmp_path_factory.mktemp("network"),
         standins=standins,
         flows="all",
+        # Periodic full re-reads fill references that resolved after their record
+        # was synced (an invoice whose paying company was linked later).
+        extra_env={"TETHER_RESYNC_INTERVAL": "15"},
     )
     try:
         local.start_worker()

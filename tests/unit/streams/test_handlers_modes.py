@@ -140,3 +140,20 @@ def test_partial_list_update_keeps_the_rest_of_the_list():
     assert (
         current["Lines"][0]["Description"] == "old"
     )  # the current record is untouched
+
+
+async def test_optional_reference_left_empty_is_filled_on_a_later_re_read():
+    world = World()
+    world.webcrm = MemorySink("membercare")
+    world.customcrm = MemorySink("customwebshop")
+    invoices = FLOWS["membercare-invoices-to-customwebshop-order"]
+    invoice = world.webcrm.put(
+        "Invoices", "90006", {"id": 90006, "payer": {"debtorAccountNumber": "1004"}}
+    )
+    link = (await handle_event(invoices, invoice, None, world.ports())).link
+    [(_, _, order_id, body)] = world.customcrm.writes
+    assert body["CustomerId"] == ""  # the company had no link yet
+    world.idmap["membercare-companies-to-customwebshop-customer/s/1004"] = "C-7"
+    again = await handle_event(invoices, invoice, link, world.ports())  # re-read
+    assert world.customcrm.records["Order"][order_id]["CustomerId"] == "C-7"
+    assert again.link.synced["payer.debtorAccountNumber->CustomerId"] == "C-7"
