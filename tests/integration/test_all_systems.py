@@ -119,21 +119,26 @@ def network(
             standin.stop()
 
 
-def _wait_settled(local: LocalDeployment, quiet: float = 20.0) -> None:
-    flows = list(FLOWS.values())
-    last, since = None, time.monotonic()
+BLOCKING = (Kind.DIFFERENCE, Kind.NO_LINK)
 
-    def settled() -> bool:
-        nonlocal last, since
-        state = collect(local, flows)
-        if state.fingerprint() != last:
-            last, since = state.fingerprint(), time.monotonic()
-            return False
-        return (
-            sum(f.linked for f in state.flows) > 0 and time.monotonic() - since > quiet
+
+def _wait_settled(local: LocalDeployment) -> None:
+    """Until ``tether verify`` finds every source linked or reported, all equal."""
+
+    def converged() -> bool:
+        result = _verify(local)
+        return not any(
+            f.kind in BLOCKING
+            or f.kind.category in (Category.VANISHED, Category.INVALID)
+            for f in result.findings
         )
 
-    local.wait_for(settled, timeout=900, what="the network to settle", interval=2)
+    local.wait_for(converged, timeout=900, what="the network to converge", interval=5)
+    # Then nothing may move any more: every read-back has been processed.
+    writes = {name: s.write_count() for name, s in local.standins.items()}
+    time.sleep(20)
+    moved = {n: s.write_count() - writes[n] for n, s in local.standins.items()}
+    assert not any(moved.values()), f"writes after convergence: {moved}"
 
 
 def _verify(local: LocalDeployment):
