@@ -345,7 +345,12 @@ async def _match(flow: Flow, event: ChangeEvent, ports: FlowPorts) -> list[Chang
         if mapping.is_empty(value):
             continue
         wanted = mapping.normalize_key(value, key.normalize)
-        found = await ports.target_sink.find(flow.target.type, key.target, value)
+        if flow.target_mode is TargetMode.LOOKUP_ONLY and ports.catalog is not None:
+            # Lookup-only types are few and never made by tether: one listing per
+            # poll interval serves every lookup, instead of a search per source.
+            found = await ports.catalog(flow.target.system, flow.target.type)
+        else:
+            found = await ports.target_sink.find(flow.target.type, key.target, value)
         candidates = [
             c
             for c in found

@@ -108,7 +108,7 @@ def network(
         flows="all",
         # Periodic full re-reads fill references that resolved after their record
         # was synced (an invoice whose paying company was linked later).
-        extra_env={"TETHER_RESYNC_INTERVAL": "15"},
+        extra_env={"TETHER_RESYNC_INTERVAL": "45"},
     )
     try:
         local.start_worker()
@@ -228,11 +228,13 @@ def test_chargebee_edit_travels_back_through_customwebshop_to_membercare(network
     local.wait_for(
         lambda: webshop.get("customers", customer["Id"])["Name"] == f"{name} Holding",
         what="the Chargebee edit in Customwebshop",
+        timeout=300,
     )
     dan = company["debtorAccountNumber"]
     local.wait_for(
         lambda: membercare.get("Companies", dan)["companyName"] == f"{name} Holding",
         what="the Chargebee edit in Membercare",
+        timeout=300,
     )
     time.sleep(8 * local.poll_interval)  # every read-back has been processed
     after = {s: standins[s].write_count() for s in ("membercare", "customwebshop")}

@@ -157,3 +157,25 @@ async def test_optional_reference_left_empty_is_filled_on_a_later_re_read():
     again = await handle_event(invoices, invoice, link, world.ports())  # re-read
     assert world.customcrm.records["Order"][order_id]["CustomerId"] == "C-7"
     assert again.link.synced["payer.debtorAccountNumber->CustomerId"] == "C-7"
+
+
+async def test_lookup_only_target_is_matched_from_the_catalog():
+    chain = FLOWS["customwebshop-customer-to-chargebee-business-entity"]
+    world = World(Capabilities(create=False, update=False))
+    world.webcrm = MemorySink("customwebshop")
+    world.customcrm = MemorySink("chargebee", Capabilities(create=False, update=False))
+    world.customcrm.put("Business_entity", "fjord-as", {"name": "Fjord AS"})
+    listings = []
+
+    async def catalog(system, entity):
+        listings.append((system, entity))
+        return [
+            world.customcrm.event(entity, i) for i in world.customcrm.records[entity]
+        ]
+
+    ports = world.ports().__class__(**{**world.ports().__dict__, "catalog": catalog})
+    customer = world.webcrm.put("Customer", "C-1", {"Name": "Fjord AS"})
+    outcome = await handle_event(chain, customer, None, ports)
+    assert outcome.link.target_id == "fjord-as"
+    assert listings == [("chargebee", "Business_entity")]
+    assert world.customcrm.writes == []
