@@ -66,6 +66,10 @@ class _ReadOffsets(dict[Any, Any]):
         for key, offset in dict(*args, **kwargs).items():
             self[key] = offset
 
+    def forget(self) -> None:
+        """Drop every read offset, whatever the flow: all messages count as new."""
+        dict.clear(self)
+
 
 class SeekSafeConsumer(faust_aiokafka.Consumer):
     """faust's aiokafka consumer, without losing messages around a restart."""
@@ -73,6 +77,22 @@ class SeekSafeConsumer(faust_aiokafka.Consumer):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._read_offset = _ReadOffsets(self.suspend_flow.is_set)
+
+    async def perform_seek(self) -> None:
+        """Seek to the committed offsets, forgetting the read offsets first.
+
+        faust seeks in the consumer's thread and lowers the read offsets only
+        once the seek returned; when recovery had changelogs to read, its
+        fetcher already runs, and the messages refetched in between lay below
+        the old read offsets and were dropped as read (a worker restarted
+        after a SIGKILL then never processed them). Found by the chaos suite
+        (``tests/integration/chaos``); a message read twice is processed
+        idempotently, one dropped would be lost.
+        """
+        reads = self._read_offset
+        if isinstance(reads, _ReadOffsets):
+            reads.forget()
+        await super().perform_seek()
 
 
 class IdempotentTransport(faust_aiokafka.Transport):

@@ -28,7 +28,7 @@ from tests.integration.chaos.storm import Storm
 WEBCRM_CODE = "chaos-webcrm-authcode-5b1f0e9c7a3d4c21"
 CUSTOMCRM_KEY = "chaos-customcrm-key-0d8e4f6a2b9c7e13"
 WORKER_ENV = {
-    "TETHER_REFERENCE_WAIT_SECONDS": "20",
+    "TETHER_REFERENCE_WAIT_SECONDS": "30",
     # The stand-ins throttle (and inject 429s) themselves; the real Webcrm
     # limit of 250/min would only make the run slow.
     "WEBCRM_RATE_LIMIT_PER_MINUTE": "100000",
@@ -209,16 +209,18 @@ class ChaosRun:
         self.figures.broker_restarts += 1
 
     def lose_link_topics(self) -> list[str]:
-        """Lose everything tether knows about links, and re-read the systems.
+        """Lose everything tether knows about links, with the local state.
 
         The link tables' changelogs, the reverse tables', the link notices and
-        the id map are deleted with the local state; the source cursors are
-        reset too (their changelog deleted), which is how an operator makes
-        tether read both systems again so it can rebuild the links by matching.
+        the id map are deleted. The source cursors survive, so nothing is read
+        again until the periodic full re-read (``TETHER_RESYNC_INTERVAL``, set
+        short for the restarted worker) reads both systems, and the flows
+        rebuild their links by matching.
         """
+        self.local.extra_env["TETHER_RESYNC_INTERVAL"] = "10"
         names = self.local.topics
         app = self.local.app_id
-        lost = [f"{app}-idmap-changelog", f"{app}-cursors-changelog"]
+        lost = [f"{app}-idmap-changelog"]
         for kind in KINDS:
             lost += [
                 names.links_changelog(kind.flow),

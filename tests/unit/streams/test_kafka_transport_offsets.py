@@ -40,3 +40,20 @@ def test_the_transport_uses_the_seek_safe_consumer():
     from streams.kafka_transport import IdempotentTransport
 
     assert IdempotentTransport.Consumer is SeekSafeConsumer
+
+
+async def test_a_seek_forgets_the_read_offsets_before_it_seeks(monkeypatch):
+    from faust.transport.drivers import aiokafka as faust_aiokafka
+
+    seen = {}
+
+    async def parent_seek(self):
+        seen.update(self._read_offset)  # what a refetch meanwhile is checked with
+
+    monkeypatch.setattr(faust_aiokafka.Consumer, "perform_seek", parent_seek)
+    consumer = SeekSafeConsumer.__new__(SeekSafeConsumer)
+    consumer._read_offset = _ReadOffsets(lambda: False)
+    consumer._read_offset["tp"] = 30
+    await consumer.perform_seek()
+    assert seen == {}
+    assert consumer._read_offset["tp"] is None
