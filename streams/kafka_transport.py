@@ -13,7 +13,7 @@ Use ``register_transport()`` once, before the app starts, then
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from faust.transport import drivers
@@ -66,9 +66,11 @@ class _ReadOffsets(dict[Any, Any]):
         for key, offset in dict(*args, **kwargs).items():
             self[key] = offset
 
-    def forget(self) -> None:
-        """Drop every read offset, whatever the flow: all messages count as new."""
-        dict.clear(self)
+    def forget(self, keys: Iterable[Any]) -> None:
+        """Drop the read offsets of ``keys``, whatever the flow: their messages
+        all count as new again."""
+        for key in keys:
+            dict.pop(self, key, None)
 
 
 class SeekSafeConsumer(faust_aiokafka.Consumer):
@@ -78,21 +80,62 @@ class SeekSafeConsumer(faust_aiokafka.Consumer):
         super().__init__(*args, **kwargs)
         self._read_offset = _ReadOffsets(self.suspend_flow.is_set)
 
-    async def perform_seek(self) -> None:
-        """Seek to the committed offsets, forgetting the read offsets first.
+    def _streams(self) -> list[Any]:
+        return [tp for tp in self.assignment() if not self._is_changelog_tp(tp)]
 
-        faust seeks in the consumer's thread and lowers the read offsets only
-        once the seek returned; when recovery had changelogs to read, its
-        fetcher already runs, and the messages refetched in between lay below
-        the old read offsets and were dropped as read (a worker restarted
-        after a SIGKILL then never processed them). Found by the chaos suite
-        (``tests/integration/chaos``); a message read twice is processed
-        idempotently, one dropped would be lost.
+    async def perform_seek(self) -> None:
+        """Seek the stream partitions back to their committed offsets.
+
+        Forgets their read offsets first: faust seeks in the consumer's thread
+        and lowers them only once the seek returned, so messages refetched in
+        between looked already read and were dropped. Partitions that have no
+        committed offset yet go back to their beginning, which is where
+        ``auto_offset_reset=earliest`` started them: faust leaves them where
+        they are, so what was fetched from them before is never read again.
         """
+        streams = self._streams()
         reads = self._read_offset
         if isinstance(reads, _ReadOffsets):
-            reads.forget()
+            reads.forget(streams)
         await super().perform_seek()
+        fresh = [tp for tp in streams if not self._committed_offset.get(tp)]
+        if fresh:
+            await self.seek_wait(await self.earliest_offsets(*fresh))
+
+    def resume_flow(self) -> None:
+        """Resume the flow; if stream partitions already flow, seek them again.
+
+        After a recovery that read changelogs, faust's fetcher already runs
+        when it resumes the stream partitions and seeks them; it then resumes
+        its flow control, which empties the streams' queues, just before
+        calling this. What was fetched in between is gone from the queues but
+        behind the fetch position: a worker restarted after a SIGKILL never
+        processed it. So the flowing stream partitions are paused, sought back
+        to their committed offsets and resumed. A message read twice is
+        processed idempotently; one dropped would be lost. Found by the chaos
+        suite (``tests/integration/chaos``).
+        """
+        super().resume_flow()
+        if self._flowing():
+            self.add_future(self._seek_again())
+
+    def _flowing(self) -> set[Any]:
+        # Mid-recovery faust resumes the flow for the changelogs only; its
+        # stream partitions are still paused then and need nothing.
+        return {tp for tp in self._streams() if tp not in self._paused_partitions}
+
+    async def _seek_again(self) -> None:
+        held = self._flowing()
+        if not held:
+            return
+        generation = self.app.consumer_generation_id
+        self.pause_partitions(held)
+        try:
+            await self.perform_seek()
+        finally:
+            # A rebalance meanwhile resumes its own partitions after recovery.
+            if self.app.consumer_generation_id == generation:
+                self.resume_partitions(held & set(self.assignment()))
 
 
 class IdempotentTransport(faust_aiokafka.Transport):

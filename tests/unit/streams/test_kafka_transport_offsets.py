@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from streams.kafka_transport import SeekSafeConsumer, _ReadOffsets
 
 
@@ -42,18 +44,113 @@ def test_the_transport_uses_the_seek_safe_consumer():
     assert IdempotentTransport.Consumer is SeekSafeConsumer
 
 
-async def test_a_seek_forgets_the_read_offsets_before_it_seeks(monkeypatch):
-    from faust.transport.drivers import aiokafka as faust_aiokafka
+class FakeApp:
+    consumer_generation_id = 1
 
-    seen = {}
 
-    async def parent_seek(self):
-        seen.update(self._read_offset)  # what a refetch meanwhile is checked with
-
-    monkeypatch.setattr(faust_aiokafka.Consumer, "perform_seek", parent_seek)
+def bare_consumer(assigned=(), committed=None, changelogs=(), paused=()):
+    """A SeekSafeConsumer without Kafka: just the state the seek logic reads."""
     consumer = SeekSafeConsumer.__new__(SeekSafeConsumer)
     consumer._read_offset = _ReadOffsets(lambda: False)
-    consumer._read_offset["tp"] = 30
+    consumer._committed_offset = dict(committed or {})
+    consumer._paused_partitions = set(paused)
+    consumer._active_partitions = set(assigned) - set(paused)
+    consumer.app = FakeApp()
+    consumer.assignment = lambda: set(assigned)
+    consumer._is_changelog_tp = lambda tp: tp in changelogs
+    consumer.sought = []
+
+    async def earliest_offsets(*tps):
+        return dict.fromkeys(tps, 0)
+
+    async def seek_wait(offsets):
+        consumer.sought.append(dict(offsets))
+
+    consumer.earliest_offsets = earliest_offsets
+    consumer.seek_wait = seek_wait
+    return consumer
+
+
+@pytest.fixture
+def parent_seek(monkeypatch):
+    """faust's own perform_seek, recording the read offsets it starts with."""
+    from faust.transport.drivers import aiokafka as faust_aiokafka
+
+    seen: list[dict] = []
+
+    async def seek(self):
+        seen.append(dict(self._read_offset))
+
+    monkeypatch.setattr(faust_aiokafka.Consumer, "perform_seek", seek)
+    return seen
+
+
+async def test_a_seek_forgets_the_stream_read_offsets_first(parent_seek):
+    consumer = bare_consumer(
+        assigned={"stream", "changelog"},
+        committed={"stream": 3},
+        changelogs={"changelog"},
+    )
+    consumer._read_offset.update({"stream": 30, "changelog": 12})
     await consumer.perform_seek()
-    assert seen == {}
-    assert consumer._read_offset["tp"] is None
+    assert parent_seek == [{"changelog": 12}]  # what a refetch meanwhile meets
+
+
+async def test_partitions_without_a_commit_go_back_to_their_beginning(parent_seek):
+    consumer = bare_consumer(
+        assigned={"committed", "fresh", "changelog"},
+        committed={"committed": 5},
+        changelogs={"changelog"},
+    )
+    await consumer.perform_seek()
+    assert consumer.sought == [{"fresh": 0}]
+
+
+def flowing_consumer(paused=()):
+    import asyncio
+
+    consumer = bare_consumer(
+        assigned={"stream", "changelog"}, changelogs={"changelog"}, paused=paused
+    )
+    consumer.can_resume_flow = asyncio.Event()
+    consumer.suspend_flow = asyncio.Event()
+    consumer.suspend_flow.set()
+    consumer.scheduled = []
+
+    def add_future(coro):
+        consumer.scheduled.append(coro.cr_code.co_name)
+        coro.close()
+
+    consumer.add_future = add_future
+    return consumer
+
+
+def test_resuming_a_flowing_stream_seeks_it_once_more():
+    consumer = flowing_consumer()
+    consumer.resume_flow()
+    assert consumer.flow_active
+    assert not consumer.suspend_flow.is_set()
+    assert consumer.scheduled == ["_seek_again"]
+
+
+def test_resuming_mid_recovery_leaves_the_paused_streams_alone():
+    consumer = flowing_consumer(paused={"stream"})
+    consumer.resume_flow()
+    assert consumer.scheduled == []
+
+
+async def test_seeking_again_pauses_the_streams_until_sought(parent_seek):
+    from faust.types import TP
+
+    stream = TP("events", 0)
+    consumer = bare_consumer(assigned={stream})
+    paused_during_seek = []
+
+    async def seek_wait(offsets):
+        paused_during_seek.append(set(consumer._paused_partitions))
+
+    consumer.seek_wait = seek_wait
+    await consumer._seek_again()
+    assert paused_during_seek == [{stream}]
+    assert consumer._paused_partitions == set()
+    assert stream in consumer._active_partitions
