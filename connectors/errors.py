@@ -5,7 +5,8 @@
     SyncError
     ├── ConfigurationError        bad/missing settings -> refuse to start
     ├── TransientError            retry with backoff (retry_after: float | None)
-    │   └── RateLimitedError      429 / Retry-After
+    │   ├── RateLimitedError      429 / Retry-After
+    │   └── MalformedResponseError  a listing answered 2xx with an unusable body
     ├── FatalError                stop the worker, a human must act
     │   └── AuthenticationError   401/403
     └── RecordError               this record only -> dead-letter, continue
@@ -38,6 +39,30 @@ class TransientError(SyncError):
 
 class RateLimitedError(TransientError):
     """The system said 429: wait ``retry_after`` seconds, then retry."""
+
+
+class MalformedResponseError(TransientError):
+    """A listing answered 2xx with a body tether cannot use: read the same page later.
+
+    An HTML error page with status 200, truncated or non-JSON text, or JSON of the
+    wrong shape. The server may well send a proper page next time, so the poll
+    keeps its cursor (nothing is skipped) and the page is dead-lettered once for
+    the operator to see. ``excerpt`` holds the first bytes of the body, never
+    headers or the query.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        status: int | None = None,
+        content_type: str = "",
+        excerpt: str = "",
+    ) -> None:
+        super().__init__(message)
+        self.status = status
+        self.content_type = content_type
+        self.excerpt = excerpt
 
 
 class FatalError(SyncError):

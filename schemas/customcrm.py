@@ -59,6 +59,8 @@ class Product(CustomModel):
     name: str | None = None
     description: str | None = None
     price: float | None = None
-    currency: str | None = None
+    # An ISO 4217 code (NOK, EUR); empty when unset. A name ("Kroner") or a
+    # symbol would be copied on as if it were a code.
+    currency: str | None = Field(default=None, pattern=r"^([A-Z]{3})?$")
     vat_rate: float | None = None
     active: bool | None = None

@@ -7,6 +7,8 @@ Only the fields tether maps or needs are declared; the rest are ignored.
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import AwareDatetime, ConfigDict, Field
 from pydantic.alias_generators import to_pascal
 
@@ -21,6 +23,11 @@ class WebcrmModel(WireModel):
     model_config = ConfigDict(alias_generator=to_pascal, coerce_numbers_to_str=True)
 
 
+PersonStatus = Literal["Active", "Resigned", "Other", "Guest", ""]
+"""``PersonStatus`` is a closed set in the API (systems.md 4.2); empty when unset.
+Anything else is a value tether cannot map faithfully, so the record is refused."""
+
+
 class CountryData(WebcrmModel):
     """``OrganisationCountryData``: the country as ISO code and name (newer API)."""
 
@@ -31,7 +38,7 @@ class CountryData(WebcrmModel):
 class Organisation(WebcrmModel):
     """An organisation (``OrganisationDto``)."""
 
-    organisation_id: int
+    organisation_id: int = Field(gt=0)
     organisation_name: str | None = None
     organisation_address: str | None = None
     organisation_post_code: str | None = None
@@ -62,7 +69,7 @@ class Organisation(WebcrmModel):
 class Person(WebcrmModel):
     """A person, linked to an organisation by ``PersonOrganisationId``."""
 
-    person_id: int
+    person_id: int = Field(gt=0)
     person_organisation_id: int | None = None
     person_first_name: str | None = None
     person_middle_name: str | None = None
@@ -73,7 +80,7 @@ class Person(WebcrmModel):
     person_email: str | None = None
     person_direct_phone: str | None = None
     person_mobile_phone: str | None = None
-    person_status: str | None = None
+    person_status: PersonStatus | None = None
     person_created_at: AwareDatetime | None = None
     person_created_by: str | None = None
     person_updated_at: AwareDatetime
@@ -83,7 +90,7 @@ class Person(WebcrmModel):
 class Product(WebcrmModel):
     """A product registered on an organisation (installed-base style)."""
 
-    product_id: int
+    product_id: int = Field(gt=0)
     product_organisation_id: int | None = None
     product_person_id: int | None = None
     product_combined: str | None = None

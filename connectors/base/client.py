@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import random
 from collections.abc import Awaitable, Callable, Mapping
@@ -23,7 +24,13 @@ from connectors.base.status import (
     StatusPolicy,
     error_for,
 )
-from connectors.errors import ConfigurationError, FatalError, TransientError
+from connectors.errors import (
+    ConfigurationError,
+    FatalError,
+    MalformedResponseError,
+    SyncError,
+    TransientError,
+)
 from schemas.envelope import utc_now
 
 logger = logging.getLogger(__name__)
@@ -203,28 +210,57 @@ class HttpClient:
     def decode_json(self, response: httpx.Response) -> Any:
         """The decoded JSON body (``None`` when empty).
 
+        Invalid UTF-8 does not fail the body: it is decoded with
+        ``surrogateescape``, so only the records holding such bytes are refused
+        (by their wire models), not the whole page. NaN and Infinity literals
+        are read too, and refused per record the same way.
+
         Raises:
-            FatalError: The body is not JSON (e.g. an HTML page with status 200,
-                which almost always means ``base_url`` points at a web site).
+            MalformedResponseError: A ``GET`` answered with a body that is not
+                JSON (an HTML error page with status 200, XML, truncated text);
+                the server may send a proper page next time.
+            FatalError: Any other request did (a write must not be repeated
+                blindly, and usually it means ``base_url`` points at a web site).
         """
-        if not response.content:
+        content = response.content
+        if not content:
             return None
         try:
-            return orjson.loads(response.content)
+            return orjson.loads(content)
         except orjson.JSONDecodeError as exc:
-            kind = response.headers.get("Content-Type", "no content type")
-            msg = (
-                f"{self._where(response.request)} -> {response.status_code} "
-                f"sent a body that is not JSON ({kind}); check {self.system} base_url"
-            )
-            raise FatalError(msg) from exc
+            strict_error = exc
+        try:
+            # The slow path: orjson refuses invalid UTF-8 and NaN outright, the
+            # standard library reads both (the bytes as lone surrogates).
+            return json.loads(content.decode("utf-8", "surrogateescape"))
+        except (ValueError, RecursionError):
+            pass
+        kind = response.headers.get("Content-Type", "no content type")
+        problem = _not_json(content, kind, strict_error)
+        where = f"{self._where(response.request)} -> {response.status_code}"
+        if response.request.method != "GET":
+            msg = f"{where} sent {problem}; check {self.system} base_url"
+            raise FatalError(msg) from strict_error
+        msg = f"{where} sent {problem}"
+        raise MalformedResponseError(
+            msg,
+            status=response.status_code,
+            content_type=kind,
+            excerpt=content[:EXCERPT_BYTES].decode("utf-8", "replace"),
+        ) from strict_error
 
-    def shape_error(self, method: str, path: str, problem: str) -> FatalError:
-        """A ``FatalError`` for a body whose shape the connector cannot use."""
+    def shape_error(self, method: str, path: str, problem: str) -> SyncError:
+        """The error for a body whose shape the connector cannot use.
+
+        A listing (``GET``) is read again later (``MalformedResponseError``);
+        a write's answer is a ``FatalError``, since repeating it is not safe.
+        """
         # Same path as the status errors show: under base_url, without the query.
         root = httpx.URL(self.base_url).path.rstrip("/")
         full = f"{root}/{path.partition('?')[0].lstrip('/')}"
         msg = f"{self.system} {method} {full}: {problem}"
+        if method.upper() == "GET":
+            return MalformedResponseError(msg)
         return FatalError(msg)
 
     def _where(self, request: httpx.Request) -> str:
@@ -337,3 +373,19 @@ class HttpClient:
 
 
 _UNKNOWN = "outcome unknown, not retried because the request is unsafe"
+
+EXCERPT_BYTES = 200
+"""How much of an unusable body a ``MalformedResponseError`` keeps."""
+
+
+def _not_json(content: bytes, content_type: str, error: Exception) -> str:
+    """What an unparseable body is, in words, for the operator."""
+    head = content[:512].lstrip().lower()
+    size = f"{len(content)} bytes"
+    if head.startswith((b"<!doctype html", b"<html")) or b"<html" in head:
+        return f"an HTML page instead of JSON ({content_type}, {size})"
+    if head.startswith(b"<"):
+        return f"XML or markup instead of JSON ({content_type}, {size})"
+    if "unexpected end" in str(error).lower() or "eof" in str(error).lower():
+        return f"truncated JSON ({content_type}, body ends after {size})"
+    return f"a body that is not JSON ({content_type}, {size})"

@@ -79,8 +79,16 @@ class CustomRestClient(HttpClient):
 
 def _rows(client: HttpClient, path: str, body: Any) -> list[Any]:
     data = body.get("data") if isinstance(body, Mapping) else None
-    if not isinstance(data, list):
-        problem = 'expected {"data": [...], "next_page": ...}'
+    # Without ``next_page`` the listing would look finished after this page and
+    # the pages after it would be skipped without a word.
+    if not isinstance(data, list) or NEXT_PAGE not in body:
+        if body is None:
+            got = "an empty body"
+        elif isinstance(body, Mapping):
+            got = f"an object with {', '.join(sorted(map(str, body))) or 'no keys'}"
+        else:
+            got = f"a JSON {type(body).__name__}"
+        problem = f'expected {{"data": [...], "next_page": ...}}, got {got}'
         error = client.shape_error("GET", path, problem)
         raise error
     return data

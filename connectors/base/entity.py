@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import orjson
@@ -14,10 +14,29 @@ from pydantic import ValidationError
 from connectors.base.protocols import Capabilities
 from connectors.errors import ConfigurationError, InvalidRecordError
 from schemas.base import WireModel
-from schemas.envelope import ChangeEvent, Operation
+from schemas.envelope import ChangeEvent, Operation, utc_now
+from schemas.text import DEFAULT_MAX_TEXT_CHARS, MAX_TEXT_CONTEXT, scrub
 
 MISSING_ID = "<missing>"
 """The record id reported for a record that has none."""
+
+
+@dataclass(frozen=True)
+class RecordLimits:
+    """What a record may hold before tether refuses it (from the connector settings).
+
+    Attributes:
+        max_text_chars: Characters per text field.
+        max_future: How far past now a modification time may lie. A clock a
+            little ahead is normal; a record "modified" in year 9999 would move
+            the cursor there, and nothing changed after it would ever be read.
+    """
+
+    max_text_chars: int = DEFAULT_MAX_TEXT_CHARS
+    max_future: timedelta = timedelta(days=1)
+
+
+DEFAULT_LIMITS = RecordLimits()
 
 
 @dataclass(frozen=True)
@@ -61,11 +80,14 @@ class EntitySpec:
                 return str(value)
         return MISSING_ID
 
-    def position(self, row: Any) -> tuple[str, datetime] | None:
+    def position(
+        self, row: Any, latest: datetime | None = None
+    ) -> tuple[str, datetime] | None:
         """A raw record's (id, UTC modification time), read leniently.
 
         Lets a source move its cursor past a record that fails validation for
-        other reasons, so it is not reported again on every read.
+        other reasons, so it is not reported again on every read. A time after
+        ``latest`` gives no position: the cursor must never jump into the future.
         """
         record_id = self.record_id(row)
         raw = row.get(self.updated_field) if isinstance(row, Mapping) else None
@@ -79,37 +101,63 @@ class EntitySpec:
             assert isinstance(row, Mapping)  # raw is a str, so row is a mapping
             declared = {f.alias or n for n, f in self.model.model_fields.items()}
             fields = {k: v for k, v in row.items() if k in declared}
-            digest = hashlib.sha256(orjson.dumps(fields, option=orjson.OPT_SORT_KEYS))
-            record_id = f"{MISSING_ID}#{digest.hexdigest()[:16]}"
+            raw_fields = orjson.dumps(scrub(fields), option=orjson.OPT_SORT_KEYS)
+            record_id = f"{MISSING_ID}#{hashlib.sha256(raw_fields).hexdigest()[:16]}"
         try:
             when = datetime.fromisoformat(raw)
         except ValueError:
             return None
-        if when.tzinfo is None:
+        if when.tzinfo is None or (latest is not None and when > latest):
             return None
         return record_id, when.astimezone(UTC)
 
-    def to_event(self, system: str, row: Any) -> ChangeEvent:
+    def to_event(
+        self,
+        system: str,
+        row: Any,
+        limits: RecordLimits = DEFAULT_LIMITS,
+        now: datetime | None = None,
+    ) -> ChangeEvent:
         """Validate a raw record and wrap it as a ``ChangeEvent``.
 
         ``data`` is the validated record with the API's field names. A record
         whose ``deleted_field`` is true becomes a delete, without data.
 
+        Args:
+            system: System id, for the event and errors.
+            row: The raw record.
+            limits: Text length and how far in the future it may be modified.
+            now: The current time (UTC), injectable for tests.
+
         Raises:
-            InvalidRecordError: The record is not an object or fails the model.
+            InvalidRecordError: The record is not an object, fails the model or
+                breaks a limit.
         """
         record_id = self.record_id(row)
         if not isinstance(row, Mapping):
-            reason = f"expected a JSON object, got {type(row).__name__}"
-            raise self._invalid(system, record_id, reason)
+            kind = "null" if row is None else type(row).__name__
+            raise self._invalid(
+                system, record_id, f"expected a JSON object, got {kind}"
+            )
+        context = {MAX_TEXT_CONTEXT: limits.max_text_chars}
         try:
-            record = self.model.model_validate(row)
+            record = self.model.model_validate(row, context=context)
         except ValidationError as exc:
             raise self._invalid(system, record_id, validation_reason(exc)) from None
+        except RecursionError:
+            reason = "nested too deeply to validate"
+            raise self._invalid(system, record_id, reason) from None
         data = record.model_dump(mode="json", by_alias=True)
         if record_id == MISSING_ID:
             raise self._invalid(system, record_id, f"{self.id_field} is empty")
         modified_at: datetime = getattr(record, self._updated_attr)
+        latest = (now or utc_now()) + limits.max_future
+        if modified_at > latest:
+            reason = (
+                f"{self.updated_field}: {modified_at.isoformat()} is more than"
+                f" {_span(limits.max_future)} in the future"
+            )
+            raise self._invalid(system, record_id, reason)
         if self.deleted_field is not None and data.get(self.deleted_field) is True:
             return ChangeEvent(
                 system=system,
@@ -131,6 +179,11 @@ class EntitySpec:
         return InvalidRecordError(
             msg, system=system, entity=self.name, record_id=record_id
         )
+
+
+def _span(delta: timedelta) -> str:
+    hours = delta.total_seconds() / 3600
+    return f"{hours / 24:g} day(s)" if hours >= 24 else f"{hours:g} hour(s)"
 
 
 def validation_reason(exc: ValidationError) -> str:

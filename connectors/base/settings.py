@@ -9,6 +9,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from connectors.base.retry import RetryPolicy
 from connectors.errors import ConfigurationError
+from schemas.text import DEFAULT_MAX_TEXT_CHARS
 
 
 class ConnectorSettings(BaseSettings):
@@ -24,6 +25,11 @@ class ConnectorSettings(BaseSettings):
         max_retry_wait: Seconds one request may spend sleeping between retries.
         page_size: Records per page when listing.
         rate_limit_per_minute: Client-side cap on requests per sliding minute.
+        max_text_chars: Characters one text field may hold; a longer value
+            dead-letters its record before anything is written.
+        max_future_seconds: How far ahead of now a record's modification time
+            may lie (clock skew); later ones are dead-lettered, so that the
+            change cursor never jumps into the future.
     """
 
     model_config = SettingsConfigDict(
@@ -36,6 +42,8 @@ class ConnectorSettings(BaseSettings):
     max_retry_wait: float = Field(default=60.0, ge=0)
     page_size: int = Field(default=100, ge=1)
     rate_limit_per_minute: int | None = Field(default=None, ge=1)
+    max_text_chars: int = Field(default=DEFAULT_MAX_TEXT_CHARS, ge=1)
+    max_future_seconds: float = Field(default=86_400.0, ge=0)
 
     @field_validator("base_url")
     @classmethod

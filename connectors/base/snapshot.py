@@ -34,6 +34,7 @@ from connectors.base.entity import MISSING_ID
 from connectors.base.protocols import BadRecord, SourcePage
 from connectors.errors import InvalidRecordError
 from schemas.envelope import ChangeEvent, Cursor, Operation
+from schemas.text import scrub
 
 logger = logging.getLogger(__name__)
 
@@ -188,7 +189,8 @@ def _judge(
     except InvalidRecordError as exc:
         logger.warning("%s", exc)
         # "!" marks a bad row's hash, so the same row made valid counts as changed.
-        digest = "!" + fingerprint(row)
+        # Scrubbed: a bad row may hold what no JSON encoder writes (invalid UTF-8).
+        digest = "!" + fingerprint(scrub(row))
         bad = BadRecord(rules.system, rules.entity, record_id, str(exc), row)
         # A row without an id is tracked by its content, so it is reported once.
         key = record_id if record_id != MISSING_ID else f"?{digest}"

@@ -5,16 +5,16 @@ from __future__ import annotations
 import logging
 from abc import ABC, abstractmethod
 from collections.abc import AsyncIterator
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, ClassVar
 
 from connectors.base.client import HttpClient
-from connectors.base.entity import EntitySpec, spec_for
+from connectors.base.entity import EntitySpec, RecordLimits, spec_for
 from connectors.base.pagination import Paginator
 from connectors.base.protocols import BadRecord, SourcePage
 from connectors.base.settings import ConnectorSettings
 from connectors.errors import InvalidRecordError
-from schemas.envelope import ChangeEvent, Cursor
+from schemas.envelope import ChangeEvent, Cursor, utc_now
 
 logger = logging.getLogger(__name__)
 
@@ -72,6 +72,10 @@ class HttpSource(ABC):
     def __init__(self, client: HttpClient, settings: ConnectorSettings) -> None:
         self.client = client
         self.settings = settings
+        self.limits = RecordLimits(
+            max_text_chars=settings.max_text_chars,
+            max_future=timedelta(seconds=settings.max_future_seconds),
+        )
 
     def entities(self) -> tuple[str, ...]:
         """The entity types, in dependency order."""
@@ -120,13 +124,15 @@ class HttpSource(ABC):
     def _page(
         self, spec: EntitySpec, rows: list[Any], tracker: CursorTracker
     ) -> SourcePage:
-        events: list[ChangeEvent] = []
+        now = utc_now()
+        latest = now + self.limits.max_future
+        events: dict[str, ChangeEvent] = {}
         bad: list[BadRecord] = []
         for row in rows:
             try:
-                event = spec.to_event(self.system, row)
+                event = spec.to_event(self.system, row, self.limits, now)
             except InvalidRecordError as exc:
-                position = spec.position(row)
+                position = spec.position(row, latest)
                 if position is not None and tracker.seen(*position):
                     continue
                 logger.warning("%s", exc)
@@ -137,7 +143,38 @@ class HttpSource(ABC):
                     tracker.observe(*position)
                 continue
             if tracker.seen(event.id, event.modified_at):
+                first = events.get(event.id)
+                if first is not None and _contradicts(first, event):
+                    del events[event.id]
+                    bad.append(self._duplicate(spec, event, first))
                 continue
-            events.append(event)
+            events[event.id] = event
             tracker.observe(event.id, event.modified_at)
-        return SourcePage(events=events, cursor=tracker.cursor, bad_records=bad)
+        return SourcePage(
+            events=list(events.values()), cursor=tracker.cursor, bad_records=bad
+        )
+
+    def _duplicate(
+        self, spec: EntitySpec, event: ChangeEvent, first: ChangeEvent
+    ) -> BadRecord:
+        # One page lists the same id twice, stamped with the same modification
+        # time but with different content. Publishing either could publish the
+        # wrong one ("last wins" would trust the API's order of a tie, which
+        # nothing guarantees), so neither goes: the record is dead-lettered, and
+        # its next edit (a later time) or a re-drive (one GET) brings it in.
+        # Identical repeats and repeats at different times are ordinary: the
+        # first is dropped as already seen, the later time simply wins.
+        reason = (
+            f"{self.system} {spec.name} {event.id}: listed twice in one page at"
+            f" {event.modified_at.isoformat()} with different content"
+        )
+        logger.warning("%s", reason)
+        payload = [first.model_dump(mode="json"), event.model_dump(mode="json")]
+        return BadRecord(self.system, spec.name, event.id, reason, payload)
+
+
+def _contradicts(first: ChangeEvent, second: ChangeEvent) -> bool:
+    return first.modified_at == second.modified_at and (first.op, first.data) != (
+        second.op,
+        second.data,
+    )

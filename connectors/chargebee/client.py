@@ -38,7 +38,9 @@ class ChargebeeEntity(EntitySpec):
     filters: frozenset[str] = field(default_factory=frozenset)
     soft_deletes: bool = True
 
-    def position(self, row: Any) -> tuple[str, datetime] | None:
+    def position(
+        self, row: Any, latest: datetime | None = None
+    ) -> tuple[str, datetime] | None:
         """A raw record's (id, modification time) from ``resource_version`` (ms)."""
         record_id = self.record_id(row)
         if record_id == MISSING_ID or not isinstance(row, Mapping):
@@ -47,7 +49,9 @@ class ChargebeeEntity(EntitySpec):
         if version is None and isinstance(row.get("updated_at"), int):
             version = row["updated_at"] * 1000
         when = millis_to_datetime(version)
-        return (record_id, when) if isinstance(when, datetime) else None
+        if not isinstance(when, datetime) or (latest is not None and when > latest):
+            return None
+        return record_id, when
 
 
 def _entity(

@@ -20,7 +20,7 @@ from connectors.chargebee.client import (
 )
 from connectors.errors import InvalidRecordError
 from schemas.chargebee import datetime_to_millis
-from schemas.envelope import ChangeEvent, Cursor
+from schemas.envelope import ChangeEvent, Cursor, utc_now
 
 logger = logging.getLogger(__name__)
 
@@ -143,11 +143,12 @@ class ChargebeeSource(HttpSource):
     ) -> SourcePage:
         events: list[ChangeEvent] = []
         bad: list[BadRecord] = []
+        now = utc_now()
         for row in rows:
             try:
-                event = spec.to_event(self.system, row)
+                event = spec.to_event(self.system, row, self.limits, now)
             except InvalidRecordError as exc:
-                position = spec.position(row)
+                position = spec.position(row, now + self.limits.max_future)
                 if position is not None and tracker.seen(*position):
                     continue
                 logger.warning("%s", exc)

@@ -58,7 +58,7 @@ class WebcrmSource(HttpSource):
         }
         body = await self.client.get_json(QUERIES_PATH, params=params)
         if not isinstance(body, list):
-            kind = type(body).__name__
+            kind = "an empty body" if body is None else f"a JSON {type(body).__name__}"
             problem = f"expected a JSON array of {spec.name}, got {kind}"
             error = self.client.shape_error("GET", QUERIES_PATH, problem)
             raise error

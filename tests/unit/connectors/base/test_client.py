@@ -19,6 +19,7 @@ from connectors.errors import (
     AuthenticationError,
     ConfigurationError,
     FatalError,
+    MalformedResponseError,
     RateLimitedError,
     RejectedRecordError,
     SyncError,
@@ -308,9 +309,25 @@ async def test_html_with_200_is_a_clear_error(api: FakeApi, client: HttpClient) 
         httpx.Response(200, content=page, headers={"Content-Type": "text/html"}),
     )
     with pytest.raises(
-        FatalError, match=r"not JSON \(text/html\); check demo base_url"
-    ):
+        MalformedResponseError, match=r"an HTML page instead of JSON \(text/html"
+    ) as caught:
         await client.get_json("/x")
+    assert caught.value.excerpt == page.decode()
+    assert caught.value.status == 200
+
+
+async def test_html_answering_a_write_is_fatal(
+    api: FakeApi, client: HttpClient
+) -> None:
+    page = b"<!doctype html><html><body>Welcome</body></html>"
+    api.add(
+        "POST",
+        "/x",
+        httpx.Response(200, content=page, headers={"Content-Type": "text/html"}),
+    )
+    response = await client.request("POST", "/x", body={}, idempotent=True)
+    with pytest.raises(FatalError, match=r"instead of JSON.*check demo base_url"):
+        client.decode_json(response)
 
 
 async def test_redirects_are_not_followed(api: FakeApi, client: HttpClient) -> None:

@@ -8,7 +8,7 @@ import pytest
 
 from connectors.base.protocols import SourcePage
 from connectors.chargebee import ChargebeeClient, ChargebeeSource, VersionTracker
-from connectors.errors import FatalError
+from connectors.errors import MalformedResponseError
 from schemas.envelope import Cursor, Operation
 from tests.fakes import FakeApi, json_response
 from tests.unit.connectors.chargebee.conftest import (
@@ -146,11 +146,11 @@ async def test_a_malformed_record_is_a_bad_record_and_is_reported_once(
     assert [b for p in again for b in p.bad_records] == []
 
 
-async def test_a_list_without_its_wrapper_is_a_fatal_shape_error(
+async def test_a_list_without_its_wrapper_is_a_malformed_page(
     api: FakeApi, client: ChargebeeClient
 ) -> None:
     api.add("GET", f"{BASE}/orders", json_response({"orders": []}))
-    with pytest.raises(FatalError, match='expected {"list"'):
+    with pytest.raises(MalformedResponseError, match='expected {"list"'):
         await read_all(client, "Order")
 
 

@@ -8,7 +8,7 @@ import pytest
 
 from connectors.base.protocols import SourcePage
 from connectors.customcrm import CustomcrmClient, CustomcrmSource
-from connectors.errors import FatalError
+from connectors.errors import FatalError, MalformedResponseError
 from schemas.envelope import Cursor, Operation
 from tests.fakes import FakeApi, json_response
 from tests.unit.connectors.customcrm.conftest import T0, Listing, customer, settings
@@ -125,9 +125,11 @@ async def test_a_repeated_next_page_raises(
         await read_all(client, "Customer", Cursor(since=T0, boundary_ids=("C-1",)))
 
 
-async def test_a_body_without_data_is_fatal(
+async def test_a_body_without_data_is_a_malformed_page(
     api: FakeApi, client: CustomcrmClient
 ) -> None:
     api.add("GET", "/api/customers", json_response([customer("C-1", 0)]))
-    with pytest.raises(FatalError, match=r"customcrm GET /api/customers: expected"):
+    with pytest.raises(
+        MalformedResponseError, match=r"customcrm GET /api/customers: expected"
+    ):
         await read_all(client, "Customer", None)

@@ -11,7 +11,7 @@ import httpx
 import pytest
 
 from connectors.base.protocols import SourcePage
-from connectors.errors import FatalError
+from connectors.errors import FatalError, MalformedResponseError
 from connectors.membercare import MembercareClient, MembercareSource
 from schemas.envelope import Cursor, Operation
 from tests.fakes import FakeApi, json_response
@@ -251,11 +251,11 @@ async def test_a_listing_that_never_ends_is_fatal(
         await read_all(client, "Organizations")
 
 
-async def test_a_body_that_is_no_envelope_is_fatal(
+async def test_a_body_that_is_no_envelope_is_a_malformed_page(
     api: FakeApi, client: MembercareClient
 ) -> None:
     api.add("GET", "/api/v1/invoices", json_response([{"id": 1}]))
-    with pytest.raises(FatalError, match="not a page envelope"):
+    with pytest.raises(MalformedResponseError, match="not a page envelope"):
         await read_all(client, "Invoices")
 
 

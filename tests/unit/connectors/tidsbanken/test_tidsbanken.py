@@ -12,7 +12,7 @@ import pytest
 from pydantic import SecretStr
 
 from connectors.base.protocols import SourcePage
-from connectors.errors import FatalError, RejectedRecordError
+from connectors.errors import FatalError, MalformedResponseError, RejectedRecordError
 from connectors.tidsbanken import (
     TidsbankenClient,
     TidsbankenSettings,
@@ -156,7 +156,7 @@ async def test_bad_rows_and_bad_bodies(api: FakeApi, client: TidsbankenClient) -
     [page] = await read_all(client, "Kunde")
     assert [b.record_id for b in page.bad_records] == ["9"]
     assert [e.id for e in page.events] == ["1"]
-    with pytest.raises(FatalError, match="value"):
+    with pytest.raises(MalformedResponseError, match="value"):
         await read_all(client, "Kunde")
 
 

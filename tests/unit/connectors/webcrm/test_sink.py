@@ -9,6 +9,7 @@ import pytest
 from connectors.errors import (
     FatalError,
     InvalidRecordError,
+    MalformedResponseError,
     RejectedRecordError,
     TransientError,
 )
@@ -75,7 +76,7 @@ async def test_find_refuses_a_listing_that_is_not_an_array(
     api: FakeApi, client: WebcrmClient
 ) -> None:
     api.add("GET", "/Persons", json_response({"Message": "?"}))
-    with pytest.raises(FatalError, match="expected a JSON array"):
+    with pytest.raises(MalformedResponseError, match="expected a JSON array"):
         await make_sink(client).find("Persons", "PersonEmail", "a@b.no")
 
 

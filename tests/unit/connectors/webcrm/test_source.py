@@ -9,7 +9,7 @@ import httpx
 import pytest
 
 from connectors.base.protocols import SourcePage
-from connectors.errors import FatalError
+from connectors.errors import FatalError, MalformedResponseError
 from connectors.webcrm import WebcrmClient, WebcrmSource, change_query
 from connectors.webcrm.client import ENTITIES
 from schemas.envelope import Cursor, Operation
@@ -230,9 +230,12 @@ async def test_throttling_waits_for_retry_after_seconds(
     assert sleeps.delays == [14.0]
 
 
-async def test_a_body_that_is_not_an_array_is_fatal(
+async def test_a_body_that_is_not_an_array_is_a_malformed_page(
     api: FakeApi, client: WebcrmClient
 ) -> None:
     api.add("GET", "/Queries", json_response({"Message": "odd"}))
-    with pytest.raises(FatalError, match="expected a JSON array of Products, got dict"):
+    with pytest.raises(
+        MalformedResponseError,
+        match="expected a JSON array of Products, got a JSON dict",
+    ):
         await read_all(make_source(client), "Products", None)
