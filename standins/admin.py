@@ -13,6 +13,7 @@ No auth: stand-ins bind 127.0.0.1 only and hold made-up data.
 ``GET|PUT /_admin/faults``                  knobs (PUT: partial update)
 ``POST /_admin/faults/fail_next``           ``{"n", "status", "method", "path"}``
 ``POST /_admin/faults/lose_next``           ``{"n"}``
+``POST /_admin/faults/corrupt_next``        ``{"n", "kind", "path", "method"}``
 ``POST /_admin/reset[?all=true]``           write log only, or everything
 ==========================================  ============================================
 """
@@ -124,6 +125,16 @@ def admin_routes(standin: StandIn) -> list[BaseRoute]:
         standin.lose_next(int(body.get("n", 1)))
         return Response(status_code=204)
 
+    async def corrupt_next(request: Request) -> Response:
+        body: dict[str, Any] = await read_json(request)
+        standin.corrupt_next(
+            int(body.get("n", 1)),
+            str(body.get("kind", "")),
+            path=body.get("path"),
+            method=str(body.get("method") or "GET"),
+        )
+        return Response(status_code=204)
+
     async def reset(request: Request) -> Response:
         if request.query_params.get("all", "").lower() in {"1", "true", "yes"}:
             standin.reset()
@@ -142,6 +153,7 @@ def admin_routes(standin: StandIn) -> list[BaseRoute]:
         ("/_admin/faults", faults, ["GET", "PUT"]),
         ("/_admin/faults/fail_next", fail_next, ["POST"]),
         ("/_admin/faults/lose_next", lose_next, ["POST"]),
+        ("/_admin/faults/corrupt_next", corrupt_next, ["POST"]),
         ("/_admin/reset", reset, ["POST"]),
     ]
     return [Route(path, _guard(h), methods=methods) for path, h, methods in table]

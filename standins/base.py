@@ -260,6 +260,17 @@ class StandIn(ABC):
         """Apply the next ``n`` successful writes but answer them with an empty 502."""
         self.injector.lose_next(n)
 
+    def corrupt_next(
+        self, n: int, kind: str, *, path: str | None = None, method: str = "GET"
+    ) -> None:
+        """Answer the next ``n`` matching successful requests with a broken body.
+
+        Kinds: ``html200``, ``xml``, ``empty``, ``truncated``, ``wrong_shape``,
+        ``null_items``, ``missing_paging``, ``invalid_utf8`` (see
+        ``standins._corrupt``); ``path`` prefixes the path plus decoded query.
+        """
+        self.injector.corrupt_next(n, kind, path=path, method=method)
+
     # -- helpers for handlers -------------------------------------------------------
 
     def _key(self, resource: str, id: Any) -> Any:

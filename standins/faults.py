@@ -1,9 +1,10 @@
 """Fault knobs of a stand-in: latency, errors, hangs, rate limits and lost responses.
 
 The knobs sit in front of the API as ASGI middleware, like a gateway would: a
-request may be delayed, refused with an error, throttled with 429, left hanging, or
+request may be delayed, refused with an error, throttled with 429, left hanging,
 (for writes) applied and then answered with an empty 502 as if the response was
-lost on the way back. ``/_admin`` is never affected.
+lost on the way back, or answered 200 with a broken body (``corrupt_next``, kinds
+in ``standins._corrupt``). ``/_admin`` is never affected.
 """
 
 from __future__ import annotations
@@ -17,11 +18,14 @@ from collections import Counter, deque
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Protocol
+from urllib.parse import unquote_plus
 
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from standins._corrupt import CORRUPTIONS
 
 WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
@@ -57,6 +61,19 @@ class _FailRule:
         )
 
 
+@dataclass
+class _CorruptRule:
+    remaining: int
+    kind: str
+    method: str
+    target: str | None
+
+    def matches(self, method: str, target: str) -> bool:
+        return self.method == method and (
+            self.target is None or target.startswith(self.target)
+        )
+
+
 @dataclass(frozen=True)
 class Plan:
     """What the injector decided for one request before it reaches the API."""
@@ -77,7 +94,10 @@ class FaultInjector:
         self._rng = random.Random(self.config.seed)
         self._rules: deque[_FailRule] = deque()
         self._lose_next = 0
+        self._corrupt: deque[_CorruptRule] = deque()
         self._windows: dict[str, deque[float]] = {}
+        # Broken bodies served, per kind, so tests can prove they happened.
+        self.corrupted: Counter[str] = Counter()
         # Statuses the injector answered with, so tests can prove a fault happened.
         self.injected: Counter[int] = Counter()
 
@@ -110,6 +130,48 @@ class FaultInjector:
         with self._lock:
             self._lose_next += n
 
+    def corrupt_next(
+        self, n: int, kind: str, *, path: str | None = None, method: str = "GET"
+    ) -> None:
+        """Answer the next ``n`` matching successful requests with a broken body.
+
+        ``path`` is a prefix of the request's path plus its decoded query
+        (``/Queries?script=SELECT * FROM Person``), so one entity of a shared
+        feed can be hit. ``invalid_utf8`` only counts answers holding
+        ``INVALID_UTF8_MARK``.
+        """
+        if kind not in CORRUPTIONS:
+            msg = f"unknown corruption {kind!r}; known: {', '.join(CORRUPTIONS)}"
+            raise ValueError(msg)
+        if n < 1:
+            msg = "n must be at least 1"
+            raise ValueError(msg)
+        with self._lock:
+            self._corrupt.append(_CorruptRule(n, kind, method.upper(), path))
+
+    def corruption_pending(self, method: str, target: str) -> bool:
+        """Whether a ``corrupt_next`` rule may apply to this request."""
+        with self._lock:
+            return any(rule.matches(method, target) for rule in self._corrupt)
+
+    def corrupt(
+        self, method: str, target: str, content_type: str, body: bytes
+    ) -> tuple[str, bytes] | None:
+        """The broken (content type, body) to send instead, or ``None``."""
+        with self._lock:
+            for rule in self._corrupt:
+                if not rule.matches(method, target):
+                    continue
+                broken = CORRUPTIONS[rule.kind](content_type, body)
+                if broken is None:
+                    continue
+                rule.remaining -= 1
+                if rule.remaining <= 0:
+                    self._corrupt.remove(rule)
+                self.corrupted[rule.kind] += 1
+                return broken
+            return None
+
     def reset(self) -> None:
         """Back to the system's defaults: no queued failures, empty windows."""
         with self._lock:
@@ -117,6 +179,7 @@ class FaultInjector:
             self._rng = random.Random(self.config.seed)
             self._rules.clear()
             self._lose_next = 0
+            self._corrupt.clear()
             self._windows.clear()
 
     def plan(self, method: str, path: str, rate_key: str | None) -> Plan:
@@ -216,7 +279,45 @@ class FaultMiddleware:
         if method in WRITE_METHODS:
             await self.app(scope, receive, _LosingSend(send, self.injector.should_lose))
             return
+        query = unquote_plus(scope.get("query_string", b"").decode("latin-1"))
+        target = f"{scope['path']}?{query}" if query else scope["path"]
+        if self.injector.corruption_pending(method, target):
+            await self._corrupted(scope, receive, send, method, target)
+            return
         await self.app(scope, receive, send)
+
+    async def _corrupted(
+        self, scope: Scope, receive: Receive, send: Send, method: str, target: str
+    ) -> None:
+        start: Message = {}
+        chunks: list[bytes] = []
+
+        async def capture(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                start.update(message)
+            elif message["type"] == "http.response.body":
+                chunks.append(message.get("body", b""))
+
+        await self.app(scope, receive, capture)
+        status = int(start.get("status", 500))
+        headers = [(k, v) for k, v in start.get("headers", []) if k != b"content-type"]
+        headers = [(k, v) for k, v in headers if k != b"content-length"]
+        content_type = dict(start.get("headers", [])).get(b"content-type", b"")
+        body = b"".join(chunks)
+        broken = None
+        if 200 <= status < 300:
+            broken = self.injector.corrupt(method, target, content_type.decode(), body)
+        if broken is not None:
+            kind, body = broken[0].encode(), broken[1]
+            content_type = kind
+        headers += [
+            (b"content-type", content_type),
+            (b"content-length", str(len(body)).encode()),
+        ]
+        await send(
+            {"type": "http.response.start", "status": status, "headers": headers}
+        )
+        await send({"type": "http.response.body", "body": body})
 
     async def _hang(self, seconds: float) -> None:
         deadline = time.monotonic() + seconds

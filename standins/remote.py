@@ -123,3 +123,10 @@ class RemoteStandIn:
     def lose_next(self, n: int = 1) -> None:
         """Apply the next ``n`` successful writes but answer them with an empty 502."""
         self._call("POST", "/faults/lose_next", json={"n": n})
+
+    def corrupt_next(
+        self, n: int, kind: str, *, path: str | None = None, method: str = "GET"
+    ) -> None:
+        """Answer the next ``n`` matching successful requests with a broken body."""
+        body = {"n": n, "kind": kind, "path": path, "method": method}
+        self._call("POST", "/faults/corrupt_next", json=body)

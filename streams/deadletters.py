@@ -25,6 +25,7 @@ from connectors.errors import RecordError, TransientError
 from schemas.base import EventModel
 from schemas.catalog import SYSTEMS
 from schemas.envelope import ChangeEvent, DeadLetter, utc_now
+from streams.badinput import is_page
 from streams.topics import TopicNames
 
 log = logging.getLogger(__name__)
@@ -184,6 +185,12 @@ async def redrive_one(
     entry: Entry, names: TopicNames, ports: RedrivePorts
 ) -> RedriveResult:
     """Re-publish one dead-lettered record, then mark it re-driven."""
+    if is_page(entry.record_id):
+        # Nothing to publish: the poll never moved past the page and reads it
+        # again by itself; re-driving just settles the letter.
+        await ports.mark(entry.key, _redriven(entry, Action.GONE, None))
+        detail = "a listing page: the poller reads it again until it parses"
+        return RedriveResult(entry, Action.GONE, detail)
     if entry.record_id in ("", MISSING):
         return RedriveResult(entry, Action.SKIPPED, "the record has no id to re-read")
     if entry.system not in SYSTEMS or entry.entity not in SYSTEMS[entry.system].types:

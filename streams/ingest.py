@@ -2,6 +2,8 @@
 
 The cursor moves only after the page's events are flushed to Kafka (rule 13): a
 crash re-reads the page, and the flows recognise what they already processed.
+A page the system answered with an unusable body is dead-lettered and read again
+next poll; the cursor stays where it was, so nothing after it is skipped.
 """
 
 from __future__ import annotations
@@ -11,7 +13,9 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from connectors.base.protocols import BadRecord, Source
+from connectors.errors import MalformedResponseError
 from schemas.envelope import ChangeEvent, Cursor
+from streams.badinput import page_letter
 
 log = logging.getLogger(__name__)
 
@@ -34,6 +38,7 @@ class PollStats:
     events: int = 0
     bad_records: int = 0
     pages: int = 0
+    malformed: bool = False
 
 
 async def poll_entity(
@@ -46,18 +51,25 @@ async def poll_entity(
     """
     stats = PollStats()
     saved = ports.load_cursor(source.system, entity)
-    async for page in source.read(entity, None if full else saved):
-        for event in page.events:
-            await ports.publish(event)
-        for bad in page.bad_records:
-            await ports.reject(bad)
+    try:
+        async for page in source.read(entity, None if full else saved):
+            for event in page.events:
+                await ports.publish(event)
+            for bad in page.bad_records:
+                await ports.reject(bad)
+            await ports.flush()
+            if not full or _ahead(page.cursor, saved):
+                await ports.save_cursor(source.system, entity, page.cursor)
+                saved = page.cursor
+            stats.pages += 1
+            stats.events += len(page.events)
+            stats.bad_records += len(page.bad_records)
+    except MalformedResponseError as exc:
+        # Not retried here: the next poll asks for the same page again.
+        log.warning("%s %s: %s; read again next poll", source.system, entity, exc)
+        await ports.reject(page_letter(source.system, entity, saved, exc))
         await ports.flush()
-        if not full or _ahead(page.cursor, saved):
-            await ports.save_cursor(source.system, entity, page.cursor)
-            saved = page.cursor
-        stats.pages += 1
-        stats.events += len(page.events)
-        stats.bad_records += len(page.bad_records)
+        stats.malformed = True
     if stats.events or stats.bad_records:
         log.info(
             "%s %s: published %d changes, %d bad records",

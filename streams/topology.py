@@ -29,6 +29,7 @@ from schemas.envelope import (
     FlowReport,
 )
 from schemas.links import Link, LinkNotice, LinkOp
+from streams.badinput import LetterMemo, letter_key, safe
 from streams.codecs import ModelSchema, Undecodable
 from streams.delivery import dead_letter, with_retries
 from streams.guards import MassDeleteSettings, guard_unlinks
@@ -74,6 +75,7 @@ class Topology:
         self.reports = self._topic(self.names.reports, FlowReport)
         self._catalogs: dict[tuple[str, str], tuple[float, list[ChangeEvent]]] = {}
         self._last_resync: dict[tuple[str, str], float] = {}
+        self._rejected = LetterMemo()
         self.idmap = _shared_table(app, "idmap")
         self.cursors = _shared_table(app, "cursors")
         for shared in ("idmap", "cursors"):
@@ -376,13 +378,15 @@ class Topology:
             for entity in topics:
                 full = self._resync_due(system, entity)
                 try:
-                    await poll_entity(source, entity, ports, full=full)
+                    stats = await poll_entity(source, entity, ports, full=full)
                 except TransientError as exc:
                     # The cursor did not move: the next tick reads the same changes.
                     log.warning(
                         "poll %s %s: %s; retrying next tick", system, entity, exc
                     )
                     return
+                if not stats.malformed:
+                    self._rejected.forget_pages(letter_key(system, entity, ""))
 
         self.app.timer(
             self.settings.poll_interval, on_leader=True, name=f"poll-{system}"
@@ -400,9 +404,16 @@ class Topology:
         return False
 
     async def _publish(self, topic: Any, event: ChangeEvent) -> None:
+        self._rejected.forget(letter_key(event.system, event.entity, event.id))
         await topic.send(key=event.id, value=event)
 
     async def _reject(self, bad: BadRecord) -> None:
+        bad = safe(bad)  # invalid UTF-8 or a 1 MB value must not stop the producer
+        key = letter_key(bad.system, bad.entity, bad.record_id)
+        if not self._rejected.first_time(key, bad):
+            # A page read again, or a record the feed keeps listing: known.
+            log.debug("dead letter %s already sent", key)
+            return
         await self._dead_letter(
             dead_letter(
                 bad.reason,

@@ -169,7 +169,7 @@ class HttpSource(ABC):
             f" {event.modified_at.isoformat()} with different content"
         )
         logger.warning("%s", reason)
-        payload = [first.model_dump(mode="json"), event.model_dump(mode="json")]
+        payload = [first.data, event.data]
         return BadRecord(self.system, spec.name, event.id, reason, payload)
 
 
