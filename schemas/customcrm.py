@@ -62,5 +62,5 @@ class Product(CustomModel):
     # An ISO 4217 code (NOK, EUR); empty when unset. A name ("Kroner") or a
     # symbol would be copied on as if it were a code.
     currency: str | None = Field(default=None, pattern=r"^([A-Z]{3})?$")
-    vat_rate: float | None = None
+    vat_rate: float | None = Field(default=None, ge=0, le=100)  # a percentage
     active: bool | None = None

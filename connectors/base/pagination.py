@@ -9,6 +9,7 @@ from typing import Any, Generic, TypeVar
 import orjson
 
 from connectors.errors import FatalError
+from schemas.text import scrub
 
 TokenT = TypeVar("TokenT")
 
@@ -90,7 +91,10 @@ class PageNumberPaginator(Paginator[int]):
 
     def next_token(self, response: Any) -> int:
         """The next page number; raises when this page repeats the previous one."""
-        page = orjson.dumps(response, option=orjson.OPT_SORT_KEYS)
+        try:
+            page = orjson.dumps(response, option=orjson.OPT_SORT_KEYS)
+        except TypeError:  # invalid UTF-8 decoded as lone surrogates
+            page = orjson.dumps(scrub(response), option=orjson.OPT_SORT_KEYS)
         if page == self._last_page:
             msg = (
                 f"page {self._token} repeats page {self._token - 1}; the listing loops"

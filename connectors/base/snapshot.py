@@ -44,7 +44,11 @@ SNAPSHOT_MARK = "snapshot:v1"
 
 def fingerprint(value: Any) -> str:
     """8 characters that change whenever ``value`` (JSON-able) changes."""
-    raw = orjson.dumps(value, option=orjson.OPT_SORT_KEYS | orjson.OPT_NON_STR_KEYS)
+    options = orjson.OPT_SORT_KEYS | orjson.OPT_NON_STR_KEYS
+    try:
+        raw = orjson.dumps(value, option=options)
+    except TypeError:  # invalid UTF-8 decoded as lone surrogates, or too deep
+        raw = orjson.dumps(scrub(value), option=options)
     digest = hashlib.blake2b(raw, digest_size=6).digest()
     return base64.urlsafe_b64encode(digest).decode()
 
@@ -189,8 +193,7 @@ def _judge(
     except InvalidRecordError as exc:
         logger.warning("%s", exc)
         # "!" marks a bad row's hash, so the same row made valid counts as changed.
-        # Scrubbed: a bad row may hold what no JSON encoder writes (invalid UTF-8).
-        digest = "!" + fingerprint(scrub(row))
+        digest = "!" + fingerprint(row)
         bad = BadRecord(rules.system, rules.entity, record_id, str(exc), row)
         # A row without an id is tracked by its content, so it is reported once.
         key = record_id if record_id != MISSING_ID else f"?{digest}"

@@ -13,6 +13,7 @@ from connectors.base.entity import EntitySpec, RecordLimits, spec_for
 from connectors.base.pagination import Paginator
 from connectors.base.protocols import BadRecord, SourcePage
 from connectors.base.settings import ConnectorSettings
+from connectors.base.snapshot import fingerprint
 from connectors.errors import InvalidRecordError
 from schemas.envelope import ChangeEvent, Cursor, utc_now
 
@@ -111,10 +112,13 @@ class HttpSource(ABC):
         spec = self.spec(entity)
         tracker = CursorTracker(cursor)
         paginator = self.paginator()
+        # Bad rows the cursor cannot move past (no readable time) come back when
+        # the read restarts from a newer cursor: report each once per read.
+        reported: set[str] = set()
         while not paginator.finished:
             since = tracker.since
             rows, body = await self.fetch_page(spec, since, paginator.current_token)
-            page = self._page(spec, rows, tracker)
+            page = self._page(spec, rows, tracker, reported)
             if page.events or page.bad_records:
                 yield page
             paginator.advance(body)
@@ -122,7 +126,11 @@ class HttpSource(ABC):
                 paginator = self.paginator()
 
     def _page(
-        self, spec: EntitySpec, rows: list[Any], tracker: CursorTracker
+        self,
+        spec: EntitySpec,
+        rows: list[Any],
+        tracker: CursorTracker,
+        reported: set[str] | None = None,
     ) -> SourcePage:
         now = utc_now()
         latest = now + self.limits.max_future
@@ -135,6 +143,11 @@ class HttpSource(ABC):
                 position = spec.position(row, latest)
                 if position is not None and tracker.seen(*position):
                     continue
+                if position is None and reported is not None:
+                    seen_before = fingerprint([str(exc), row])
+                    if seen_before in reported:
+                        continue
+                    reported.add(seen_before)
                 logger.warning("%s", exc)
                 bad.append(
                     BadRecord(self.system, spec.name, exc.record_id, str(exc), row)

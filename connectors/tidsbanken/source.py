@@ -6,11 +6,10 @@ from collections.abc import AsyncIterator, Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-import orjson
-
 from connectors.base.entity import EntitySpec
 from connectors.base.pagination import Paginator
 from connectors.base.protocols import SourcePage
+from connectors.base.snapshot import fingerprint
 from connectors.base.source import HttpSource
 from connectors.errors import FatalError
 from connectors.tidsbanken.client import (
@@ -53,7 +52,7 @@ class SkipTopPaginator(Paginator[int]):
     def __init__(self, top: int) -> None:
         super().__init__(0)
         self.top = top
-        self._last_page: bytes | None = None
+        self._last_page: str | None = None
 
     def has_more(self, response: Any) -> bool:
         """A full page may have more behind it."""
@@ -66,7 +65,7 @@ class SkipTopPaginator(Paginator[int]):
         The offset always grows, so a server that ignores ``$skip`` would page
         forever: the same page twice means it does.
         """
-        page = orjson.dumps(values(response), option=orjson.OPT_SORT_KEYS)
+        page = fingerprint(values(response))
         if page == self._last_page:
             msg = f"$skip={self._token} repeats the page before; the listing loops"
             raise FatalError(msg)
