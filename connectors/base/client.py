@@ -32,6 +32,7 @@ from connectors.errors import (
     TransientError,
 )
 from schemas.envelope import utc_now
+from schemas.text import scrub
 
 logger = logging.getLogger(__name__)
 
@@ -249,18 +250,22 @@ class HttpClient:
             excerpt=content[:EXCERPT_BYTES].decode("utf-8", "replace"),
         ) from strict_error
 
-    def shape_error(self, method: str, path: str, problem: str) -> SyncError:
+    def shape_error(
+        self, method: str, path: str, problem: str, body: Any = None
+    ) -> SyncError:
         """The error for a body whose shape the connector cannot use.
 
-        A listing (``GET``) is read again later (``MalformedResponseError``);
-        a write's answer is a ``FatalError``, since repeating it is not safe.
+        A listing (``GET``) is read again later (``MalformedResponseError``,
+        keeping the start of ``body`` for the operator); a write's answer is a
+        ``FatalError``, since repeating it is not safe.
         """
         # Same path as the status errors show: under base_url, without the query.
         root = httpx.URL(self.base_url).path.rstrip("/")
         full = f"{root}/{path.partition('?')[0].lstrip('/')}"
         msg = f"{self.system} {method} {full}: {problem}"
         if method.upper() == "GET":
-            return MalformedResponseError(msg)
+            shown = orjson.dumps(scrub(body))[:EXCERPT_BYTES].decode("utf-8", "replace")
+            return MalformedResponseError(msg, excerpt=shown)
         return FatalError(msg)
 
     def _where(self, request: httpx.Request) -> str:

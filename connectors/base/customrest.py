@@ -89,7 +89,7 @@ def _rows(client: HttpClient, path: str, body: Any) -> list[Any]:
         else:
             got = f"a JSON {type(body).__name__}"
         problem = f'expected {{"data": [...], "next_page": ...}}, got {got}'
-        error = client.shape_error("GET", path, problem)
+        error = client.shape_error("GET", path, problem, body)
         raise error
     return data
 

@@ -60,6 +60,6 @@ class WebcrmSource(HttpSource):
         if not isinstance(body, list):
             kind = "an empty body" if body is None else f"a JSON {type(body).__name__}"
             problem = f"expected a JSON array of {spec.name}, got {kind}"
-            error = self.client.shape_error("GET", QUERIES_PATH, problem)
+            error = self.client.shape_error("GET", QUERIES_PATH, problem, body)
             raise error
         return body, body
