@@ -13,7 +13,9 @@ import asyncio
 import logging
 import random
 import time
+from collections import OrderedDict
 from collections.abc import Awaitable, Callable
+from datetime import datetime
 from typing import Any, TypeVar
 
 from connectors.errors import RecordError, TransientError, UnresolvedReferenceError
@@ -59,6 +61,43 @@ async def with_retries(
             delay = min(delay, max_backoff * 4) + random.uniform(0, 0.1)  # noqa: S311 - jitter
             log.warning("%s: %s; retry %d in %.1fs", what, exc, failures, delay)
             await sleep(delay)
+
+
+class ReferenceWaits:
+    """Which record versions already waited in vain for a referenced entity.
+
+    Waiting for a reference holds up the record's whole partition. A version
+    that waited the full time once and was dead-lettered is tried again without
+    waiting when it comes back unchanged (a periodic full re-read, a replay, a
+    re-drive): an orphan re-read every resync would otherwise stall every record
+    behind it each time. A new version of the record waits again. Kept in
+    memory, bounded; a restarted worker waits once more for each orphan.
+    """
+
+    def __init__(self, limit: int = 100_000) -> None:
+        self._limit = limit
+        self._waited: OrderedDict[tuple[str, str, str, str], datetime] = OrderedDict()
+
+    def wait_for(self, flow: str, event: ChangeEvent, reference_wait: float) -> float:
+        """How long ``event`` may wait for its references."""
+        waited = self._waited.get(self._key(flow, event))
+        return 0.0 if waited and event.modified_at <= waited else reference_wait
+
+    def waited_in_vain(self, flow: str, event: ChangeEvent) -> None:
+        """``event`` was dead-lettered for a reference that never got its link."""
+        key = self._key(flow, event)
+        self._waited[key] = event.modified_at
+        self._waited.move_to_end(key)
+        while len(self._waited) > self._limit:
+            self._waited.popitem(last=False)
+
+    def resolved(self, flow: str, event: ChangeEvent) -> None:
+        """``event`` went through: a later re-read of it may wait again."""
+        self._waited.pop(self._key(flow, event), None)
+
+    @staticmethod
+    def _key(flow: str, event: ChangeEvent) -> tuple[str, str, str, str]:
+        return (flow, event.system, event.entity, event.id)
 
 
 def dead_letter(

@@ -19,7 +19,7 @@ import mode
 from faust.tables.globaltable import GlobalTable
 
 from connectors.base.protocols import BadRecord
-from connectors.errors import RecordError, TransientError
+from connectors.errors import RecordError, TransientError, UnresolvedReferenceError
 from schemas.dataflow import Flow, TargetMode
 from schemas.envelope import (
     ChangeEvent,
@@ -31,7 +31,7 @@ from schemas.envelope import (
 from schemas.links import Link, LinkNotice, LinkOp
 from streams.badinput import LetterMemo, letter_key, safe
 from streams.codecs import ModelSchema, Undecodable
-from streams.delivery import dead_letter, with_retries
+from streams.delivery import ReferenceWaits, dead_letter, with_retries
 from streams.guards import MassDeleteSettings, guard_unlinks
 from streams.handlers import FlowPorts, Outcome, handle_event
 from streams.ingest import PollPorts, poll_entity
@@ -76,6 +76,7 @@ class Topology:
         self._catalogs: dict[tuple[str, str], tuple[float, list[ChangeEvent]]] = {}
         self._last_resync: dict[tuple[str, str], float] = {}
         self._rejected = LetterMemo()
+        self._reference_waits = ReferenceWaits()
         self.idmap = _shared_table(app, "idmap")
         self.cursors = _shared_table(app, "cursors")
         for shared in ("idmap", "cursors"):
@@ -252,17 +253,23 @@ class Topology:
             return
         raw_link = links.get(key)
         link = Link.model_validate(raw_link) if raw_link else None
+        waits = self._reference_waits
         try:
             outcome: Outcome = await with_retries(
                 lambda: handle_event(flow, value, link, ports),
                 what=f"{flow.name} {value.system} {value.entity} {value.id}",
-                reference_wait=self.settings.reference_wait_seconds,
+                reference_wait=waits.wait_for(
+                    flow.name, value, self.settings.reference_wait_seconds
+                ),
             )
         except RecordError as exc:
+            if isinstance(exc, UnresolvedReferenceError):
+                waits.waited_in_vain(flow.name, value)
             await self._dead_letter(
                 dead_letter(exc, stage="flow", event=value, flow=flow.name, where=where)
             )
             return
+        waits.resolved(flow.name, value)
         if outcome.link is not None:
             links[key] = outcome.link.model_dump(mode="json")
         elif raw_link is not None:

@@ -12,7 +12,7 @@ from connectors.errors import (
     UnresolvedReferenceError,
 )
 from schemas.envelope import ChangeEvent
-from streams.delivery import dead_letter, with_retries
+from streams.delivery import ReferenceWaits, dead_letter, with_retries
 
 
 class Clock:
@@ -93,3 +93,33 @@ def test_dead_letter_names_system_type_id_and_reason():
     assert letter.reason == "price: expected a number"
     assert letter.error_type == "InvalidRecordError"
     assert letter.payload["id"] == "9"
+
+
+def person(modified: str, id: str = "7777") -> ChangeEvent:
+    return ChangeEvent(
+        system="webcrm", entity="Persons", id=id, modified_at=f"2024-01-01T{modified}Z"
+    )
+
+
+def test_a_version_that_waited_in_vain_is_not_waited_for_again() -> None:
+    waits = ReferenceWaits()
+    assert waits.wait_for("f", person("10:00:00"), 30.0) == 30.0
+    waits.waited_in_vain("f", person("10:00:00"))
+    # The same version re-read (a resync), or an older one (a replay): no wait.
+    assert waits.wait_for("f", person("10:00:00"), 30.0) == 0.0
+    assert waits.wait_for("f", person("09:00:00"), 30.0) == 0.0
+    # A newer version, another record, another flow: they wait.
+    assert waits.wait_for("f", person("11:00:00"), 30.0) == 30.0
+    assert waits.wait_for("f", person("10:00:00", id="8"), 30.0) == 30.0
+    assert waits.wait_for("g", person("10:00:00"), 30.0) == 30.0
+
+
+def test_a_resolved_record_waits_again_and_the_memory_is_bounded() -> None:
+    waits = ReferenceWaits(limit=2)
+    waits.waited_in_vain("f", person("10:00:00"))
+    waits.resolved("f", person("10:00:00"))
+    assert waits.wait_for("f", person("10:00:00"), 30.0) == 30.0
+    for id in ("1", "2", "3"):
+        waits.waited_in_vain("f", person("10:00:00", id=id))
+    assert waits.wait_for("f", person("10:00:00", id="1"), 30.0) == 30.0
+    assert waits.wait_for("f", person("10:00:00", id="3"), 30.0) == 0.0
