@@ -157,20 +157,25 @@ class FaultInjector:
     def corrupt(
         self, method: str, target: str, content_type: str, body: bytes
     ) -> tuple[str, bytes] | None:
-        """The broken (content type, body) to send instead, or ``None``."""
+        """The broken (content type, body) to send instead, or ``None``.
+
+        Every matching rule applies, in the order they were given (a marked
+        record's bad bytes and then an HTML page: the page is what is sent).
+        """
         with self._lock:
-            for rule in self._corrupt:
+            broken: tuple[str, bytes] | None = None
+            for rule in list(self._corrupt):
                 if not rule.matches(method, target):
                     continue
-                broken = CORRUPTIONS[rule.kind](content_type, body)
-                if broken is None:
+                result = CORRUPTIONS[rule.kind](*(broken or (content_type, body)))
+                if result is None:
                     continue
+                broken = result
                 rule.remaining -= 1
                 if rule.remaining <= 0:
                     self._corrupt.remove(rule)
                 self.corrupted[rule.kind] += 1
-                return broken
-            return None
+            return broken
 
     def reset(self) -> None:
         """Back to the system's defaults: no queued failures, empty windows."""
@@ -180,6 +185,7 @@ class FaultInjector:
             self._rules.clear()
             self._lose_next = 0
             self._corrupt.clear()
+            self.corrupted.clear()
             self._windows.clear()
 
     def plan(self, method: str, path: str, rate_key: str | None) -> Plan:

@@ -13,8 +13,6 @@ from __future__ import annotations
 import hashlib
 from collections import OrderedDict
 
-import orjson
-
 from connectors.base.protocols import BadRecord
 from connectors.errors import MalformedResponseError
 from schemas.envelope import Cursor
@@ -65,8 +63,8 @@ def safe(bad: BadRecord) -> BadRecord:
 class LetterMemo:
     """Which bad records were dead-lettered already, in this process.
 
-    A record is sent again when its content or reason changed, or once it was
-    published fine in between (``forget``). A page is sent once per cursor.
+    A record is sent again when the reason changed, or once it was published
+    fine in between (``forget``). A page is sent once per cursor.
     Bounded, least recently used first out; a restart forgets, which costs at
     most one repeated letter per bad record.
 
@@ -99,8 +97,11 @@ class LetterMemo:
 
 
 def _digest(bad: BadRecord) -> str:
-    raw = orjson.dumps([bad.reason, bad.payload], option=orjson.OPT_SORT_KEYS)
-    return hashlib.blake2b(raw, digest_size=12).hexdigest()
+    # The reason, not the payload: feeds add volatile columns (Webcrm's
+    # RowNumber shifts as other records change), and ``deadletters list`` shows
+    # one letter per key anyway. A record still bad for the same reason has
+    # nothing new to say; fixed and broken again, it was forgotten in between.
+    return hashlib.blake2b(bad.reason.encode(), digest_size=12).hexdigest()
 
 
 def letter_key(system: str, entity: str, record_id: str) -> str:

@@ -198,8 +198,17 @@ def project_source(
             resolved = resolve(row.references, ref) if ref else ""
             values[row_key(row)] = "" if resolved is None and row.optional else resolved
             continue
-        values[row_key(row)] = coerce(raw, row.data_type)
+        values[row_key(row)] = _coerce_field(raw, row.data_type, row.source)
     return values
+
+
+def _coerce_field(raw: Any, data_type: DataType, field: str) -> Any:
+    """``coerce``, with the field named in the error (the operator's first question)."""
+    try:
+        return coerce(raw, data_type)
+    except CoercionError as exc:
+        msg = f"{field}: {exc}"
+        raise CoercionError(msg) from exc
 
 
 def unresolved_references(
@@ -221,7 +230,7 @@ def project_target(flow: Flow, record: Mapping[str, Any] | None) -> dict[str, An
         if row.references:
             values[row_key(row)] = _to_string(raw)
             continue
-        values[row_key(row)] = coerce(raw, row.data_type)
+        values[row_key(row)] = _coerce_field(raw, row.data_type, row.target)
     return values
 
 

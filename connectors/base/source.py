@@ -148,7 +148,9 @@ class HttpSource(ABC):
                     if seen_before in reported:
                         continue
                     reported.add(seen_before)
-                logger.warning("%s", exc)
+                # Debug only: the feed may list it on every poll; the dead letter
+                # (sent once) is what operators see.
+                logger.debug("%s", exc)
                 bad.append(
                     BadRecord(self.system, spec.name, exc.record_id, str(exc), row)
                 )

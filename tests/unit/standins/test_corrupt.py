@@ -97,3 +97,12 @@ def test_over_the_admin_api(customcrm, cc):
         refused = admin.post("/_admin/faults/corrupt_next", json={"kind": "nope"})
     assert refused.status_code == 400
     assert "unknown corruption" in refused.json()["detail"]
+
+
+def test_every_matching_rule_applies_in_order(webcrm, wc):
+    _org(webcrm, name=f"Bad {INVALID_UTF8_MARK} AS")
+    webcrm.corrupt_next(100, "invalid_utf8")
+    webcrm.corrupt_next(1, "empty", path="/Organisations")
+    assert wc.get("/Organisations").content == b""
+    assert b"\xff\xfe" in wc.get("/Organisations").content
+    assert webcrm.injector.corrupted == {"invalid_utf8": 2, "empty": 1}

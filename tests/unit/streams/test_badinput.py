@@ -96,12 +96,16 @@ def test_deep_payloads_are_cut():
     assert b"nested deeper than" in orjson.dumps(cleaned.payload)
 
 
-def test_the_memo_sends_a_record_again_only_when_it_changed_or_went_through():
+def test_the_memo_sends_a_record_again_only_for_a_new_reason_or_after_it_went_through():
     memo = LetterMemo()
     bad = BadRecord("webcrm", "Organisations", "1", "why", {"v": 1})
     assert memo.first_time("k", bad)
     assert not memo.first_time("k", bad)
-    changed = BadRecord("webcrm", "Organisations", "1", "why", {"v": 2})
+    # A feed's volatile columns change nothing; a new reason does.
+    assert not memo.first_time(
+        "k", BadRecord("webcrm", "Organisations", "1", "why", {"v": 2})
+    )
+    changed = BadRecord("webcrm", "Organisations", "1", "why else", {"v": 1})
     assert memo.first_time("k", changed)
     memo.forget("k")
     assert memo.first_time("k", changed)
