@@ -12,6 +12,7 @@ from collections.abc import Callable
 from typing import Any
 
 import orjson
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 INVALID_UTF8_MARK = "~invalid-utf8~"
 """Text in a stored record that ``invalid_utf8`` turns into non-UTF-8 bytes."""
@@ -94,3 +95,39 @@ CORRUPTIONS: dict[str, Callable[[str, bytes], Body | None]] = {
     "invalid_utf8": _invalid_utf8,
 }
 """Kind -> what it makes of a successful answer (``None``: leave it alone)."""
+
+
+async def serve_corrupted(
+    app: ASGIApp,
+    scope: Scope,
+    receive: Receive,
+    send: Send,
+    corrupt: Callable[[str, bytes], Body | None],
+) -> None:
+    """Run ``app``, then send its answer, or what ``corrupt`` makes of a 2xx one."""
+    start: Message = {}
+    chunks: list[bytes] = []
+
+    async def capture(message: Message) -> None:
+        if message["type"] == "http.response.start":
+            start.update(message)
+        elif message["type"] == "http.response.body":
+            chunks.append(message.get("body", b""))
+
+    await app(scope, receive, capture)
+    status = int(start.get("status", 500))
+    given = list(start.get("headers", []))
+    content_type = dict(given).get(b"content-type", b"").decode("latin-1")
+    body = b"".join(chunks)
+    broken = corrupt(content_type, body) if 200 <= status < 300 else None
+    if broken is not None:
+        content_type, body = broken
+    headers = [
+        (k, v) for k, v in given if k not in (b"content-type", b"content-length")
+    ]
+    headers += [
+        (b"content-type", content_type.encode("latin-1")),
+        (b"content-length", str(len(body)).encode()),
+    ]
+    await send({"type": "http.response.start", "status": status, "headers": headers})
+    await send({"type": "http.response.body", "body": body})

@@ -25,7 +25,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from standins._corrupt import CORRUPTIONS
+from standins._corrupt import CORRUPTIONS, serve_corrupted
 
 WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
@@ -288,42 +288,13 @@ class FaultMiddleware:
         query = unquote_plus(scope.get("query_string", b"").decode("latin-1"))
         target = f"{scope['path']}?{query}" if query else scope["path"]
         if self.injector.corruption_pending(method, target):
-            await self._corrupted(scope, receive, send, method, target)
+
+            def corrupt(content_type: str, body: bytes) -> tuple[str, bytes] | None:
+                return self.injector.corrupt(method, target, content_type, body)
+
+            await serve_corrupted(self.app, scope, receive, send, corrupt)
             return
         await self.app(scope, receive, send)
-
-    async def _corrupted(
-        self, scope: Scope, receive: Receive, send: Send, method: str, target: str
-    ) -> None:
-        start: Message = {}
-        chunks: list[bytes] = []
-
-        async def capture(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                start.update(message)
-            elif message["type"] == "http.response.body":
-                chunks.append(message.get("body", b""))
-
-        await self.app(scope, receive, capture)
-        status = int(start.get("status", 500))
-        headers = [(k, v) for k, v in start.get("headers", []) if k != b"content-type"]
-        headers = [(k, v) for k, v in headers if k != b"content-length"]
-        content_type = dict(start.get("headers", [])).get(b"content-type", b"")
-        body = b"".join(chunks)
-        broken = None
-        if 200 <= status < 300:
-            broken = self.injector.corrupt(method, target, content_type.decode(), body)
-        if broken is not None:
-            kind, body = broken[0].encode(), broken[1]
-            content_type = kind
-        headers += [
-            (b"content-type", content_type),
-            (b"content-length", str(len(body)).encode()),
-        ]
-        await send(
-            {"type": "http.response.start", "status": status, "headers": headers}
-        )
-        await send({"type": "http.response.body", "body": body})
 
     async def _hang(self, seconds: float) -> None:
         deadline = time.monotonic() + seconds
