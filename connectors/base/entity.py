@@ -12,13 +12,28 @@ import orjson
 from pydantic import ValidationError
 
 from connectors.base.protocols import Capabilities
+from connectors.base.records import (
+    MISSING_ID,
+    declared_type,
+    invalid_record,
+    record_id_at,
+    validation_reason,
+)
 from connectors.errors import ConfigurationError, InvalidRecordError
 from schemas.base import WireModel
 from schemas.envelope import ChangeEvent, Operation, utc_now
 from schemas.text import DEFAULT_MAX_TEXT_CHARS, MAX_TEXT_CONTEXT, scrub
 
-MISSING_ID = "<missing>"
-"""The record id reported for a record that has none."""
+__all__ = [
+    "DEFAULT_LIMITS",
+    "MISSING_ID",
+    "EntitySpec",
+    "RecordLimits",
+    "field_value",
+    "same_value",
+    "spec_for",
+    "validation_reason",
+]
 
 
 @dataclass(frozen=True)
@@ -74,11 +89,7 @@ class EntitySpec:
 
     def record_id(self, row: Any) -> str:
         """The raw record's id as text, or ``MISSING_ID``."""
-        if isinstance(row, Mapping):
-            value = row.get(self.id_field)
-            if value is not None and str(value) != "":
-                return str(value)
-        return MISSING_ID
+        return record_id_at(row, self.id_field)
 
     def position(
         self, row: Any, latest: datetime | None = None
@@ -175,23 +186,12 @@ class EntitySpec:
         )
 
     def _invalid(self, system: str, record_id: str, reason: str) -> InvalidRecordError:
-        msg = f"{system} {self.name} {record_id}: {reason}"
-        return InvalidRecordError(
-            msg, system=system, entity=self.name, record_id=record_id
-        )
+        return invalid_record(system, self.name, record_id, reason)
 
 
 def _span(delta: timedelta) -> str:
     hours = delta.total_seconds() / 3600
     return f"{hours / 24:g} day(s)" if hours >= 24 else f"{hours:g} hour(s)"
-
-
-def validation_reason(exc: ValidationError) -> str:
-    """A pydantic error as ``field: problem; ...``, without the rejected input."""
-    return "; ".join(
-        f"{'.'.join(map(str, err['loc'])) or 'record'}: {err['msg']}"
-        for err in exc.errors(include_input=False, include_url=False)
-    )
 
 
 def spec_for(specs: tuple[EntitySpec, ...], system: str, entity: str) -> EntitySpec:
@@ -200,12 +200,7 @@ def spec_for(specs: tuple[EntitySpec, ...], system: str, entity: str) -> EntityS
     Raises:
         ConfigurationError: The system has no such entity type.
     """
-    for spec in specs:
-        if spec.name == entity:
-            return spec
-    known = ", ".join(spec.name for spec in specs)
-    msg = f"{system} has no entity type {entity!r}; known: {known}"
-    raise ConfigurationError(msg)
+    return declared_type(specs, system, entity)
 
 
 def field_value(row: Any, path: str) -> Any:

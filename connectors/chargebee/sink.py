@@ -8,7 +8,7 @@ from urllib.parse import quote
 
 from connectors.base.entity import EntitySpec, field_value, same_value
 from connectors.base.pagination import CursorPaginator
-from connectors.base.sink import HttpSink
+from connectors.base.sink import HttpSink, matching_events
 from connectors.chargebee._form import derived_id, filter_list, to_unix
 from connectors.chargebee.client import (
     ENTITIES,
@@ -107,13 +107,11 @@ class ChargebeeSink(HttpSink):
             body = await self.client.get_json(
                 path, params=params if token is None else {**params, "offset": token}
             )
-            for row in self.client.list_rows(body, spec.wrapper, path):
-                if not same_value(field_value(row, field_path), value):
-                    continue
-                try:
-                    found.append(self.event(spec, row))
-                except InvalidRecordError as exc:
-                    logger.warning("skipping a match that fails validation: %s", exc)
+            found += matching_events(
+                self.client.list_rows(body, spec.wrapper, path),
+                lambda row: same_value(field_value(row, field_path), value),
+                lambda row: self.event(spec, row),
+            )
             paginator.advance(body)
         return found
 

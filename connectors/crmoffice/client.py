@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import time
 from collections.abc import AsyncIterator, Callable, Mapping
@@ -11,19 +10,25 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import httpx
-from pydantic import SecretStr, ValidationError
+from pydantic import SecretStr
 
 from connectors.base.client import HttpClient
-from connectors.base.entity import MISSING_ID, validation_reason
 from connectors.base.protocols import Capabilities
 from connectors.base.ratelimit import SlidingWindowLimiter
+from connectors.base.records import (
+    declared_type,
+    invalid_record,
+    parse_record,
+    record_event,
+    record_id_at,
+)
 from connectors.base.snapshot import Listing, fingerprint
+from connectors.base.tokens import RenewingTokenAuth
 from connectors.crmoffice.settings import CrmofficeSettings
 from connectors.errors import (
     AuthenticationError,
     ConfigurationError,
     FatalError,
-    InvalidRecordError,
     RejectedRecordError,
 )
 from schemas.base import WireModel
@@ -56,12 +61,7 @@ served too, but no flow reads them."""
 
 def type_for(entity: str) -> CrmofficeType:
     """The declaration of ``entity``."""
-    for declared in TYPES:
-        if declared.name == entity:
-            return declared
-    known = ", ".join(t.name for t in TYPES)
-    msg = f"{SYSTEM} has no entity type {entity!r}; known: {known}"
-    raise ConfigurationError(msg)
+    return declared_type(TYPES, SYSTEM, entity)
 
 
 def skew_of(settings: CrmofficeSettings) -> timedelta:
@@ -76,8 +76,7 @@ def capabilities(settings: CrmofficeSettings) -> Capabilities:
 
 def record_id(row: Any) -> str:
     """A raw record's ``id`` as text, or ``MISSING_ID``."""
-    value = row.get("id") if isinstance(row, Mapping) else None
-    return MISSING_ID if value is None or str(value) == "" else str(value)
+    return record_id_at(row, "id")
 
 
 def to_event(
@@ -95,24 +94,7 @@ def to_event(
     Raises:
         InvalidRecordError: Not an object, fails the model, no id or no time.
     """
-    rid = record_id(row)
-
-    def invalid(reason: str) -> InvalidRecordError:
-        msg = f"{SYSTEM} {declared.name} {rid}: {reason}"
-        return InvalidRecordError(
-            msg, system=SYSTEM, entity=declared.name, record_id=rid
-        )
-
-    if not isinstance(row, Mapping):
-        reason = f"expected a JSON object, got {type(row).__name__}"
-        raise invalid(reason)
-    try:
-        record = declared.model.model_validate(row)
-    except ValidationError as exc:
-        raise invalid(validation_reason(exc)) from None
-    if rid == MISSING_ID:
-        reason = "id is empty"
-        raise invalid(reason)
+    rid, record = parse_record(SYSTEM, declared.name, declared.model, "id", row)
     updated = getattr(record, "updated_at", None)
     if isinstance(updated, datetime):
         modified_at = updated + skew
@@ -120,17 +102,11 @@ def to_event(
         modified_at = observed_at
     else:
         reason = "updatedAt is missing (is CRMOFFICE_UPDATED_SINCE wrong?)"
-        raise invalid(reason)
-    return ChangeEvent(
-        system=SYSTEM,
-        entity=declared.name,
-        id=rid,
-        data=record.model_dump(mode="json", by_alias=True),
-        modified_at=modified_at,
-    )
+        raise invalid_record(SYSTEM, declared.name, rid, reason)
+    return record_event(SYSTEM, declared.name, rid, record, modified_at)
 
 
-class CrmofficeAuth:
+class CrmofficeAuth(RenewingTokenAuth):
     """OAuth2 bearer tokens from the token endpoint, renewed before they expire.
 
     With a refresh token it uses the ``refresh_token`` grant and keeps whatever
@@ -145,36 +121,22 @@ class CrmofficeAuth:
         *,
         monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
+        super().__init__(margin=settings.token_refresh_margin, monotonic=monotonic)
         self._url = settings.token_endpoint
         self._client_id = settings.client_id
         self._secret = settings.client_secret
         self._refresh_token: SecretStr | None = settings.refresh_token
         self._scope = settings.scope
-        self._margin = settings.token_refresh_margin
-        self._monotonic = monotonic
-        self._token: str | None = None
-        self._renew_at = 0.0
-        self._lock = asyncio.Lock()
-        self.logins = 0
 
     def __repr__(self) -> str:
         return "CrmofficeAuth(client_secret=SecretStr('**********'))"
 
-    async def apply(self, request: httpx.Request, client: HttpClient) -> None:
-        """Set ``Authorization: Bearer <access token>``, fetching one when needed."""
-        async with self._lock:
-            if self._token is None or self._monotonic() >= self._renew_at:
-                await self._fetch(client)
-            token = self._token
+    def sign(self, request: httpx.Request, token: str) -> None:
+        """Set ``Authorization: Bearer <access token>``."""
         request.headers["Authorization"] = f"Bearer {token}"
 
-    async def refresh(self, client: HttpClient) -> bool:
-        """Fetch a new token after a 401."""
-        async with self._lock:
-            await self._fetch(client)
-        return True
-
-    async def _fetch(self, client: HttpClient) -> None:
+    async def fetch_token(self, client: HttpClient) -> tuple[str, float]:
+        """Run the grant; the access token and its ``expires_in``."""
         form = {
             "client_id": self._client_id,
             "client_secret": self._secret.get_secret_value(),
@@ -206,13 +168,10 @@ class CrmofficeAuth:
         expires_in = body.get("expires_in")
         if isinstance(expires_in, bool) or not isinstance(expires_in, int | float):
             expires_in = DEFAULT_EXPIRES_IN
-        margin = min(self._margin, float(expires_in) / 2)
-        self._token = token
-        self._renew_at = self._monotonic() + float(expires_in) - margin
-        self.logins += 1
         logger.info(
             "%s token issued (%s); valid %.0fs", SYSTEM, form["grant_type"], expires_in
         )
+        return token, float(expires_in)
 
 
 class CrmofficeClient(HttpClient):

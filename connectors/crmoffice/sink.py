@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
-import logging
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Mapping
 from typing import Any, ClassVar
-from urllib.parse import quote
 
 from connectors.base.client import HttpClient
-from connectors.base.entity import same_value
+from connectors.base.entity import field_value, same_value
 from connectors.base.protocols import Capabilities
+from connectors.base.sink import (
+    item_path,
+    matching_events,
+    record_context,
+    require_operation,
+)
 from connectors.crmoffice.client import (
     SYSTEM,
     CrmofficeType,
@@ -21,22 +24,10 @@ from connectors.crmoffice.client import (
     type_for,
 )
 from connectors.crmoffice.settings import CrmofficeSettings
-from connectors.errors import InvalidRecordError, RecordError, RejectedRecordError
+from connectors.errors import RejectedRecordError
 from schemas.envelope import ChangeEvent, utc_now
 
-logger = logging.getLogger(__name__)
-
 _SERVER_FIELDS = ("id", "updatedAt")
-
-
-def get_path(row: Any, path: str) -> Any:
-    """The value at a dotted path (``postAddress.country``)."""
-    value = row
-    for part in path.split("."):
-        if not isinstance(value, Mapping):
-            return None
-        value = value.get(part)
-    return value
 
 
 def deep_merge(
@@ -51,18 +42,6 @@ def deep_merge(
         else:
             out[name] = value
     return out
-
-
-@contextmanager
-def about(entity: str, record_id: str) -> Iterator[None]:
-    """Fill in system, entity and id on any ``RecordError`` raised inside."""
-    try:
-        yield
-    except RecordError as exc:
-        exc.system = exc.system or SYSTEM
-        exc.entity = exc.entity or entity
-        exc.record_id = exc.record_id or record_id
-        raise
 
 
 class CrmofficeSink:
@@ -93,7 +72,7 @@ class CrmofficeSink:
     async def get(self, entity: str, record_id: str) -> ChangeEvent | None:
         """The current state, or ``None``."""
         declared = type_for(entity)
-        with about(entity, record_id):
+        with record_context(SYSTEM, entity, record_id):
             row = await self.client.get_json_optional(self._item(declared, record_id))
             return None if row is None else self._event(declared, row)
 
@@ -104,13 +83,11 @@ class CrmofficeSink:
             return []
         matches: list[ChangeEvent] = []
         async for page in self.client.pages(declared.path):
-            for row in page:
-                if not same_value(get_path(row, field_path), value):
-                    continue
-                try:
-                    matches.append(self._event(declared, row))
-                except InvalidRecordError as exc:
-                    logger.warning("skipping a match that fails validation: %s", exc)
+            matches += matching_events(
+                page,
+                lambda row: same_value(field_value(row, field_path), value),
+                lambda row: self._event(declared, row),
+            )
         return matches
 
     async def create(
@@ -118,7 +95,7 @@ class CrmofficeSink:
     ) -> ChangeEvent:
         """``POST`` the record; ``idempotency_key`` is not sent (no such header)."""
         declared = self._allowed(entity, "create", "")
-        with about(entity, ""):
+        with record_context(SYSTEM, entity):
             body = {k: v for k, v in data.items() if k not in _SERVER_FIELDS}
             response = await self.client.request(
                 "POST", declared.path, body=body, idempotent=False
@@ -131,7 +108,7 @@ class CrmofficeSink:
         """Merge ``changes`` into the current record and ``PUT`` all of it."""
         declared = self._allowed(entity, "update", record_id)
         path = self._item(declared, record_id)
-        with about(entity, record_id):
+        with record_context(SYSTEM, entity, record_id):
             current = await self.client.get_json_optional(path)
             if not isinstance(current, dict):
                 msg = f"{SYSTEM} {entity} {record_id}: does not exist, cannot update"
@@ -151,17 +128,13 @@ class CrmofficeSink:
 
     def _allowed(self, entity: str, operation: str, record_id: str) -> CrmofficeType:
         declared = type_for(entity)
-        if not getattr(capabilities(self.settings), operation):
-            which = record_id or "(new)"
-            msg = f"{SYSTEM} {entity} {which}: the API cannot {operation} it"
-            raise RejectedRecordError(
-                msg, system=SYSTEM, entity=entity, record_id=record_id
-            )
+        allowed = capabilities(self.settings)
+        require_operation(allowed, SYSTEM, entity, operation, record_id)
         return declared
 
     @staticmethod
     def _item(declared: CrmofficeType, record_id: str) -> str:
-        return f"{declared.path}/{quote(record_id, safe='')}"
+        return item_path(declared.path, record_id)
 
     def _event(self, declared: CrmofficeType, row: Any) -> ChangeEvent:
         return to_event(declared, row, utc_now(), skew_of(self.settings))

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import re
 import time
@@ -16,15 +15,21 @@ import httpx
 from pydantic import SecretStr, ValidationError
 
 from connectors.base.client import HttpClient
-from connectors.base.entity import MISSING_ID, validation_reason
 from connectors.base.protocols import Capabilities
 from connectors.base.ratelimit import SlidingWindowLimiter
+from connectors.base.records import (
+    declared_type,
+    parse_record,
+    record_event,
+    record_id_at,
+    validation_reason,
+)
 from connectors.base.snapshot import Listing
+from connectors.base.tokens import RenewingTokenAuth
 from connectors.errors import (
     AuthenticationError,
     ConfigurationError,
     FatalError,
-    InvalidRecordError,
     RejectedRecordError,
 )
 from connectors.membercare.settings import MembercareSettings
@@ -112,12 +117,7 @@ nothing can be deleted through the API (systems.md 5.1)."""
 
 def type_for(entity: str) -> MembercareType:
     """The declaration of ``entity``; ``ConfigurationError`` if unknown."""
-    for declared in TYPES:
-        if declared.name == entity:
-            return declared
-    known = ", ".join(t.name for t in TYPES)
-    msg = f"{SYSTEM} has no entity type {entity!r}; known: {known}"
-    raise ConfigurationError(msg)
+    return declared_type(TYPES, SYSTEM, entity)
 
 
 @dataclass(frozen=True)
@@ -145,8 +145,7 @@ class LocalClock:
 
 def record_id(declared: MembercareType, row: Any) -> str:
     """A raw record's id as text, or ``MISSING_ID``."""
-    value = row.get(declared.id_field) if isinstance(row, Mapping) else None
-    return MISSING_ID if value is None or str(value) == "" else str(value)
+    return record_id_at(row, declared.id_field)
 
 
 def to_event(
@@ -160,35 +159,14 @@ def to_event(
     Raises:
         InvalidRecordError: Not an object, fails the model, or has no id.
     """
-    rid = record_id(declared, row)
-
-    def invalid(reason: str) -> InvalidRecordError:
-        msg = f"{SYSTEM} {declared.name} {rid}: {reason}"
-        return InvalidRecordError(
-            msg, system=SYSTEM, entity=declared.name, record_id=rid
-        )
-
-    if not isinstance(row, Mapping):
-        reason = f"expected a JSON object, got {type(row).__name__}"
-        raise invalid(reason)
-    try:
-        record = declared.model.model_validate(row)
-    except ValidationError as exc:
-        raise invalid(validation_reason(exc)) from None
-    if rid == MISSING_ID:
-        reason = f"{declared.id_field} is empty"
-        raise invalid(reason)
+    rid, record = parse_record(
+        SYSTEM, declared.name, declared.model, declared.id_field, row
+    )
     changed = getattr(record, "last_change", None)
     modified_at = (
         clock.to_utc(changed) if isinstance(changed, datetime) else observed_at
     )
-    return ChangeEvent(
-        system=SYSTEM,
-        entity=declared.name,
-        id=rid,
-        data=record.model_dump(mode="json", by_alias=True),
-        modified_at=modified_at,
-    )
+    return record_event(SYSTEM, declared.name, rid, record, modified_at)
 
 
 class _RedactApiKey(logging.Filter):
@@ -219,7 +197,7 @@ def install_log_redaction() -> None:
         log.addFilter(_RedactApiKey())
 
 
-class MembercareAuth:
+class MembercareAuth(RenewingTokenAuth):
     """Exchanges the API key for a token and sends it in the ``token`` header.
 
     The token is renewed ``margin`` seconds before its (local-time) expiration,
@@ -236,36 +214,21 @@ class MembercareAuth:
         monotonic: Callable[[], float] = time.monotonic,
         now: Callable[[], datetime] = utc_now,
     ) -> None:
+        super().__init__(margin=margin, monotonic=monotonic)
         self._api_key = api_key
         self._person = person
         self._clock = clock
-        self._margin = margin
-        self._monotonic = monotonic
         self._now = now
-        self._token: str | None = None
-        self._renew_at = 0.0
-        self._lock = asyncio.Lock()
-        self.logins = 0
 
     def __repr__(self) -> str:
         return "MembercareAuth(api_key=SecretStr('**********'))"
 
-    async def apply(self, request: httpx.Request, client: HttpClient) -> None:
-        """Set ``token: <value>``, fetching a token when needed."""
-        async with self._lock:
-            if self._token is None or self._monotonic() >= self._renew_at:
-                await self._login(client)
-            token = self._token
-        assert token is not None  # _login sets it or raises
+    def sign(self, request: httpx.Request, token: str) -> None:
+        """Set ``token: <value>``."""
         request.headers["token"] = token
 
-    async def refresh(self, client: HttpClient) -> bool:
-        """Fetch a new token after a 401."""
-        async with self._lock:
-            await self._login(client)
-        return True
-
-    async def _login(self, client: HttpClient) -> None:
+    async def fetch_token(self, client: HttpClient) -> tuple[str, float]:
+        """Exchange the API key for a token; its lifetime from ``expiration``."""
         params = {
             "clientApiKey": self._api_key.get_secret_value(),
             "personToImpersonate": self._person,
@@ -289,11 +252,8 @@ class MembercareAuth:
         ttl = DEFAULT_TOKEN_TTL
         if token.expiration is not None:
             ttl = (self._clock.to_utc(token.expiration) - self._now()).total_seconds()
-        margin = min(self._margin, max(ttl, 0.0) / 2)
-        self._token = token.value
-        self._renew_at = self._monotonic() + ttl - margin
-        self.logins += 1
         logger.info("%s token issued; valid %.0fs", SYSTEM, ttl)
+        return token.value, ttl
 
 
 class NextPageUrlPaginator:

@@ -25,18 +25,19 @@ natural key before creating again.
 
 from __future__ import annotations
 
-import logging
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Mapping
 from typing import Any, ClassVar
-from urllib.parse import quote
 
 from connectors.base.client import HttpClient
 from connectors.base.entity import same_value
 from connectors.base.protocols import Capabilities
+from connectors.base.sink import (
+    item_path,
+    matching_events,
+    record_context,
+    require_operation,
+)
 from connectors.errors import (
-    InvalidRecordError,
-    RecordError,
     RejectedRecordError,
     TransientError,
 )
@@ -62,21 +63,7 @@ from connectors.membercare.client import (
 from connectors.membercare.settings import MembercareSettings
 from schemas.envelope import ChangeEvent, utc_now
 
-logger = logging.getLogger(__name__)
-
 _ADDRESSED = ("Companies", "Persons")
-
-
-@contextmanager
-def about(entity: str, record_id: str) -> Iterator[None]:
-    """Fill in system, entity and id on any ``RecordError`` raised inside."""
-    try:
-        yield
-    except RecordError as exc:
-        exc.system = exc.system or SYSTEM
-        exc.entity = exc.entity or entity
-        exc.record_id = exc.record_id or record_id
-        raise
 
 
 class MembercareSink:
@@ -99,7 +86,7 @@ class MembercareSink:
 
     async def get(self, entity: str, record_id: str) -> ChangeEvent | None:
         """The current state, or ``None``; types without a time say "now"."""
-        with about(entity, record_id):
+        with record_context(SYSTEM, entity, record_id):
             return await self._get(entity, record_id)
 
     async def _get(self, entity: str, record_id: str) -> ChangeEvent | None:
@@ -120,18 +107,17 @@ class MembercareSink:
         if value is None:
             return []
         code = country_code(value) if declared.name == "Countries" else None
+
+        def hit(row: Any) -> bool:
+            return same_value(get_path(row, field_path), value) or (
+                code is not None and get_path(row, "iso2Letter") == code
+            )
+
         matches: list[ChangeEvent] = []
         async for page in self.client.pages(declared.path):
-            for row in page.result:
-                hit = same_value(get_path(row, field_path), value) or (
-                    code is not None and get_path(row, "iso2Letter") == code
-                )
-                if not hit:
-                    continue
-                try:
-                    matches.append(self._event(declared, row))
-                except InvalidRecordError as exc:
-                    logger.warning("skipping a match that fails validation: %s", exc)
+            matches += matching_events(
+                page.result, hit, lambda row: self._event(declared, row)
+            )
         return matches
 
     async def create(
@@ -141,7 +127,7 @@ class MembercareSink:
 
         ``idempotency_key`` is not sent: Membercare has no such header.
         """
-        with about(entity, ""):
+        with record_context(SYSTEM, entity):
             return await self._create(entity, data)
 
     async def _create(self, entity: str, data: dict[str, Any]) -> ChangeEvent:
@@ -173,7 +159,7 @@ class MembercareSink:
         self, entity: str, record_id: str, changes: dict[str, Any]
     ) -> ChangeEvent:
         """Apply ``changes`` through the type's update endpoints; the new state."""
-        with about(entity, record_id):
+        with record_context(SYSTEM, entity, record_id):
             return await self._update(entity, record_id, changes)
 
     async def _update(
@@ -222,12 +208,7 @@ class MembercareSink:
 
     def _allowed(self, entity: str, operation: str, record_id: str) -> MembercareType:
         declared = type_for(entity)
-        if not getattr(declared.capabilities, operation):
-            which = record_id or "(new)"
-            msg = f"{SYSTEM} {entity} {which}: the API cannot {operation} it"
-            raise RejectedRecordError(
-                msg, system=SYSTEM, entity=entity, record_id=record_id
-            )
+        require_operation(declared.capabilities, SYSTEM, entity, operation, record_id)
         return declared
 
     @staticmethod
@@ -248,7 +229,7 @@ class MembercareSink:
 
     @staticmethod
     def _item(declared: MembercareType, record_id: str) -> str:
-        return f"{declared.path}/{quote(record_id, safe='')}"
+        return item_path(declared.path, record_id)
 
     def _event(self, declared: MembercareType, row: Any) -> ChangeEvent:
         return to_event(declared, row, utc_now(), self.client.clock)

@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import hashlib
-import logging
 from typing import Any
 from urllib.parse import quote
 
 from connectors.base.entity import EntitySpec, field_value, same_value
-from connectors.base.sink import HttpSink
+from connectors.base.sink import HttpSink, matching_events
 from connectors.errors import (
-    InvalidRecordError,
     RejectedRecordError,
     TransientError,
 )
@@ -24,8 +22,6 @@ from connectors.tidsbanken.client import (
 from connectors.tidsbanken.settings import TidsbankenSettings
 from connectors.tidsbanken.source import SkipTopPaginator, values
 from schemas.envelope import ChangeEvent
-
-logger = logging.getLogger(__name__)
 
 KUNDE_PATH = "prosjekt/Kunde"
 AVDELING_WRITE_PATH = "ansatt/Avdeling"
@@ -93,13 +89,11 @@ class TidsbankenSink(HttpSink):
                 "$skip": paginator.current_token,
             }
             body = await self.client.get_json(spec.path, params=params)
-            for row in values(body) or []:
-                if not same_value(field_value(row, field_path), value):
-                    continue
-                try:
-                    matches.append(self._event(spec, row))
-                except InvalidRecordError as exc:
-                    logger.warning("skipping a match that fails validation: %s", exc)
+            matches += matching_events(
+                values(body) or [],
+                lambda row: same_value(field_value(row, field_path), value),
+                lambda row: self._event(spec, row),
+            )
             paginator.advance(body)
         return matches
 

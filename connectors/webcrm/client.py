@@ -16,6 +16,7 @@ from connectors.base.client import HttpClient
 from connectors.base.entity import EntitySpec
 from connectors.base.protocols import Capabilities
 from connectors.base.ratelimit import SlidingWindowLimiter
+from connectors.base.tokens import RenewingTokenAuth
 from connectors.errors import AuthenticationError, RejectedRecordError
 from connectors.webcrm.settings import WebcrmSettings
 from schemas.webcrm import Organisation, Person, Product
@@ -68,7 +69,7 @@ def retry_after_seconds(response: httpx.Response) -> float | None:
     return float(value)
 
 
-class WebcrmAuth:
+class WebcrmAuth(RenewingTokenAuth):
     """Exchanges the app token for an access token and sends it as Bearer.
 
     The access token is renewed ``margin`` seconds before it expires, and once
@@ -87,32 +88,18 @@ class WebcrmAuth:
         margin: float = 60.0,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
+        super().__init__(margin=margin, monotonic=clock)
         self._auth_code = auth_code
-        self._margin = margin
-        self._clock = clock
-        self._token: str | None = None
-        self._expires_at = 0.0
-        self._lock = asyncio.Lock()
-        self.logins = 0
 
     def __repr__(self) -> str:
         return "WebcrmAuth(auth_code=SecretStr('**********'))"
 
-    async def apply(self, request: httpx.Request, client: HttpClient) -> None:
-        """Set ``Authorization: Bearer <access token>``, logging in when needed."""
-        async with self._lock:
-            if self._token is None or self._clock() >= self._expires_at:
-                await self._login(client)
-            token = self._token
+    def sign(self, request: httpx.Request, token: str) -> None:
+        """Set ``Authorization: Bearer <access token>``."""
         request.headers["Authorization"] = f"Bearer {token}"
 
-    async def refresh(self, client: HttpClient) -> bool:
-        """Log in again after a 401."""
-        async with self._lock:
-            await self._login(client)
-        return True
-
-    async def _login(self, client: HttpClient) -> None:
+    async def fetch_token(self, client: HttpClient) -> tuple[str, float]:
+        """Log in with the app token; the access token and its ``ExpiresIn``."""
         form = {"authCode": self._auth_code.get_secret_value()}
         try:
             response = await client.request(
@@ -130,12 +117,8 @@ class WebcrmAuth:
         expires_in = body.get("ExpiresIn")
         if isinstance(expires_in, bool) or not isinstance(expires_in, int | float):
             expires_in = DEFAULT_EXPIRES_IN
-        self._token = token
-        # Short-lived tokens (tests, odd tenants) must not be renewed on every call.
-        margin = min(self._margin, float(expires_in) / 2)
-        self._expires_at = self._clock() + float(expires_in) - margin
-        self.logins += 1
         logger.info("%s logged in; access token valid %.0fs", SYSTEM, expires_in)
+        return token, float(expires_in)
 
 
 class WebcrmClient(HttpClient):

@@ -2,17 +2,14 @@
 
 from __future__ import annotations
 
-import logging
 from typing import Any
 
 from connectors.base.entity import field_value, same_value
 from connectors.base.pagination import PageNumberPaginator
-from connectors.base.sink import HttpSink
-from connectors.errors import InvalidRecordError, RejectedRecordError
+from connectors.base.sink import HttpSink, matching_events
+from connectors.errors import RejectedRecordError
 from connectors.webcrm.client import ENTITIES, SYSTEM
 from schemas.envelope import ChangeEvent
-
-logger = logging.getLogger(__name__)
 
 
 class WebcrmSink(HttpSink):
@@ -54,13 +51,11 @@ class WebcrmSink(HttpSink):
                 problem = f"expected a JSON array, got {type(rows).__name__}"
                 error = self.client.shape_error("GET", path, problem)
                 raise error
-            for row in rows:
-                if not same_value(field_value(row, field_path), value):
-                    continue
-                try:
-                    matches.append(self.event(spec, row))
-                except InvalidRecordError as exc:
-                    logger.warning("skipping a match that fails validation: %s", exc)
+            matches += matching_events(
+                rows,
+                lambda row: same_value(field_value(row, field_path), value),
+                lambda row: self.event(spec, row),
+            )
             paginator.advance(rows)
         return matches
 
