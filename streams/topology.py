@@ -19,6 +19,7 @@ import mode
 from faust.tables.globaltable import GlobalTable
 
 from connectors.base.protocols import BadRecord
+from connectors.base.settings import load_settings
 from connectors.errors import RecordError, TransientError, UnresolvedReferenceError
 from schemas.dataflow import Flow, TargetMode
 from schemas.envelope import (
@@ -86,7 +87,7 @@ class Topology:
         # during which no worker is leader and nothing is polled.
         leader = f"{settings.app_id}-__assignor-__leader"
         self.topic_specs.append(TopicSpec(leader, 1))
-        self.mass_delete = MassDeleteSettings()
+        self.mass_delete = load_settings(MassDeleteSettings)
         for flow in flows.values():
             self._register_flow(flow)
         for system, entities in self._polled_entities().items():

@@ -7,6 +7,7 @@ import os
 
 import faust
 
+from connectors.base.settings import load_settings
 from connectors.errors import ConfigurationError
 from dataflows import flows_by_name, load_documents
 from streams.app import create_app
@@ -25,7 +26,7 @@ def build_worker(settings: StreamSettings | None = None) -> faust.App:
     Ready for ``app.main()``; raises ``ConfigurationError`` for anything an
     operator must fix first (flows, credentials, an unreachable broker).
     """
-    settings = settings or StreamSettings()
+    settings = settings or load_settings(StreamSettings)
     available = configured_systems(os.environ)
     flows = select_flows(flows_by_name(load_documents()), settings.flows, available)
     if not flows:

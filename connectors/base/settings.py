@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Self
+from typing import Any, Self, TypeVar
 
 from pydantic import Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -10,6 +10,34 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from connectors.base.retry import RetryPolicy
 from connectors.errors import ConfigurationError
 from schemas.text import DEFAULT_MAX_TEXT_CHARS
+
+SettingsT = TypeVar("SettingsT", bound=BaseSettings)
+
+
+def load_settings(cls: type[SettingsT], **values: Any) -> SettingsT:
+    """``cls`` from ``values`` and the environment, or one line saying what to fix.
+
+    Every settings class of tether is read through this, so that a wrong or
+    missing variable stops start-up with a ``ConfigurationError`` naming the
+    environment variables, never a pydantic traceback.
+
+    Raises:
+        ConfigurationError: A value is missing or invalid. The message names the
+            environment variables, never the values given (they may be secrets).
+    """
+    try:
+        return cls(**values)
+    except ValidationError as exc:
+        prefix = str(cls.model_config.get("env_prefix", "")).upper()
+        nested = str(cls.model_config.get("env_nested_delimiter") or "__")
+        problems = "; ".join(
+            f"{prefix}{nested.join(map(str, err['loc'])).upper() or 'settings'}: "
+            f"{err['msg']}"
+            for err in exc.errors(include_input=False, include_url=False)
+        )
+        msg = f"{cls.__name__} is incomplete or invalid: {problems}"
+        # The chained ValidationError would print the rejected input: a secret.
+        raise ConfigurationError(msg) from None
 
 
 class ConnectorSettings(BaseSettings):
@@ -58,20 +86,9 @@ class ConnectorSettings(BaseSettings):
         """Build from ``values`` and the environment, or say what to set.
 
         Raises:
-            ConfigurationError: A value is missing or invalid. The message names
-                the environment variables, never the values given.
+            ConfigurationError: See ``load_settings``.
         """
-        try:
-            return cls(**values)
-        except ValidationError as exc:
-            prefix = str(cls.model_config.get("env_prefix", ""))
-            problems = "; ".join(
-                f"{prefix}{'__'.join(map(str, err['loc'])).upper()}: {err['msg']}"
-                for err in exc.errors(include_input=False, include_url=False)
-            )
-            msg = f"{cls.__name__} is incomplete: {problems}"
-            # The chained ValidationError would print the rejected input: a secret.
-            raise ConfigurationError(msg) from None
+        return load_settings(cls, **values)
 
     def retry_policy(self) -> RetryPolicy:
         """The ``RetryPolicy`` these settings describe."""

@@ -8,9 +8,8 @@ import sys
 import time
 from collections.abc import Callable
 
-from pydantic import ValidationError
-
-from connectors.errors import ConfigurationError, FatalError
+from connectors.base.settings import load_settings
+from connectors.errors import FatalError
 from streams.broker import BrokerMode, BrokerSettings, EmbeddedBroker
 
 # ``status`` exits 3 when the broker is down, as ``systemctl status`` does.
@@ -42,15 +41,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 
 def _broker() -> EmbeddedBroker:
-    try:
-        settings = BrokerSettings()
-    except ValidationError as exc:
-        problems = "; ".join(
-            f"{'.'.join(str(part) for part in err['loc']) or 'settings'}: {err['msg']}"
-            for err in exc.errors()
-        )
-        msg = f"TETHER_BROKER_* settings are invalid: {problems}"
-        raise ConfigurationError(msg) from None
+    settings = load_settings(BrokerSettings)
     return EmbeddedBroker(settings, mode=BrokerMode.DETACHED)
 
 

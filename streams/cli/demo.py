@@ -17,6 +17,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from connectors.base.settings import load_settings
 from connectors.errors import FatalError
 
 if TYPE_CHECKING:  # the demo imports faust-free modules only when it runs
@@ -63,7 +64,9 @@ def run(args: argparse.Namespace) -> int:
         bootstrap = os.environ.get("TETHER_KAFKA_BOOTSTRAP", "").strip()
         if not bootstrap:
             started = time.monotonic()
-            broker = EmbeddedBroker(BrokerSettings(), mode=BrokerMode.OWNED)
+            broker = EmbeddedBroker(
+                load_settings(BrokerSettings), mode=BrokerMode.OWNED
+            )
             _say("starting Kafka (first run downloads its jars from Maven Central) ...")
             # Reuses a broker `tether broker start` left running, and stops only
             # one it started itself.

@@ -8,9 +8,7 @@ import sys
 import time
 from typing import TextIO
 
-from pydantic import ValidationError
-
-from connectors.errors import ConfigurationError
+from connectors.base.settings import load_settings
 from streams.settings import StreamSettings
 
 
@@ -49,15 +47,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 def stream_settings(app_id: str | None) -> StreamSettings:
     """``StreamSettings`` from the environment, ``app_id`` overriding it."""
     overrides = {"app_id": app_id} if app_id else {}
-    try:
-        return StreamSettings(**overrides)  # type: ignore[arg-type]
-    except ValidationError as exc:
-        problems = "; ".join(
-            f"TETHER_{'.'.join(map(str, e['loc'])).upper()}: {e['msg']}"
-            for e in exc.errors(include_input=False, include_url=False)
-        )
-        msg = f"runtime settings are invalid: {problems}"
-        raise ConfigurationError(msg) from None
+    return load_settings(StreamSettings, **overrides)
 
 
 class StderrProgress:

@@ -44,7 +44,7 @@ def test_bad_settings_are_one_line(
     assert main(["broker", "start"]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1
-    assert "heap" in err
+    assert "TETHER_BROKER_HEAP" in err
     assert "Traceback" not in err
 
 
