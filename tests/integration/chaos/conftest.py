@@ -7,6 +7,7 @@ from collections.abc import Iterator
 import pytest
 
 from streams.broker import EmbeddedBroker
+from tests.integration.chaos.figures import FIGURES
 from tests.integration.chaos.run import DEFAULT, SOAK, Profile
 from tests.integration.conftest import start_owned_broker
 
@@ -14,6 +15,19 @@ from tests.integration.conftest import start_owned_broker
 def pytest_configure(config: pytest.Config) -> None:
     """Register the ``chaos`` marker (``pytest -m chaos`` runs this suite)."""
     config.addinivalue_line("markers", "chaos: the delivery-guarantees chaos suite")
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """Show the closing figures at the end, whether the run passed or not.
+
+    Printed from the fixture's teardown they would be captured, and shown only
+    for a failure.
+    """
+    lines = terminalreporter.config.stash.get(FIGURES, [])
+    if lines:
+        terminalreporter.write_sep("=", "chaos closing figures")
+        for line in lines:
+            terminalreporter.write_line(line)
 
 
 @pytest.fixture(scope="module")

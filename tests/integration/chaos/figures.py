@@ -9,6 +9,11 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+import pytest
+
+FIGURES = pytest.StashKey[list[str]]()
+"""The closing figures of this session's runs, for the terminal summary."""
+
 # The counts that must end at zero for the run to pass.
 MUST_BE_ZERO = (
     "lost_updates",

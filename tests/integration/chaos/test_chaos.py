@@ -19,7 +19,7 @@ import pytest
 
 from streams.broker import EmbeddedBroker
 from tests.integration.chaos import kafka_ops
-from tests.integration.chaos.figures import MUST_BE_ZERO, PhaseFigures
+from tests.integration.chaos.figures import FIGURES, MUST_BE_ZERO, PhaseFigures
 from tests.integration.chaos.run import ChaosRun, Profile
 from tests.integration.chaos.secrets import scan_for_secrets
 
@@ -43,12 +43,8 @@ def chaos(
     finally:
         run.close()
         run.figures.write(home / "chaos-figures.json")
-        reporter = request.config.pluginmanager.get_plugin("terminalreporter")
-        for line in run.figures.lines():
-            if reporter is not None:
-                reporter.write_line(line)
-        if reporter is not None:
-            reporter.write_line(f"  figures: {home / 'chaos-figures.json'}")
+        shown = request.config.stash.setdefault(FIGURES, [])
+        shown += [*run.figures.lines(), f"  figures: {home / 'chaos-figures.json'}"]
 
 
 def assert_guarantees(run: ChaosRun, phase: PhaseFigures) -> None:
