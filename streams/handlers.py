@@ -140,9 +140,12 @@ async def _on_source_change(
     current = await ports.target_sink.get(flow.target.type, link.target_id)
     if current is None or current.op is Operation.DELETE:
         return await _unlink(flow, link, ports, deleted="target")
-    source = SideState(values, event.modified_at)
+    own = await _latest(ports.source_sink, flow.source.type, event)
+    if own is not event:
+        values = _project_source_event(flow, own, ports)
+    source = SideState(values, own.modified_at)
     target = SideState(_project_target(flow, current), current.modified_at)
-    return await _apply(flow, link, source, target, ports, (event.data, current.data))
+    return await _apply(flow, link, source, target, ports, (own.data, current.data))
 
 
 async def _on_target_change(
@@ -160,9 +163,29 @@ async def _on_target_change(
     current = await ports.source_sink.get(flow.source.type, link.source_id)
     if current is None or current.op is Operation.DELETE:
         return await _unlink(flow, link, ports, deleted="source")
+    own = await _latest(ports.target_sink, flow.target.type, event)
+    if own is not event:
+        values = _project_target(flow, own)
     source = SideState(_project_source_event(flow, current, ports), current.modified_at)
-    target = SideState(values, event.modified_at)
-    return await _apply(flow, link, source, target, ports, (current.data, event.data))
+    target = SideState(values, own.modified_at)
+    return await _apply(flow, link, source, target, ports, (current.data, own.data))
+
+
+async def _latest(sink: Sink, entity: str, event: ChangeEvent) -> ChangeEvent:
+    """The event's entity as it is now, when that is newer than the event.
+
+    A change is reconciled against the other side's current state, and either
+    side may be written. Its own side may have moved on since the event (a
+    redelivery after a crash, a backlog): compared as the event has it, an
+    older value of the other side could win against it and overwrite the newer
+    edit, whose own event would then look already seen (a lost update, found
+    by the chaos suite). A record gone meanwhile keeps the event: its deletion
+    arrives as an event of its own.
+    """
+    current = await sink.get(entity, event.id)
+    if current is None or current.op is Operation.DELETE:
+        return event
+    return current if current.modified_at > event.modified_at else event
 
 
 def _resolves_pending_reference(
@@ -300,10 +323,13 @@ async def _establish(
         link = Link(
             flow=flow.name, source_id=event.id, target_id=match.id, how="matched"
         )
-        source = SideState(values, event.modified_at)
+        own = await _latest(ports.source_sink, flow.source.type, event)
+        if own is not event:
+            values = _project_source_event(flow, own, ports)
+        source = SideState(values, own.modified_at)
         target = SideState(_project_target(flow, match), match.modified_at)
         outcome = await _apply(
-            flow, link, source, target, ports, (event.data, match.data)
+            flow, link, source, target, ports, (own.data, match.data)
         )
         notice = _notice(flow, link, LinkOp.LINK)
         return Outcome(outcome.link, (notice,), outcome.writes)

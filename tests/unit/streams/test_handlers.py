@@ -214,3 +214,56 @@ async def test_lookup_only_target_reports_unmatched():
     assert outcome.link is None
     assert world.reports[-1].kind == "unmatched"
     assert world.customcrm.writes == []
+
+
+async def test_a_stale_target_event_never_overwrites_a_newer_target_edit():
+    # Found by the chaos soak: a contact's change redelivered after a crash was
+    # reconciled as the event had it; the person's older value won against it
+    # and overwrote the contact's newer edit, whose own event then looked seen.
+    world = World()
+    created = world.webcrm.put("Organisations", "1", ORG)
+    link = (await handle_event(ORGS, created, None, world.ports())).link
+    customer = world.customcrm.records["Customer"][link.target_id]
+    stale = world.customcrm.put(
+        "Customer", link.target_id, {**customer, "City": "Bergen"}
+    )
+    world.webcrm.clock = world.customcrm.clock + timedelta(seconds=10)
+    world.webcrm.put("Organisations", "1", {**ORG, "OrganisationCity": "Trondheim"})
+    world.customcrm.clock = world.webcrm.clock + timedelta(seconds=10)
+    world.customcrm.put("Customer", link.target_id, {**customer, "City": "Stavanger"})
+
+    outcome = await handle_event(ORGS, stale, link, world.ports())
+
+    assert world.customcrm.records["Customer"][link.target_id]["City"] == "Stavanger"
+    assert world.webcrm.records["Organisations"]["1"]["OrganisationCity"] == "Stavanger"
+    assert outcome.link.synced["OrganisationCity->City"] == "Stavanger"
+    [conflict] = world.conflicts
+    assert (conflict.winning_value, conflict.overridden_value) == (
+        "Stavanger",
+        "Trondheim",
+    )
+
+
+async def test_a_stale_source_event_never_overwrites_a_newer_source_edit():
+    world = World()
+    created = world.webcrm.put("Organisations", "1", ORG)
+    link = (await handle_event(ORGS, created, None, world.ports())).link
+    stale = world.webcrm.put(
+        "Organisations", "1", {**ORG, "OrganisationCity": "Trondheim"}
+    )
+    customer = world.customcrm.records["Customer"][link.target_id]
+    world.customcrm.clock = world.webcrm.clock + timedelta(seconds=10)
+    world.customcrm.put("Customer", link.target_id, {**customer, "City": "Bergen"})
+    world.webcrm.clock = world.customcrm.clock + timedelta(seconds=10)
+    world.webcrm.put("Organisations", "1", {**ORG, "OrganisationCity": "Molde"})
+
+    outcome = await handle_event(ORGS, stale, link, world.ports())
+
+    assert world.webcrm.records["Organisations"]["1"]["OrganisationCity"] == "Molde"
+    assert world.customcrm.records["Customer"][link.target_id]["City"] == "Molde"
+    assert outcome.link.synced["OrganisationCity->City"] == "Molde"
+    # The newer source edit's own event, arriving next, writes nothing more.
+    writes = len(world.customcrm.writes) + len(world.webcrm.writes)
+    latest = world.webcrm.event("Organisations", "1")
+    await handle_event(ORGS, latest, outcome.link, world.ports())
+    assert len(world.customcrm.writes) + len(world.webcrm.writes) == writes
