@@ -24,11 +24,11 @@ from pathlib import Path
 
 from connectors import build_connector
 from dataflows import flows_by_name, load_documents
+from devkit.broker import BrokerMode, BrokerSettings, EmbeddedBroker
+from devkit.local import LocalDeployment
+from engine.mapping import project_source, target_changes
 from standins import CustomcrmStandIn, WebcrmStandIn
 from standins.sample_data import seed_webcrm
-from streams.broker import BrokerMode, BrokerSettings, EmbeddedBroker
-from streams.local import LocalDeployment
-from streams.mapping import project_source, target_changes
 
 TARGET_OF = {"Organisations": "Customer", "Persons": "Contact", "Products": "Product"}
 RESOURCES = ("customers", "contacts", "products")

@@ -1,1 +1,1 @@
-"""Everything that knows about Kafka and Faust: the app, topics, agents, the CLI."""
+"""faust wiring: app, topics, tables, agents, codecs, provisioning, transport fixes."""

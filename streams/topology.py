@@ -21,6 +21,13 @@ from faust.tables.globaltable import GlobalTable
 from connectors.base.protocols import BadRecord
 from connectors.base.settings import load_settings
 from connectors.errors import RecordError, TransientError, UnresolvedReferenceError
+from engine.badinput import LetterMemo, letter_key, safe
+from engine.delivery import ReferenceWaits, dead_letter, with_retries
+from engine.guards import MassDeleteSettings, guard_unlinks
+from engine.handlers import FlowPorts, Outcome, handle_event
+from engine.ingest import PollPorts, poll_entity
+from engine.redelivery import lost_notice
+from engine.runtime import Connectors
 from schemas.dataflow import Flow, TargetMode
 from schemas.envelope import (
     ChangeEvent,
@@ -30,15 +37,8 @@ from schemas.envelope import (
     FlowReport,
 )
 from schemas.links import Link, LinkNotice, LinkOp
-from streams.badinput import LetterMemo, letter_key, safe
 from streams.codecs import ModelSchema, Undecodable
-from streams.delivery import ReferenceWaits, dead_letter, with_retries
-from streams.guards import MassDeleteSettings, guard_unlinks
-from streams.handlers import FlowPorts, Outcome, handle_event
-from streams.ingest import PollPorts, poll_entity
 from streams.provision import TopicSpec
-from streams.redelivery import lost_notice
-from streams.runtime import Connectors
 from streams.settings import StreamSettings
 from streams.topics import TopicNames
 
@@ -285,7 +285,7 @@ class Topology:
                 await links_topic.send(key=key, value=notice)
                 continue
             # Remember the pair only once the broker has the notice, so a
-            # remembered pair proves its notice went out (streams.redelivery).
+            # remembered pair proves its notice went out (engine.redelivery).
             await (await links_topic.send(key=notice.target_id, value=notice))
             self._remember(notice)
 

@@ -10,10 +10,10 @@ import faust
 from connectors.base.settings import load_settings
 from connectors.errors import ConfigurationError
 from dataflows import flows_by_name, load_documents
+from engine.runtime import Connectors
+from engine.selection import configured_systems, select_flows
 from streams.app import create_app
 from streams.provision import ensure_topics_sync
-from streams.runtime import Connectors
-from streams.selection import configured_systems, select_flows
 from streams.settings import StreamSettings
 from streams.topology import Topology
 

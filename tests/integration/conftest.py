@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 from connectors.errors import SyncError
-from streams.broker import BrokerMode, BrokerSettings, EmbeddedBroker, is_ready
+from devkit.broker import BrokerMode, BrokerSettings, EmbeddedBroker, is_ready
 
 REPO = Path(__file__).resolve().parents[2]
 HERE = Path(__file__).resolve().parent

@@ -8,8 +8,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from devkit.local import LocalDeployment, latest_by_key
 from standins import CustomcrmStandIn, StandIn, WebcrmStandIn
-from streams.local import LocalDeployment, latest_by_key
 
 ORGS = "webcrm-organisations-to-customcrm-customer"
 PERSONS = "webcrm-persons-to-customcrm-contact"

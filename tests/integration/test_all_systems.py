@@ -15,6 +15,9 @@ import pytest
 
 from connectors.errors import ConfigurationError
 from dataflows import flows_by_name, load_documents
+from devkit.local import LocalDeployment, latest_by_key
+from ops.demo import collect
+from ops.verify import Category, Kind, verify_deployment
 from standins import (
     ChargebeeStandIn,
     CrmofficeStandIn,
@@ -31,10 +34,7 @@ from standins import (
     tidsbanken_sample,
     webcrm_sample,
 )
-from streams.demo import collect
-from streams.local import LocalDeployment, latest_by_key
 from streams.settings import StreamSettings
-from streams.verify import Category, Kind, verify_deployment
 
 FLOWS = flows_by_name(load_documents())
 COMPANY_FLOW = "membercare-companies-to-customwebshop-customer"

@@ -11,13 +11,13 @@ from typing import Any
 import pytest
 from aiokafka import AIOKafkaProducer
 
+from devkit.local import LocalDeployment
+from ops.cli import main
 from schemas.catalog import SYSTEMS
 from standins import CustomcrmStandIn, WebcrmStandIn
 from standins.sample_data import seed_webcrm
-from streams.cli import main
-from streams.local import LocalDeployment
+from streams.kafka_io import read_latest
 from streams.provision import TopicSpec, ensure_topics
-from streams.verify.kafka_io import read_latest
 from tests.integration.scenario import (
     ORGS,
     PERSONS,

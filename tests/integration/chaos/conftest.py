@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from streams.broker import EmbeddedBroker
+from devkit.broker import EmbeddedBroker
 from tests.integration.chaos.figures import FIGURES
 from tests.integration.chaos.run import DEFAULT, SOAK, Profile
 from tests.integration.conftest import start_owned_broker

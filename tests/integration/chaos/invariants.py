@@ -13,10 +13,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from dataflows import flows_by_name, load_documents
+from devkit.local import LocalDeployment
+from engine import mapping
 from schemas.dataflow import Flow
 from standins import CustomcrmStandIn, WebcrmStandIn
-from streams import mapping
-from streams.local import LocalDeployment
 from tests.integration.chaos.model import KINDS, ORG, Edit, Expected, Kind
 from tests.integration.scenario import links
 

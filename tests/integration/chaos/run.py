@@ -14,9 +14,9 @@ from pathlib import Path
 
 import pytest
 
+from devkit.broker import EmbeddedBroker
+from devkit.local import LocalDeployment
 from standins import FaultConfig, customcrm_overlap, webcrm_sample
-from streams.broker import EmbeddedBroker
-from streams.local import LocalDeployment
 from tests.integration.chaos import kafka_ops
 from tests.integration.chaos.figures import Figures, PhaseFigures
 from tests.integration.chaos.invariants import Verdict, check_systems, check_topics

@@ -17,7 +17,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from streams.broker import EmbeddedBroker
+from devkit.broker import EmbeddedBroker
 from tests.integration.chaos import kafka_ops
 from tests.integration.chaos.figures import FIGURES, MUST_BE_ZERO, PhaseFigures
 from tests.integration.chaos.run import ChaosRun, Profile

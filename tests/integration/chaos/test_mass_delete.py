@@ -19,10 +19,10 @@ from typing import Any
 
 import pytest
 
+from devkit.local import LocalDeployment
+from engine.guards import KIND
 from standins import CustomcrmStandIn, StandIn, WebcrmStandIn
 from standins.sample_data import seed_webcrm
-from streams.guards import KIND
-from streams.local import LocalDeployment
 from tests.integration.scenario import ORGS, links, webcrm_customcrm
 
 ORGANISATIONS = 30

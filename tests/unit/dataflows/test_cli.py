@@ -9,9 +9,9 @@ import pytest
 from connectors.errors import ConfigurationError
 from dataflows import load_documents
 from dataflows.render import render_document
+from ops.cli import main
+from ops.cli.docs import generated_time
 from schemas.dataflow import DataflowDocument, RowOrigin
-from streams.cli import main
-from streams.cli.docs import generated_time
 
 from .conftest import FIXTURES
 

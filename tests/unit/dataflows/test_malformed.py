@@ -6,7 +6,7 @@ import pytest
 
 from dataflows.importer import read_document
 from dataflows.parse import DocumentError
-from streams.cli import main
+from ops.cli import main
 
 from .conftest import FIXTURES
 

@@ -9,8 +9,8 @@ from dataflows.importer import index_flows, read_document, to_definitions
 from dataflows.parse import parse_document
 from dataflows.render import render_document
 from dataflows.writer import dump_document
+from ops.cli import main
 from schemas.dataflow import DataflowDocument, DataType, RowOrigin
-from streams.cli import main
 
 from .conftest import FIXTURES
 

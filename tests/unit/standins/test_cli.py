@@ -7,7 +7,7 @@ import signal
 import subprocess
 import sys
 
-_MAIN = "import sys; from streams.cli import main; sys.exit(main(sys.argv[1:]))"
+_MAIN = "import sys; from ops.cli import main; sys.exit(main(sys.argv[1:]))"
 
 
 def test_cli_serves_until_interrupted():

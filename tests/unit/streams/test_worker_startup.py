@@ -48,7 +48,7 @@ def test_bad_configuration_stops_start_up_with_one_clear_line(case: str) -> None
     env, expected = CASES[case]
     clean = {"PATH": os.environ["PATH"], "HOME": os.environ.get("HOME", "/tmp")}
     done = subprocess.run(
-        [sys.executable, "-m", "streams", "worker"],
+        [sys.executable, "-m", "ops", "worker"],
         env={**clean, **env},
         capture_output=True,
         text=True,

@@ -1,0 +1,133 @@
+"""Render the broker's ``server.properties`` and build its JVM command lines."""
+
+from __future__ import annotations
+
+import base64
+import uuid
+from collections.abc import Mapping
+from importlib import resources
+from pathlib import Path
+
+from devkit.broker._settings import HOST, BrokerSettings
+
+NODE_ID = 1
+BROKER_MAIN = "kafka.Kafka"
+STORAGE_TOOL = "kafka.tools.StorageTool"
+# As kafka-run-class.sh, minus JMX (not needed) and the GC log (noise on disk).
+JVM_PERFORMANCE_OPTS: tuple[str, ...] = (
+    "-server",
+    "-XX:+UseG1GC",
+    "-XX:MaxGCPauseMillis=20",
+    "-XX:InitiatingHeapOccupancyPercent=35",
+    "-XX:+ExplicitGCInvokesConcurrent",
+    "-XX:MaxInlineLevel=15",
+    "-Djava.awt.headless=true",
+)
+
+
+def server_properties(settings: BrokerSettings, data_dir: Path) -> dict[str, str]:
+    """One KRaft node (broker + controller) on loopback, sized for one machine.
+
+    A static voter (``controller.quorum.voters``), so the storage is formatted
+    without ``--standalone``. Internal topics get one partition and replication
+    factor 1, and new groups do not wait 3 s for more members: a single node
+    would otherwise pay that on every test.
+    """
+    broker = f"PLAINTEXT://{HOST}:{settings.port}"
+    controller = f"CONTROLLER://{HOST}:{settings.controller_port}"
+    return {
+        "process.roles": "broker,controller",
+        "node.id": str(NODE_ID),
+        "controller.quorum.voters": f"{NODE_ID}@{HOST}:{settings.controller_port}",
+        "listeners": f"{broker},{controller}",
+        "advertised.listeners": broker,
+        "inter.broker.listener.name": "PLAINTEXT",
+        "controller.listener.names": "CONTROLLER",
+        "listener.security.protocol.map": "CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT",
+        "log.dirs": str(data_dir),
+        "num.partitions": "1",
+        "auto.create.topics.enable": "true",
+        "offsets.topic.replication.factor": "1",
+        "offsets.topic.num.partitions": "1",
+        "transaction.state.log.replication.factor": "1",
+        "transaction.state.log.min.isr": "1",
+        "transaction.state.log.num.partitions": "1",
+        "share.coordinator.state.topic.replication.factor": "1",
+        "share.coordinator.state.topic.min.isr": "1",
+        "group.initial.rebalance.delay.ms": "0",
+    }
+
+
+def render_properties(values: Mapping[str, str]) -> str:
+    """A Java properties file; backslashes escaped, since Java reads them as escapes."""
+    lines = ["# Written by tether (devkit.broker); rewritten on every start."]
+    for key, value in values.items():
+        lines.append(f"{key}={value.replace(chr(92), chr(92) * 2)}")
+    return "\n".join(lines) + "\n"
+
+
+def log4j2_text() -> str:
+    """The shipped log4j2 configuration (files under ``kafka.logs.dir``)."""
+    package = resources.files("devkit.broker")
+    return package.joinpath("log4j2.properties").read_text("utf-8")
+
+
+def new_cluster_id() -> str:
+    """A Kafka ``Uuid`` in its 22-character URL-safe base64 form."""
+    return base64.urlsafe_b64encode(uuid.uuid4().bytes).rstrip(b"=").decode()
+
+
+def _jvm_common(java: str, classpath: str, log4j2: Path, logs_dir: Path) -> list[str]:
+    return [
+        java,
+        f"-Dkafka.logs.dir={logs_dir}",
+        f"-Dlog4j2.configurationFile=file:{log4j2}",
+        "-cp",
+        classpath,
+    ]
+
+
+def format_command(
+    settings: BrokerSettings,
+    classpath: str,
+    *,
+    config: Path,
+    log4j2: Path,
+    logs_dir: Path,
+    cluster_id: str,
+) -> list[str]:
+    """``StorageTool format`` for the static-voter configuration at ``config``."""
+    common = _jvm_common(settings.java, classpath, log4j2, logs_dir)
+    return [
+        common[0],
+        "-Xmx256m",
+        *common[1:],
+        STORAGE_TOOL,
+        "format",
+        "-t",
+        cluster_id,
+        "-c",
+        str(config),
+        "--ignore-formatted",
+    ]
+
+
+def broker_command(
+    settings: BrokerSettings,
+    classpath: str,
+    *,
+    config: Path,
+    log4j2: Path,
+    logs_dir: Path,
+) -> list[str]:
+    """The JVM command line that runs the broker, as ``kafka-server-start.sh``."""
+    common = _jvm_common(settings.java, classpath, log4j2, logs_dir)
+    return [
+        common[0],
+        f"-Xms{settings.heap}",
+        f"-Xmx{settings.heap}",
+        *JVM_PERFORMANCE_OPTS,
+        *common[1:],
+        BROKER_MAIN,
+        str(config),
+    ]

@@ -1,0 +1,197 @@
+"""A whole deployment on one machine: stand-ins, worker processes, topic reading.
+
+The demo and the integration tests both drive tether through this: workers run
+as real ``tether worker`` processes (so they can be SIGKILLed and restarted),
+the stand-ins run in this process, and topics are read back with aiokafka.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import orjson
+from aiokafka import AIOKafkaConsumer, TopicPartition
+from aiokafka.admin import AIOKafkaAdminClient
+
+from schemas.catalog import SYSTEMS
+from standins.base import StandIn
+from streams.topics import TopicNames
+
+
+@dataclass
+class LocalDeployment:
+    """Stand-ins plus worker processes of one tether deployment (one app id)."""
+
+    bootstrap: str
+    app_id: str
+    home: Path
+    standins: dict[str, StandIn]
+    flows: str = "all"
+    partitions: int = 4
+    poll_interval: float = 2.0
+    extra_env: dict[str, str] = field(default_factory=dict)
+    workers: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
+
+    @property
+    def topics(self) -> TopicNames:
+        """Topic names of this deployment."""
+        return TopicNames(self.app_id)
+
+    def worker_env(self, name: str) -> dict[str, str]:
+        """The environment of one worker process."""
+        prefixes = ("TETHER_", *(f"{system.upper()}_" for system in SYSTEMS))
+        env = {k: v for k, v in os.environ.items() if not k.startswith(prefixes)}
+        env.update(
+            {
+                "TETHER_KAFKA_BOOTSTRAP": self.bootstrap,
+                "TETHER_APP_ID": self.app_id,
+                "TETHER_DATA_DIR": str(self.home / f"state-{name}"),
+                "TETHER_PARTITIONS": str(self.partitions),
+                "TETHER_POLL_INTERVAL": str(self.poll_interval),
+                "TETHER_FLOWS": self.flows,
+                "PYTHONUNBUFFERED": "1",
+            }
+        )
+        for standin in self.standins.values():
+            env.update(standin.connector_env())
+        env.update(self.extra_env)
+        return env
+
+    def log_path(self, name: str) -> Path:
+        """Where a worker's output goes."""
+        return self.home / f"worker-{name}.log"
+
+    def start_worker(self, name: str = "w1") -> subprocess.Popen[bytes]:
+        """Start ``tether worker`` as a child process; output appends to its log."""
+        self.home.mkdir(parents=True, exist_ok=True)
+        log = self.log_path(name).open("ab")
+        process = subprocess.Popen(  # noqa: S603 - our own interpreter and module
+            [sys.executable, "-m", "ops", "worker", "--loglevel", "info"],
+            env=self.worker_env(name),
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        log.close()
+        self.workers[name] = process
+        return process
+
+    def kill_worker(self, name: str = "w1") -> None:
+        """SIGKILL a worker: no shutdown, no commit, no flush."""
+        process = self.workers.pop(name)
+        process.send_signal(signal.SIGKILL)
+        process.wait(timeout=30)
+
+    def stop_worker(self, name: str = "w1", timeout: float = 60.0) -> int:
+        """Stop a worker gracefully (SIGTERM), SIGKILL if it hangs; its exit code."""
+        process = self.workers.pop(name)
+        process.send_signal(signal.SIGTERM)
+        try:
+            return process.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            return process.wait(timeout=30)
+
+    def stop(self) -> None:
+        """Stop every worker."""
+        for name in list(self.workers):
+            self.stop_worker(name)
+
+    def assert_workers_alive(self) -> None:
+        """Raise with the log tail when a worker died on its own."""
+        for name, process in self.workers.items():
+            if process.poll() is not None:
+                tail = self.log_path(name).read_text(errors="replace")[-4000:]
+                msg = f"worker {name} exited with {process.returncode}:\n{tail}"
+                raise RuntimeError(msg)
+
+    def wait_for(
+        self,
+        condition: Callable[[], bool],
+        *,
+        timeout: float = 120.0,
+        what: str = "condition",
+        interval: float = 0.5,
+    ) -> None:
+        """Poll ``condition`` until true; fail with worker logs when it never is."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if condition():
+                return
+            self.assert_workers_alive()
+            time.sleep(interval)
+        tails = "\n".join(
+            f"--- {n}:\n{self.log_path(n).read_text(errors='replace')[-3000:]}"
+            for n in self.workers
+        )
+        msg = f"timed out after {timeout}s waiting for {what}\n{tails}"
+        raise TimeoutError(msg)
+
+    def read_topic(self, topic: str) -> list[tuple[str | None, Any]]:
+        """Every message of ``topic`` from the start, values decoded from JSON."""
+        return asyncio.run(read_topic(self.bootstrap, topic))
+
+
+async def read_topic(
+    bootstrap: str, topic: str, max_seconds: float = 10.0
+) -> list[tuple[str | None, Any]]:
+    """Read ``topic`` from the beginning to its current end (empty if it is absent)."""
+    partitions = await _partitions(bootstrap, topic)
+    if not partitions:
+        return []
+    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False)
+    await consumer.start()
+    try:
+        tps = [TopicPartition(topic, p) for p in partitions]
+        consumer.assign(tps)
+        await consumer.seek_to_beginning(*tps)
+        ends: Mapping[TopicPartition, int] = await consumer.end_offsets(tps)
+        out: list[tuple[str | None, Any]] = []
+        deadline = time.monotonic() + max_seconds
+        pending = {tp for tp in tps if ends[tp] > 0}
+        while pending and time.monotonic() < deadline:
+            batch = await consumer.getmany(timeout_ms=500)
+            for tp, messages in batch.items():
+                for m in messages:
+                    key = m.key.decode() if m.key is not None else None
+                    value = orjson.loads(m.value) if m.value is not None else None
+                    out.append((key, value))
+                    if m.offset + 1 >= ends[tp]:
+                        pending.discard(tp)
+        return out
+    finally:
+        await consumer.stop()
+
+
+async def _partitions(bootstrap: str, topic: str) -> list[int]:
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+    await admin.start()
+    try:
+        if topic not in await admin.list_topics():
+            return []
+        [described] = await admin.describe_topics([topic])
+        return sorted(p["partition"] for p in described["partitions"])
+    finally:
+        await admin.close()
+
+
+def latest_by_key(messages: list[tuple[str | None, Any]]) -> dict[str, Any]:
+    """Compact a topic's messages to the last value per key (deletes drop the key)."""
+    latest: dict[str, Any] = {}
+    for key, value in messages:
+        if key is None:
+            continue
+        if value is None:
+            latest.pop(key, None)
+        else:
+            latest[key] = value
+    return latest

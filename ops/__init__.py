@@ -1,0 +1,1 @@
+"""Operator tools: the ``tether`` command, ``verify``, ``deadletters``, the demo."""

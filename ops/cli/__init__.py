@@ -1,0 +1,81 @@
+"""The ``tether`` command: one module per sub-command, registered explicitly.
+
+Each module exposes ``register(subparsers)`` and sets ``func`` on its parser; the
+function returns the process exit code. Errors from the project's error tree are
+printed as one clear line, never as a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import logging
+import sys
+from collections.abc import Callable, Sequence
+
+from connectors.errors import ConfigurationError, FatalError, SyncError
+
+# Sub-command modules, in the order ``tether --help`` lists them. Imported lazily so
+# that ``tether docs`` does not pay for importing faust.
+COMMANDS: tuple[str, ...] = (
+    "demo",
+    "worker",
+    "broker",
+    "standins",
+    "docs",
+    "import_docs",
+    "verify",
+    "deadletters",
+)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser with every registered sub-command."""
+    parser = argparse.ArgumentParser(
+        prog="tether", description="Keep business systems in sync over Kafka."
+    )
+    parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
+    subparsers = parser.add_subparsers(dest="command", required=True)
+    for name in COMMANDS:
+        try:
+            module = importlib.import_module(f"ops.cli.{name}")
+        except ModuleNotFoundError as exc:
+            if exc.name != f"ops.cli.{name}":
+                raise
+            continue  # not built yet
+        register: Callable[[argparse._SubParsersAction[argparse.ArgumentParser]], None]
+        register = module.register
+        register(subparsers)
+    return parser
+
+
+def quiet_libraries() -> None:
+    """Keep per-request and per-subscription chatter of libraries out of the output."""
+    for name in ("aiokafka", "httpx", "httpcore", "uvicorn.access"):
+        logging.getLogger(name).setLevel(logging.WARNING)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``tether`` console script."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(
+        level=logging.DEBUG if args.verbose else logging.INFO,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    quiet_libraries()
+    try:
+        code: int = args.func(args)
+    except KeyboardInterrupt:
+        return 130
+    except ConfigurationError as exc:
+        sys.stderr.write(f"tether: configuration error: {exc}\n")
+        return 2
+    except (FatalError, SyncError) as exc:
+        sys.stderr.write(f"tether: {exc}\n")
+        return 1
+    return code
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,124 @@
+"""server.properties rendering and the broker's JVM command lines."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from devkit.broker import BrokerSettings
+from devkit.broker import _config as config
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> BrokerSettings:
+    return BrokerSettings(home=tmp_path, port=29092, controller_port=29093)
+
+
+def test_server_properties_is_one_loopback_kraft_node(
+    settings: BrokerSettings, tmp_path: Path
+) -> None:
+    values = config.server_properties(settings, tmp_path / "data")
+
+    assert values["process.roles"] == "broker,controller"
+    assert values["controller.quorum.voters"] == "1@127.0.0.1:29093"
+    assert values["listeners"] == (
+        "PLAINTEXT://127.0.0.1:29092,CONTROLLER://127.0.0.1:29093"
+    )
+    assert values["advertised.listeners"] == "PLAINTEXT://127.0.0.1:29092"
+    assert values["log.dirs"] == str(tmp_path / "data")
+
+
+@pytest.mark.parametrize(
+    ("key", "value"),
+    [
+        ("group.initial.rebalance.delay.ms", "0"),
+        ("offsets.topic.num.partitions", "1"),
+        ("offsets.topic.replication.factor", "1"),
+        ("transaction.state.log.replication.factor", "1"),
+        ("transaction.state.log.min.isr", "1"),
+        ("transaction.state.log.num.partitions", "1"),
+        ("share.coordinator.state.topic.replication.factor", "1"),
+    ],
+)
+def test_server_properties_sizes_internal_topics_for_one_node(
+    settings: BrokerSettings, tmp_path: Path, key: str, value: str
+) -> None:
+    assert config.server_properties(settings, tmp_path)[key] == value
+
+
+def test_static_voters_exclude_dynamic_quorum(
+    settings: BrokerSettings, tmp_path: Path
+) -> None:
+    # StorageTool rejects --standalone with static voters, and we never pass it.
+    values = config.server_properties(settings, tmp_path)
+    assert "controller.quorum.bootstrap.servers" not in values
+
+
+def test_render_properties_escapes_backslashes() -> None:
+    text = config.render_properties({"log.dirs": r"C:\kafka\data", "a": "b"})
+
+    lines = text.splitlines()
+    assert lines[0].startswith("#")
+    assert lines[1:] == [r"log.dirs=C:\\kafka\\data", "a=b"]
+    assert text.endswith("\n")
+
+
+def test_broker_command_sizes_heap_and_points_at_files(
+    settings: BrokerSettings, tmp_path: Path
+) -> None:
+    command = config.broker_command(
+        settings.model_copy(update={"heap": "1g"}),
+        "/jars/a.jar:/jars/b.jar",
+        config=tmp_path / "server.properties",
+        log4j2=tmp_path / "log4j2.properties",
+        logs_dir=tmp_path / "logs",
+    )
+
+    assert command[0] == "java"
+    assert command[1:3] == ["-Xms1g", "-Xmx1g"]
+    assert f"-Dkafka.logs.dir={tmp_path / 'logs'}" in command
+    assert f"-Dlog4j2.configurationFile=file:{tmp_path / 'log4j2.properties'}" in (
+        command
+    )
+    assert command[command.index("-cp") + 1] == "/jars/a.jar:/jars/b.jar"
+    assert command[-2:] == ["kafka.Kafka", str(tmp_path / "server.properties")]
+
+
+def test_format_command_formats_once_with_static_voters(
+    settings: BrokerSettings, tmp_path: Path
+) -> None:
+    command = config.format_command(
+        settings,
+        "/jars/a.jar",
+        config=tmp_path / "server.properties",
+        log4j2=tmp_path / "log4j2.properties",
+        logs_dir=tmp_path / "logs",
+        cluster_id="abc",
+    )
+
+    tool = command.index("kafka.tools.StorageTool")
+    assert command[tool:] == [
+        "kafka.tools.StorageTool",
+        "format",
+        "-t",
+        "abc",
+        "-c",
+        str(tmp_path / "server.properties"),
+        "--ignore-formatted",
+    ]
+    assert "--standalone" not in command
+
+
+def test_new_cluster_id_is_kafka_uuid_form() -> None:
+    ids = {config.new_cluster_id() for _ in range(20)}
+
+    assert len(ids) == 20
+    assert all(len(i) == 22 and "=" not in i for i in ids)
+
+
+def test_log4j2_config_writes_to_files_only() -> None:
+    text = config.log4j2_text()
+
+    assert "${sys:kafka.logs.dir}/server.log" in text
+    assert "Console" not in text
