@@ -13,17 +13,14 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import orjson
-from aiokafka import AIOKafkaConsumer, TopicPartition
-from aiokafka.admin import AIOKafkaAdminClient
-
 from schemas.catalog import SYSTEMS
 from standins.base import StandIn
+from streams.kafka_io import read_all
 from streams.topics import TopicNames
 
 
@@ -138,50 +135,7 @@ class LocalDeployment:
 
     def read_topic(self, topic: str) -> list[tuple[str | None, Any]]:
         """Every message of ``topic`` from the start, values decoded from JSON."""
-        return asyncio.run(read_topic(self.bootstrap, topic))
-
-
-async def read_topic(
-    bootstrap: str, topic: str, max_seconds: float = 10.0
-) -> list[tuple[str | None, Any]]:
-    """Read ``topic`` from the beginning to its current end (empty if it is absent)."""
-    partitions = await _partitions(bootstrap, topic)
-    if not partitions:
-        return []
-    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False)
-    await consumer.start()
-    try:
-        tps = [TopicPartition(topic, p) for p in partitions]
-        consumer.assign(tps)
-        await consumer.seek_to_beginning(*tps)
-        ends: Mapping[TopicPartition, int] = await consumer.end_offsets(tps)
-        out: list[tuple[str | None, Any]] = []
-        deadline = time.monotonic() + max_seconds
-        pending = {tp for tp in tps if ends[tp] > 0}
-        while pending and time.monotonic() < deadline:
-            batch = await consumer.getmany(timeout_ms=500)
-            for tp, messages in batch.items():
-                for m in messages:
-                    key = m.key.decode() if m.key is not None else None
-                    value = orjson.loads(m.value) if m.value is not None else None
-                    out.append((key, value))
-                    if m.offset + 1 >= ends[tp]:
-                        pending.discard(tp)
-        return out
-    finally:
-        await consumer.stop()
-
-
-async def _partitions(bootstrap: str, topic: str) -> list[int]:
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
-    await admin.start()
-    try:
-        if topic not in await admin.list_topics():
-            return []
-        [described] = await admin.describe_topics([topic])
-        return sorted(p["partition"] for p in described["partitions"])
-    finally:
-        await admin.close()
+        return asyncio.run(read_all(self.bootstrap, topic))
 
 
 def latest_by_key(messages: list[tuple[str | None, Any]]) -> dict[str, Any]:

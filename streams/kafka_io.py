@@ -1,13 +1,18 @@
-"""Reading tether's topics from the command line: present topics, latest per key."""
+"""Kafka from outside a worker: present topics, reading a topic, publishing to it.
+
+The operator commands and the dev kit use these, so that only ``streams`` talks
+to aiokafka."""
 
 from __future__ import annotations
 
 import logging
 import time
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 from typing import Any
 
 import orjson
-from aiokafka import AIOKafkaConsumer, TopicPartition
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
 from aiokafka.errors import KafkaError
 
@@ -116,3 +121,63 @@ def _apply(latest: dict[str, Any], topic: str, message: Any) -> None:
         log.warning(
             "%s: skipping a value that is not JSON at offset %d", topic, message.offset
         )
+
+
+async def read_all(
+    bootstrap: str, topic: str, max_seconds: float = 10.0
+) -> list[tuple[str | None, Any]]:
+    """Every message of ``topic`` from its start to its current end, values decoded
+    from JSON (empty if the topic is absent; what ``max_seconds`` did not reach is
+    left out: for tests and the demo, which poll again)."""
+    partitions = await _partitions(bootstrap, topic)
+    if not partitions:
+        return []
+    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False)
+    await consumer.start()
+    try:
+        tps = [TopicPartition(topic, p) for p in partitions]
+        consumer.assign(tps)
+        await consumer.seek_to_beginning(*tps)
+        ends = await consumer.end_offsets(tps)
+        out: list[tuple[str | None, Any]] = []
+        deadline = time.monotonic() + max_seconds
+        pending = {tp for tp in tps if ends[tp] > 0}
+        while pending and time.monotonic() < deadline:
+            batch = await consumer.getmany(timeout_ms=500)
+            for tp, messages in batch.items():
+                for m in messages:
+                    key = m.key.decode() if m.key is not None else None
+                    value = orjson.loads(m.value) if m.value is not None else None
+                    out.append((key, value))
+                    if m.offset + 1 >= ends[tp]:
+                        pending.discard(tp)
+        return out
+    finally:
+        await consumer.stop()
+
+
+Publish = Callable[[str, str, Any], Awaitable[None]]
+
+
+@asynccontextmanager
+async def publisher(bootstrap: str) -> AsyncIterator[Publish]:
+    """``send(topic, key, value)``: JSON values, acknowledged by every replica.
+
+    The default partitioner is faust's too: a key lands where the flows expect it.
+    """
+    producer = AIOKafkaProducer(
+        bootstrap_servers=bootstrap, acks="all", enable_idempotence=True
+    )
+    try:
+        await producer.start()
+    except KafkaError as exc:
+        msg = f"cannot publish to Kafka at {bootstrap}: {exc}"
+        raise ConfigurationError(msg) from exc
+
+    async def send(topic: str, key: str, value: Any) -> None:
+        await producer.send_and_wait(topic, key=key.encode(), value=orjson.dumps(value))
+
+    try:
+        yield send
+    finally:
+        await producer.stop()

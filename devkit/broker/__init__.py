@@ -12,8 +12,8 @@ from __future__ import annotations
 
 from devkit.broker._embedded import BrokerMode, BrokerStatus, EmbeddedBroker
 from devkit.broker._jars import JarSet, ensure_jar_set, ensure_jars, read_marker
-from devkit.broker._probe import is_ready, metadata_ready
 from devkit.broker._settings import BrokerSettings
+from streams.probe import is_ready, metadata_ready
 
 __all__ = [
     "BrokerMode",

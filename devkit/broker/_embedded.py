@@ -15,8 +15,8 @@ from typing import Self
 from connectors.errors import ConfigurationError, FatalError
 from devkit.broker import _config, _process
 from devkit.broker._jars import JarSet, ensure_jar_set, read_marker
-from devkit.broker._probe import is_ready, port_open
 from devkit.broker._settings import HOST, BrokerSettings
+from streams.probe import is_ready, port_open
 
 logger = logging.getLogger(__name__)
 

@@ -11,8 +11,6 @@ from datetime import UTC
 from typing import Any
 
 import orjson
-from aiokafka import AIOKafkaProducer
-from aiokafka.errors import KafkaError
 
 from connectors.errors import ConfigurationError
 from ops.cli.verify import stream_settings
@@ -26,7 +24,7 @@ from ops.deadletters import (
     select,
 )
 from ops.verify.render import clip, plural, text_table
-from streams.kafka_io import existing_topics, read_latest
+from streams.kafka_io import existing_topics, publisher, read_latest
 from streams.provision import TopicSpec, ensure_topics
 from streams.settings import StreamSettings
 from streams.topics import TopicNames
@@ -101,26 +99,12 @@ async def redrive_deployment(
     marker_topic = redriven_topic(names)
     spec = TopicSpec(marker_topic, settings.partitions, compacted=True)
     await ensure_topics(settings.kafka_bootstrap, [spec], settings.replication_factor)
-    # The default partitioner is faust's too: a key lands where the flows expect it.
-    producer = AIOKafkaProducer(
-        bootstrap_servers=settings.kafka_bootstrap, acks="all", enable_idempotence=True
-    )
-    try:
-        await producer.start()
-    except KafkaError as exc:
-        msg = f"cannot publish to Kafka at {settings.kafka_bootstrap}: {exc}"
-        raise ConfigurationError(msg) from exc
     async with AsyncExitStack() as stack:
-        stack.push_async_callback(producer.stop)
+        send = await stack.enter_async_context(publisher(settings.kafka_bootstrap))
         systems = sorted({e.system for e in entries} & REGISTRY.keys())
         connectors = {
             s: await stack.enter_async_context(build_connector(s)) for s in systems
         }
-
-        async def send(topic: str, key: str, value: Any) -> None:
-            await producer.send_and_wait(
-                topic, key=key.encode(), value=orjson.dumps(value)
-            )
 
         ports = RedrivePorts(
             sink=lambda s: connectors[s].sink if s in connectors else None,

@@ -53,9 +53,9 @@ def run(args: argparse.Namespace) -> int:
     from dataflows import flows_by_name, load_documents
     from devkit.broker import BrokerMode, BrokerSettings, EmbeddedBroker
     from devkit.local import LocalDeployment
+    from devkit.standins import DEMO_SYSTEMS, source_counts, start_demo_standins
     from engine.selection import select_flows
     from ops.demo import collect, render
-    from standins.demo import DEMO_SYSTEMS, source_counts, start_demo_standins
 
     flows = list(
         select_flows(flows_by_name(load_documents()), "all", set(DEMO_SYSTEMS)).values()

@@ -36,8 +36,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 
 def _run(args: argparse.Namespace) -> int:
-    from standins.base import StandIn
-    from standins.demo import DEMO_SYSTEMS
+    from devkit.standins import DEMO_SYSTEMS, StandIn
 
     running: dict[str, StandIn] = {}
     try:

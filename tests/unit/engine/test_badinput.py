@@ -13,8 +13,8 @@ from engine.ingest import poll_entity
 from ops.deadletters import Action, redrive
 from schemas.envelope import Cursor
 from tests.unit.engine.memory_sink import MemorySink
-from tests.unit.ops.test_deadletters import NAMES, Bus, entries_of, letter
 from tests.unit.engine.test_ingest import PagedSource, Recorder
+from tests.unit.ops.test_deadletters import NAMES, Bus, entries_of, letter
 
 T0 = datetime(2024, 1, 1, tzinfo=UTC)
 BROKEN = MalformedResponseError(

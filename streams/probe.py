@@ -1,4 +1,4 @@
-"""Is a broker answering? A metadata call through aiokafka, not just a TCP probe."""
+"""Is a Kafka broker answering? A metadata call, not just a TCP probe."""
 
 from __future__ import annotations
 
