@@ -6,21 +6,15 @@ crash the stream); it becomes an ``Undecodable`` the agent dead-letters.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 import faust
 import orjson
 from pydantic import BaseModel, ValidationError
 
+from engine.inbound import Undecodable
 
-@dataclass(frozen=True)
-class Undecodable:
-    """A message value that is not a valid instance of its topic's model."""
-
-    topic: str
-    reason: str
-    raw: bytes | None
+__all__ = ["ModelSchema", "Undecodable", "encode"]
 
 
 class ModelSchema(faust.Schema[str, Any]):

@@ -1,0 +1,186 @@
+"""One source system's polling: which types, when a full re-read is due, cursors,
+and which bad records were dead-lettered already.
+
+``ingest.poll_entity`` reads one type; a ``SourcePoller`` runs it for each type
+of a system on every tick of the leader's timer (``streams.topology``).
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+
+from connectors.base.protocols import BadRecord, Source
+from connectors.errors import TransientError
+from engine.badinput import LetterMemo, letter_key, safe
+from engine.delivery import dead_letter
+from engine.ingest import PollPorts, poll_entity
+from engine.stores import Store
+from schemas.dataflow import Flow, TargetMode
+from schemas.envelope import ChangeEvent, Cursor, DeadLetter
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class PollOutputs:
+    """Where a poll's results go.
+
+    Attributes:
+        publish: A change onto its entity topic (sent, not yet acknowledged).
+        dead_letter: A record or page the source could not use.
+        flush: Wait until everything sent so far is acknowledged.
+    """
+
+    publish: Callable[[ChangeEvent], Awaitable[None]]
+    dead_letter: Callable[[DeadLetter], Awaitable[None]]
+    flush: Callable[[], Awaitable[None]]
+
+
+class CursorTable:
+    """Where each (system, type) has read up to, over any key-value store."""
+
+    def __init__(self, store: Store) -> None:
+        self._store = store
+
+    def load(self, system: str, entity: str) -> Cursor | None:
+        """The saved cursor of ``system``/``entity``, if any."""
+        raw = self._store.get(f"{system}/{entity}")
+        return Cursor.model_validate(raw) if raw else None
+
+    async def save(self, system: str, entity: str, cursor: Cursor) -> None:
+        """Remember ``cursor`` (called only once its page is flushed)."""
+        self._store[f"{system}/{entity}"] = cursor.model_dump(mode="json")
+
+
+class SourcePoller:
+    """Polls the given types of one system, in order, each tick."""
+
+    def __init__(
+        self,
+        source: Source,
+        entities: Sequence[str],
+        outputs: PollOutputs,
+        cursors: CursorTable,
+        *,
+        resync_interval: float = 0.0,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.source = source
+        self.entities = list(entities)
+        self._outputs = outputs
+        self._clock = clock
+        self._resync_interval = resync_interval
+        self._last_resync: dict[str, float] = {}
+        self._rejected = LetterMemo()
+        self._ports = PollPorts(
+            publish=self._publish,
+            reject=self._reject,
+            flush=outputs.flush,
+            load_cursor=cursors.load,
+            save_cursor=cursors.save,
+        )
+
+    async def poll(self) -> None:
+        """Read each type's changes since its cursor (all, when a re-read is due)."""
+        for entity in self.entities:
+            full = self._resync_due(entity)
+            try:
+                stats = await poll_entity(self.source, entity, self._ports, full=full)
+            except TransientError as exc:
+                # The cursor did not move: the next tick reads the same changes.
+                log.warning(
+                    "poll %s %s: %s; retrying next tick",
+                    self.source.system,
+                    entity,
+                    exc,
+                )
+                return
+            if not stats.malformed:
+                self._rejected.forget_pages(letter_key(self.source.system, entity, ""))
+
+    def _resync_due(self, entity: str) -> bool:
+        """Whether this poll re-reads everything (never the first: the cursor may
+        be new, and a fresh start reads everything anyway)."""
+        now = self._clock()
+        last = self._last_resync.setdefault(entity, now)
+        if self._resync_interval and now - last >= self._resync_interval:
+            self._last_resync[entity] = now
+            return True
+        return False
+
+    async def _publish(self, event: ChangeEvent) -> None:
+        self._rejected.forget(letter_key(event.system, event.entity, event.id))
+        await self._outputs.publish(event)
+
+    async def _reject(self, bad: BadRecord) -> None:
+        bad = safe(bad)  # invalid UTF-8 or a 1 MB value must not stop the producer
+        key = letter_key(bad.system, bad.entity, bad.record_id)
+        if not self._rejected.first_time(key, bad):
+            # A page read again, or a record the feed keeps listing: known.
+            log.debug("dead letter %s already sent", key)
+            return
+        await self._outputs.dead_letter(
+            dead_letter(
+                bad.reason,
+                stage="source",
+                system=bad.system,
+                entity=bad.entity,
+                record_id=bad.record_id,
+                payload=bad.payload,
+            )
+        )
+
+
+class Catalogs:
+    """Every entity of a type that value-keyed and lookup-only flows match against,
+    read at most once per ``max_age`` seconds (such lists are short and rarely
+    change)."""
+
+    def __init__(
+        self,
+        source: Callable[[str], Source],
+        max_age: float,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._source = source
+        self._max_age = max_age
+        self._clock = clock
+        self._cached: dict[tuple[str, str], tuple[float, list[ChangeEvent]]] = {}
+
+    async def __call__(self, system: str, entity: str) -> list[ChangeEvent]:
+        """The entities of ``system``/``entity``, from cache when fresh."""
+        cached = self._cached.get((system, entity))
+        now = self._clock()
+        if cached and now - cached[0] < self._max_age:
+            return cached[1]
+        events = [
+            event
+            async for page in self._source(system).read(entity, None)
+            for event in page.events
+        ]
+        self._cached[(system, entity)] = (now, events)
+        return events
+
+
+def polled_entities(
+    flows: Sequence[Flow], declared: Callable[[str], Sequence[str]]
+) -> dict[str, list[str]]:
+    """Per system, the types some flow reads, in the order the source declares.
+
+    A value-keyed flow's targets are shared and never change through tether, so
+    they are matched from a catalog, not polled.
+    """
+    wanted: dict[str, set[str]] = {}
+    for flow in flows:
+        refs = [flow.source]
+        if flow.target_mode is not TargetMode.VALUE_KEYED:
+            refs.append(flow.target)
+        for ref in refs:
+            wanted.setdefault(ref.system, set()).add(ref.type)
+    return {
+        system: [e for e in declared(system) if e in entities]
+        for system, entities in wanted.items()
+    }

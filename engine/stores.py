@@ -1,0 +1,116 @@
+"""The state a flow keeps, over any key-value store: links, the id map, routing.
+
+The engine reads and writes these through a ``MutableMapping[str, Any]`` of JSON
+values: in a worker a faust table (RocksDB with a changelog topic), in tests a
+plain ``dict``. What the values mean lives here, not in the wiring.
+"""
+
+from __future__ import annotations
+
+from collections.abc import MutableMapping
+from dataclasses import dataclass
+from typing import Any
+
+from schemas.envelope import ChangeEvent
+from schemas.links import Link, LinkNotice, LinkOp
+
+Store = MutableMapping[str, Any]
+
+
+class LinkTable:
+    """One flow's links, keyed by source id."""
+
+    def __init__(self, store: Store) -> None:
+        self._store = store
+
+    def get(self, source_id: str) -> Link | None:
+        """The link of ``source_id``, if any."""
+        raw = self._store.get(source_id)
+        return Link.model_validate(raw) if raw else None
+
+    def put(self, source_id: str, link: Link) -> None:
+        """Store ``link`` under ``source_id``."""
+        self._store[source_id] = link.model_dump(mode="json")
+
+    def delete(self, source_id: str) -> None:
+        """Forget the link of ``source_id`` (nothing happens if there is none)."""
+        if source_id in self._store:
+            del self._store[source_id]
+
+    def __len__(self) -> int:
+        return len(self._store)
+
+
+class IdMap:
+    """Source id <-> target id of every announced link of every flow.
+
+    References between flows (a contact's customer) resolve through it, and a
+    remembered pair proves that its link notice reached the broker
+    (``engine.redelivery``). Keys: ``{flow}/s/{source id}`` and
+    ``{flow}/t/{target id}``.
+    """
+
+    def __init__(self, store: Store) -> None:
+        self._store = store
+
+    def resolve(self, flow: str, source_id: str) -> str | None:
+        """The target id linked to ``source_id`` in ``flow``."""
+        found = self._store.get(f"{flow}/s/{source_id}")
+        return str(found) if found is not None else None
+
+    def resolve_reverse(self, flow: str, target_id: str) -> str | None:
+        """The source id linked to ``target_id`` in ``flow``."""
+        found = self._store.get(f"{flow}/t/{target_id}")
+        return str(found) if found is not None else None
+
+    def remember(self, notice: LinkNotice) -> None:
+        """Record a link or unlink once its notice is acknowledged."""
+        forward = f"{notice.flow}/s/{notice.source_id}"
+        backward = f"{notice.flow}/t/{notice.target_id}"
+        if notice.op is LinkOp.LINK:
+            self._store[forward] = notice.target_id
+            self._store[backward] = notice.source_id
+            return
+        for key in (forward, backward):
+            if key in self._store:
+                del self._store[key]
+
+
+@dataclass(frozen=True)
+class Route:
+    """What the router knows of one target entity: its source, or a parked change."""
+
+    source_id: str | None
+    parked: ChangeEvent | None = None
+
+
+class RouteTable:
+    """One flow's routes, keyed by target id (the router's own partitioning)."""
+
+    def __init__(self, store: Store) -> None:
+        self._store = store
+
+    def get(self, target_id: str) -> Route:
+        """The route of ``target_id`` (no source, nothing parked when unknown)."""
+        raw = self._store.get(target_id) or {}
+        parked = raw.get("parked")
+        return Route(
+            source_id=raw.get("source_id"),
+            parked=ChangeEvent.model_validate(parked) if parked else None,
+        )
+
+    def link(self, target_id: str, source_id: str) -> None:
+        """``target_id`` now belongs to ``source_id``."""
+        self._store[target_id] = {"source_id": source_id}
+
+    def park(self, event: ChangeEvent) -> None:
+        """Keep the latest state of a target nobody links to yet."""
+        self._store[event.id] = {
+            "source_id": None,
+            "parked": event.model_dump(mode="json"),
+        }
+
+    def delete(self, target_id: str) -> None:
+        """Forget ``target_id``."""
+        if target_id in self._store:
+            del self._store[target_id]
