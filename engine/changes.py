@@ -1,0 +1,163 @@
+"""Reconciling a linked pair and writing the winners (DESIGN.md rules 2, 4, 5).
+
+Shared by the handlers of either side's change and by matching: project both
+sides' records onto the flow's properties, let ``reconcile`` decide per
+property, write each side's winners, record the conflicts.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from connectors.base.protocols import Sink
+from connectors.errors import InvalidRecordError, UnresolvedReferenceError
+from engine import mapping
+from engine.ports import FlowPorts, Outcome
+from engine.reconcile import Decision, SideState, reconcile
+from schemas.dataflow import Flow
+from schemas.envelope import ChangeEvent, ConflictRecord, Operation
+from schemas.links import Link
+
+
+def invalid(event: ChangeEvent, reason: str) -> InvalidRecordError:
+    msg = f"{event.system} {event.entity} {event.id}: {reason}"
+    return InvalidRecordError(
+        msg, system=event.system, entity=event.entity, record_id=event.id
+    )
+
+
+def project_source_event(
+    flow: Flow, event: ChangeEvent, ports: FlowPorts
+) -> dict[str, Any]:
+    try:
+        values = mapping.project_source(flow, event.data, ports.resolve)
+    except mapping.CoercionError as exc:
+        raise invalid(event, str(exc)) from exc
+    missing = mapping.unresolved_references(flow, event.data, values)
+    if missing:
+        msg = (
+            f"{event.system} {event.entity} {event.id}: referenced entity has no link "
+            f"yet ({', '.join(missing)})"
+        )
+        raise UnresolvedReferenceError(
+            msg, system=event.system, entity=event.entity, record_id=event.id
+        )
+    return values
+
+
+def project_target(flow: Flow, event: ChangeEvent) -> dict[str, Any]:
+    try:
+        return mapping.project_target(flow, event.data)
+    except mapping.CoercionError as exc:
+        raise invalid(event, str(exc)) from exc
+
+
+async def latest(sink: Sink, entity: str, event: ChangeEvent) -> ChangeEvent:
+    """The event's entity as it is now, when that is newer than the event.
+
+    A change is reconciled against the other side's current state, and either
+    side may be written. Its own side may have moved on since the event (a
+    redelivery after a crash, a backlog): compared as the event has it, an
+    older value of the other side could win against it and overwrite the newer
+    edit, whose own event would then look already seen (a lost update, found
+    by the chaos suite). A record gone meanwhile keeps the event: its deletion
+    arrives as an event of its own.
+    """
+    current = await sink.get(entity, event.id)
+    if current is None or current.op is Operation.DELETE:
+        return event
+    return current if current.modified_at > event.modified_at else event
+
+
+def is_old(event: ChangeEvent, seen_at: Any) -> bool:
+    # Replays and the read-back of our own writes carry a modification time we
+    # have already seen: they must not write anything (rules 4 and 13).
+    return seen_at is not None and event.modified_at <= seen_at
+
+
+Records = tuple[dict[str, Any] | None, dict[str, Any] | None]
+
+
+async def apply(
+    flow: Flow,
+    link: Link,
+    source: SideState,
+    target: SideState,
+    ports: FlowPorts,
+    records: Records,
+) -> Outcome:
+    keys = [mapping.row_key(r) for r in flow.properties]
+    decision = reconcile(keys, link.synced, source, target, tie_window=ports.tie_window)
+    source_at, target_at, writes = await _write(flow, link, decision, ports, records)
+    await _record_conflicts(flow, link, decision, source, target, ports)
+    updated = link.model_copy(update={"synced": {**link.synced, **decision.synced}})
+    updated = updated.seen(
+        source=source_at or source.modified_at, target=target_at or target.modified_at
+    )
+    return Outcome(link=updated, writes=writes)
+
+
+async def _write(
+    flow: Flow, link: Link, decision: Decision, ports: FlowPorts, records: Records
+) -> tuple[Any, Any, int]:
+    source_data, target_data = records
+    source_at = target_at = None
+    writes = 0
+    if decision.to_target:
+        if ports.target_sink.capabilities(flow.target.type).update:
+            body = mapping.target_changes(flow, decision.to_target, target_data)
+            written = await ports.target_sink.update(
+                flow.target.type, link.target_id, body
+            )
+            target_at, writes = written.modified_at, writes + 1
+        else:
+            _keep_unwritten(decision, decision.to_target, link)
+    if decision.to_source:
+        if ports.source_sink.capabilities(flow.source.type).update:
+            body = mapping.source_changes(
+                flow, decision.to_source, ports.resolve_reverse, source_data
+            )
+            if body:
+                written = await ports.source_sink.update(
+                    flow.source.type, link.source_id, body
+                )
+                source_at, writes = written.modified_at, writes + 1
+        else:
+            _keep_unwritten(decision, decision.to_source, link)
+    return source_at, target_at, writes
+
+
+def _keep_unwritten(decision: Decision, unwritten: dict[str, Any], link: Link) -> None:
+    # The API cannot write that side (lookup-only or read-only): the values were
+    # not agreed, so the link keeps the old ones. Otherwise the untouched side's
+    # next read would look like a change of its own and overwrite the other side.
+    for key in unwritten:
+        if key in link.synced:
+            decision.synced[key] = link.synced[key]
+        else:
+            decision.synced.pop(key, None)
+
+
+async def _record_conflicts(
+    flow: Flow,
+    link: Link,
+    decision: Decision,
+    source: SideState,
+    target: SideState,
+    ports: FlowPorts,
+) -> None:
+    for item in decision.conflicts:
+        await ports.conflict(
+            ConflictRecord(
+                flow=flow.name,
+                source_id=link.source_id,
+                target_id=link.target_id,
+                property=item.key,
+                winner=item.winner,
+                winning_value=item.winning_value,
+                overridden_value=item.overridden_value,
+                source_modified_at=source.modified_at,
+                target_modified_at=target.modified_at,
+                rule=item.rule,
+            )
+        )
