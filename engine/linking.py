@@ -11,7 +11,7 @@ from engine.changes import apply, latest, project_source_event, project_target
 from engine.ports import FlowPorts, Outcome
 from engine.reconcile import SideState
 from schemas.dataflow import DeletePolicy, Flow, TargetMode
-from schemas.envelope import ChangeEvent, FlowReport, Operation
+from schemas.envelope import ChangeEvent, Operation
 from schemas.links import Link, LinkNotice, LinkOp
 
 log = logging.getLogger(__name__)
@@ -23,15 +23,9 @@ async def establish(
     """No link yet: match an existing target (rule 6), else create one (rule 1)."""
     candidates = await _match(flow, event, ports)
     if len(candidates) > 1:
-        await ports.report(
-            FlowReport(
-                flow=flow.name,
-                kind="ambiguous-match",
-                source_id=event.id,
-                detail=f"{len(candidates)} {flow.target.type} candidates; not guessing",
-                candidates=[c.id for c in candidates],
-            )
-        )
+        detail = f"{len(candidates)} {flow.target.type} candidates; not guessing"
+        ids = [c.id for c in candidates]
+        await ports.tell(flow.name, "ambiguous-match", event.id, detail, ids)
         return Outcome(link=None)
     if candidates:
         match = candidates[0]
@@ -48,14 +42,8 @@ async def establish(
         return Outcome(outcome.link, (notice,), outcome.writes)
     capabilities = ports.target_sink.capabilities(flow.target.type)
     if flow.target_mode is not TargetMode.ENTITY or not capabilities.create:
-        await ports.report(
-            FlowReport(
-                flow=flow.name,
-                kind="unmatched",
-                source_id=event.id,
-                detail=f"no {flow.target.type} matches and the API cannot create one",
-            )
-        )
+        detail = f"no {flow.target.type} matches and the API cannot create one"
+        await ports.tell(flow.name, "unmatched", event.id, detail)
         return Outcome(link=None)
     body = mapping.target_changes(flow, values)
     # The key is stable for redeliveries of this very change, so a create retried
@@ -125,11 +113,7 @@ async def unlink(flow: Flow, link: Link, ports: FlowPorts, *, deleted: str) -> O
         if other.capabilities(entity).delete:
             await other.delete(entity, other_id)
             detail += f"; {entity} {other_id} deleted too"
-    await ports.report(
-        FlowReport(
-            flow=flow.name, kind="unlinked", source_id=link.source_id, detail=detail
-        )
-    )
+    await ports.tell(flow.name, "unlinked", link.source_id, detail)
     return Outcome(link=None, notices=(link_notice(flow, link, LinkOp.UNLINK),))
 
 

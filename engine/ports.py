@@ -28,6 +28,25 @@ class FlowPorts:
     # Asked before a link is removed; False holds the unlink (engine.guards).
     may_unlink: Callable[[Link], Awaitable[bool]] | None = None
 
+    async def tell(
+        self,
+        flow: str,
+        kind: str,
+        source_id: str,
+        detail: str,
+        candidates: list[str] | None = None,
+    ) -> None:
+        """Report what a flow did not do, or undid, for an operator to see."""
+        await self.report(
+            FlowReport(
+                flow=flow,
+                kind=kind,
+                source_id=source_id,
+                detail=detail,
+                candidates=candidates or [],
+            )
+        )
+
 
 @dataclass(frozen=True)
 class Outcome:

@@ -7,7 +7,7 @@ from engine import mapping
 from engine.changes import is_old
 from engine.ports import FlowPorts, Outcome
 from schemas.dataflow import Flow
-from schemas.envelope import ChangeEvent, FlowReport, Operation
+from schemas.envelope import ChangeEvent, Operation
 from schemas.links import Link, LinkNotice, LinkOp
 
 
@@ -23,11 +23,7 @@ async def on_value_keyed(
         if link is None:
             return Outcome(link=None)
         detail = "source deleted; links to shared targets removed (targets kept)"
-        await ports.report(
-            FlowReport(
-                flow=flow.name, kind="unlinked", source_id=event.id, detail=detail
-            )
-        )
+        await ports.tell(flow.name, "unlinked", event.id, detail)
         return Outcome(link=None, notices=_value_notices(flow, event.id, link, {}))
     if link is not None and is_old(event, link.source_seen_at):
         return Outcome(link=link)
@@ -56,15 +52,8 @@ async def on_value_keyed(
             targets[wanted] = found[0]
             continue
         kind = "ambiguous-match" if found else "unmatched"
-        await ports.report(
-            FlowReport(
-                flow=flow.name,
-                kind=kind,
-                source_id=event.id,
-                detail=f"{key.source}={value!r}: {len(found)} {flow.target.type} match",
-                candidates=found,
-            )
-        )
+        detail = f"{key.source}={value!r}: {len(found)} {flow.target.type} match"
+        await ports.tell(flow.name, kind, event.id, detail, found)
     notices = _value_notices(flow, event.id, link, targets)
     if not targets:
         return Outcome(link=None, notices=notices)

@@ -34,34 +34,34 @@ def _unreachable(bootstrap: str) -> ConfigurationError:
     return ConfigurationError(msg)
 
 
-async def existing_topics(bootstrap: str) -> set[str]:
-    """Every topic on the cluster; ``ConfigurationError`` when it is unreachable."""
+@asynccontextmanager
+async def _admin(bootstrap: str) -> AsyncIterator[AIOKafkaAdminClient]:
     admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, request_timeout_ms=15000)
     try:
         await admin.start()
     except KafkaError as exc:
         raise _unreachable(bootstrap) from exc
     try:
-        return set(await admin.list_topics())
-    except KafkaError as exc:
-        raise _unreachable(bootstrap) from exc
+        yield admin
     finally:
         await admin.close()
 
 
+async def existing_topics(bootstrap: str) -> set[str]:
+    """Every topic on the cluster; ``ConfigurationError`` when it is unreachable."""
+    async with _admin(bootstrap) as admin:
+        try:
+            return set(await admin.list_topics())
+        except KafkaError as exc:
+            raise _unreachable(bootstrap) from exc
+
+
 async def _partitions(bootstrap: str, topic: str) -> list[int]:
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, request_timeout_ms=15000)
-    try:
-        await admin.start()
-    except KafkaError as exc:
-        raise _unreachable(bootstrap) from exc
-    try:
+    async with _admin(bootstrap) as admin:
         if topic not in await admin.list_topics():
             return []
         [described] = await admin.describe_topics([topic])
         return sorted(p["partition"] for p in described["partitions"])
-    finally:
-        await admin.close()
 
 
 async def read_latest(
