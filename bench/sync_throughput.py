@@ -25,7 +25,7 @@ from pathlib import Path
 from connectors import build_connector
 from dataflows import flows_by_name, load_documents
 from standins import CustomcrmStandIn, WebcrmStandIn
-from standins.sample_data import seed_webcrm
+from standins.webcrm import seed_webcrm
 from streams.broker import BrokerMode, BrokerSettings, EmbeddedBroker
 from streams.local import LocalDeployment
 from streams.mapping import project_source, target_changes

@@ -10,23 +10,18 @@ through its handle (``seed``, ``records``, ``edit``, ``inject_raw``,
 
 from __future__ import annotations
 
-from standins._chargebee_sample import chargebee_sample
 from standins.base import StandIn
-from standins.chargebee import ChargebeeStandIn
-from standins.crmoffice import CrmofficeStandIn
-from standins.customcrm import CustomcrmStandIn
+from standins.chargebee import ChargebeeStandIn, chargebee_sample
+from standins.crmoffice import CrmofficeStandIn, crmoffice_sample
+from standins.customcrm import CustomcrmStandIn, customcrm_overlap
 from standins.customrest import CustomRestStandIn
-from standins.customwebshop import CustomwebshopStandIn
+from standins.customwebshop import CustomwebshopStandIn, customwebshop_sample
 from standins.faults import FaultConfig
-from standins.membercare import MembercareStandIn
+from standins.membercare import MembercareStandIn, membercare_sample
 from standins.remote import RemoteStandIn
-from standins.sample_data import customcrm_overlap, webcrm_sample
-from standins.sample_data_crmoffice import crmoffice_sample
-from standins.sample_data_membercare import membercare_sample
-from standins.sample_data_tidsbanken import tidsbanken_sample
 from standins.store import WriteRecord
-from standins.tidsbanken import TidsbankenStandIn
-from standins.webcrm import WebcrmStandIn
+from standins.tidsbanken import TidsbankenStandIn, tidsbanken_sample
+from standins.webcrm import WebcrmStandIn, webcrm_sample
 
 __all__ = [
     "ChargebeeStandIn",
@@ -44,6 +39,7 @@ __all__ = [
     "chargebee_sample",
     "crmoffice_sample",
     "customcrm_overlap",
+    "customwebshop_sample",
     "membercare_sample",
     "tidsbanken_sample",
     "webcrm_sample",

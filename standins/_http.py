@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import email.parser
 import email.policy
+from collections.abc import Callable, Mapping
 from typing import Any
 from urllib.parse import parse_qsl
 
@@ -42,6 +43,39 @@ class ApiError(Exception):
 
 class BodyError(ValueError):
     """The request body is not what the endpoint needs; the message says why."""
+
+
+def problem(status: int, title: str, **extra: Any) -> dict[str, Any]:
+    """An ASP.NET Core ProblemDetails body (Membercare, Crmoffice)."""
+    return {"title": title, "status": status, **extra}
+
+
+def query_value(request: Request, name: str) -> str | None:
+    """A query parameter, matched case-insensitively as ASP.NET binds them."""
+    wanted = name.lower()
+    for key, value in request.query_params.multi_items():
+        if key.lower() == wanted:
+            return value
+    return None
+
+
+def int_param(
+    params: Mapping[str, str],
+    name: str,
+    default: int,
+    refuse: Callable[[str, str], ApiError],
+) -> int:
+    """An integer query parameter, ``default`` when absent.
+
+    Text that is no integer raises ``refuse(name, text)``: each system words it.
+    """
+    text = params.get(name)
+    if text is None:
+        return default
+    try:
+        return int(text)
+    except ValueError:
+        raise refuse(name, text) from None
 
 
 async def read_json(request: Request) -> Any:

@@ -10,19 +10,14 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from standins._chargebee_sample import chargebee_sample
 from standins.base import StandIn
-from standins.chargebee import ChargebeeStandIn
-from standins.crmoffice import CrmofficeStandIn
-from standins.customcrm import CustomcrmStandIn
+from standins.chargebee import ChargebeeStandIn, chargebee_sample
+from standins.crmoffice import CrmofficeStandIn, crmoffice_sample
+from standins.customcrm import CustomcrmStandIn, customcrm_overlap
 from standins.customwebshop import CustomwebshopStandIn
-from standins.membercare import MembercareStandIn
-from standins.sample_data import customcrm_overlap, webcrm_sample
-from standins.sample_data_crmoffice import crmoffice_sample
-from standins.sample_data_membercare import membercare_sample
-from standins.sample_data_tidsbanken import tidsbanken_sample
-from standins.tidsbanken import TidsbankenStandIn
-from standins.webcrm import WebcrmStandIn
+from standins.membercare import MembercareStandIn, membercare_sample
+from standins.tidsbanken import TidsbankenStandIn, tidsbanken_sample
+from standins.webcrm import WebcrmStandIn, webcrm_sample
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,7 @@ from aiokafka import AIOKafkaProducer
 
 from schemas.catalog import SYSTEMS
 from standins import CustomcrmStandIn, WebcrmStandIn
-from standins.sample_data import seed_webcrm
+from standins.webcrm import seed_webcrm
 from streams.cli import main
 from streams.local import LocalDeployment
 from streams.provision import TopicSpec, ensure_topics

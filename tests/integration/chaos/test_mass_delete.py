@@ -20,7 +20,7 @@ from typing import Any
 import pytest
 
 from standins import CustomcrmStandIn, StandIn, WebcrmStandIn
-from standins.sample_data import seed_webcrm
+from standins.webcrm import seed_webcrm
 from streams.guards import KIND
 from streams.local import LocalDeployment
 from tests.integration.scenario import ORGS, links, webcrm_customcrm

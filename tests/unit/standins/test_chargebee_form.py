@@ -7,7 +7,7 @@ from urllib.parse import parse_qsl, urlencode
 import pytest
 
 from connectors.chargebee import form_fields
-from standins._chargebee_form import (
+from standins.chargebee.form import (
     FormError,
     parse_bool,
     parse_int,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from standins import ChargebeeStandIn, chargebee_sample
-from standins._chargebee_sample import seed_chargebee
+from standins.chargebee import seed_chargebee
 
 
 def _events(standin: ChargebeeStandIn) -> list[tuple[str, str]]:

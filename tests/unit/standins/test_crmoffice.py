@@ -7,8 +7,7 @@ from typing import Any
 
 import pytest
 
-from standins.crmoffice import CrmofficeStandIn
-from standins.sample_data_crmoffice import COUNTRY_SPELLINGS, crmoffice_sample
+from standins.crmoffice import COUNTRY_SPELLINGS, CrmofficeStandIn, crmoffice_sample
 
 
 def token_form(crmoffice: CrmofficeStandIn, **changes: Any) -> dict[str, str]:

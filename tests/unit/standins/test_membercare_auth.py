@@ -8,8 +8,7 @@ from datetime import datetime, timedelta
 import httpx
 import pytest
 
-from standins._membercare_fields import MEMBERCARE_TZ
-from standins.membercare import MembercareStandIn
+from standins.membercare import MEMBERCARE_TZ, MembercareStandIn
 
 LOCAL_TIME = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{1,3})?$")
 

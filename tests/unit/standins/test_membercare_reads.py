@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from standins.sample_data_membercare import membercare_sample
+from standins.membercare import membercare_sample
 
 
 @pytest.fixture

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 import orjson
 import pytest
 
-from standins.sample_data_tidsbanken import tidsbanken_sample
+from standins.tidsbanken import tidsbanken_sample
 
 
 def label_time(text: str) -> datetime:

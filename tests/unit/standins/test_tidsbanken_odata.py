@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from standins._tidsbanken_odata import (
+from standins.tidsbanken.odata import (
     Comparison,
     ODataError,
     apply,

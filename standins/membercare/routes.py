@@ -1,0 +1,169 @@
+"""Membercare read endpoints: paged lists, single records, the ``/debtors`` feed."""
+
+from __future__ import annotations
+
+import math
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlencode
+
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import BaseRoute, Route
+
+from standins._http import ApiError, JsonResponse
+from standins.membercare.fields import DEBTORS, MEMBERCARE_TZ, PATHS, render
+from standins.store import order_key
+
+if TYPE_CHECKING:
+    from standins.membercare.app import MembercareStandIn
+
+DEFAULT_PAGE_SIZE = 50
+MAX_PAGE_SIZE = 1000  # [assumption] the swagger names no maximum
+
+
+def problem(status: int, title: str, **extra: Any) -> dict[str, Any]:
+    """An ASP.NET Core ProblemDetails body."""
+    return {"title": title, "status": status, **extra}
+
+
+def query_value(request: Request, name: str) -> str | None:
+    """A query parameter, matched case-insensitively as ASP.NET binds them."""
+    wanted = name.lower()
+    for key, value in request.query_params.multi_items():
+        if key.lower() == wanted:
+            return value
+    return None
+
+
+def api_root(request: Request) -> str:
+    """``http://127.0.0.1:<port>/api/v1``: links point at the stand-in itself."""
+    return f"{str(request.base_url).rstrip('/')}/api/v1"
+
+
+def sort_value(key: Any) -> Any:
+    """Debtor numbers are text of digits: order them as numbers."""
+    return int(key) if isinstance(key, str) and key.isdigit() else key
+
+
+def paging(request: Request) -> tuple[int, int]:
+    """``page`` (1-based, default 1) and ``pageSize`` (default 50)."""
+    values = []
+    for name, default in (("page", 1), ("pageSize", DEFAULT_PAGE_SIZE)):
+        text = query_value(request, name)
+        try:
+            values.append(default if text is None else int(text))
+        except ValueError:
+            title = f"The value '{text}' is not valid for {name}."
+            raise ApiError(400, problem(400, title)) from None
+    page, size = values
+    if page < 1 or not 1 <= size <= MAX_PAGE_SIZE:
+        title = f"page must be >= 1 and pageSize between 1 and {MAX_PAGE_SIZE}."
+        raise ApiError(400, problem(400, title))
+    return page, size
+
+
+def envelope(request: Request, path: str, items: list[Any]) -> dict[str, Any]:
+    """One page of ``items`` in Membercare's envelope, with absolute page links."""
+    page, size = paging(request)
+    total = len(items)
+    pages = math.ceil(total / size)
+    kept = [
+        (k, v)
+        for k, v in request.query_params.multi_items()
+        if k.lower() not in ("page", "pagesize")
+    ]
+
+    def link(number: int) -> str:
+        query = urlencode([*kept, ("pageSize", size), ("page", number)])
+        return f"{api_root(request)}/{path}?{query}"
+
+    return {
+        "totalCount": total,
+        "totalPages": pages,
+        "previousPageUrl": link(page - 1) if 1 < page <= pages + 1 else None,
+        "nextPageUrl": link(page + 1) if page < pages else None,
+        "result": items[(page - 1) * size : page * size],
+    }
+
+
+def read_routes(sim: MembercareStandIn) -> list[BaseRoute]:
+    """Lists and single records of every resource, plus ``/debtors``."""
+    routes: list[BaseRoute] = [
+        Route("/api/v1/debtors", _feed(sim), methods=["GET"]),
+    ]
+    for resource, path in PATHS.items():
+        routes += [
+            Route(f"/api/v1/{path}", _lister(sim, resource), methods=["GET"]),
+            Route(f"/api/v1/{path}/{{key}}", _getter(sim, resource), methods=["GET"]),
+        ]
+    return routes
+
+
+def _lister(sim: MembercareStandIn, resource: str) -> Any:
+    async def list_all(request: Request) -> Response:
+        sim.require_token(request)
+        entries = sorted(
+            sim.store.entries(resource), key=lambda kv: order_key([sort_value(kv[0])])
+        )
+        root = api_root(request)
+        items = [render(resource, e.record, root) for _, e in entries]
+        return JsonResponse(envelope(request, PATHS[resource], items))
+
+    return list_all
+
+
+def _getter(sim: MembercareStandIn, resource: str) -> Any:
+    async def get_one(request: Request) -> Response:
+        sim.require_token(request)
+        text = request.path_params["key"]
+        key = sim.path_key(resource, text)
+        record = None if key is None else sim.store.get(resource, key)
+        if record is None:
+            title = f"{resource[:-1]} '{text}' was not found."
+            raise ApiError(404, problem(404, title))
+        return JsonResponse(render(resource, record, api_root(request)))
+
+    return get_one
+
+
+def _feed(sim: MembercareStandIn) -> Any:
+    async def debtors(request: Request) -> Response:
+        """Persons and companies changed after ``changedAfter`` (local time)."""
+        sim.require_token(request)
+        after: datetime | None = None
+        text = query_value(request, "changedAfter")
+        if text:
+            try:
+                after = datetime.fromisoformat(text)
+            except ValueError:
+                title = f"The value '{text}' is not valid for changedAfter."
+                raise ApiError(400, problem(400, title)) from None
+            if after.tzinfo is None:
+                after = after.replace(tzinfo=MEMBERCARE_TZ)
+        rows = []
+        root = api_root(request)
+        for resource in DEBTORS:
+            for key, entry in sim.store.entries(resource):
+                when = sim.feed_time(resource, entry.record, entry.stamp)
+                # "Gets Debtors that has changed after the given date": strictly.
+                if after is not None and when <= after:
+                    continue
+                rows.append(
+                    (when, sort_value(key), _debtor(resource, entry.record, root))
+                )
+        rows.sort(key=lambda row: order_key(row[:2]))
+        return JsonResponse(envelope(request, "debtors", [r for _, _, r in rows]))
+
+    return debtors
+
+
+def _debtor(resource: str, record: Any, root: str) -> Any:
+    """A feed item: the Debtor base fields, with the self link saying the kind."""
+    if not isinstance(record, dict):
+        return record
+    full = render(resource, record, root)
+    fields = ("url", "debtorAccountNumber", "name", "addresses", "contacts")
+    return {name: full.get(name) for name in fields} | {
+        "lastChange": record.get("lastChange")
+    }
