@@ -23,26 +23,25 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
-from standins._http import ApiError, BodyError, JsonResponse, read_json
+from standins._http import BodyError, JsonResponse, read_json
 from standins.base import StandIn
 from standins.faults import FaultConfig
 from standins.store import Record, parse_iso
-from standins.tidsbanken.fields import TIME_FIELD, blank, check, format_label
-from standins.tidsbanken.odata import ODataError, apply, parse_query
+from standins.tidsbanken.fields import (
+    TIME_FIELD,
+    blank,
+    check,
+    format_label,
+    odata_error,
+)
+from standins.tidsbanken.routes import tidsbanken_routes
 
 DEFAULT_TB_KEY = "standin-tidsbanken-tb-key"
 DEFAULT_SUBSCRIPTION_KEY = "standin-tidsbanken-apim-key"
-API_VERSION = "3.0"
 DEFAULT_LAG: dict[str, timedelta] = {"Kunde": timedelta(hours=1)}
 _FIRST_ID = {"Kunde": 10001, "Avdeling": 10}
-_MODULE = {"Kunde": "prosjekt", "Avdeling": "ansatt"}
 
 Handler = Callable[[Request], Awaitable[Response]]
-
-
-def odata_error(message: str, code: str = "") -> dict[str, Any]:
-    """OData's error body."""
-    return {"error": {"code": code, "message": message}}
 
 
 class TidsbankenStandIn(StandIn):
@@ -138,21 +137,7 @@ class TidsbankenStandIn(StandIn):
     # -- routes ---------------------------------------------------------------------
 
     def api_routes(self) -> list[BaseRoute]:
-        table: list[tuple[str, Handler, str]] = [
-            ("/prosjekt/Kunde", self._lister("Kunde"), "GET"),
-            ("/prosjekt/Kunde", self._inserter("Kunde"), "POST"),
-            ("/prosjekt/Kunde", self._put_kunder, "PUT"),
-            ("/prosjekt/Kunde({key})", self._get_kunde, "GET"),
-            ("/ansatt/Avdeling", self._lister("Avdeling"), "GET"),
-            ("/ansatt/Avdeling", self._inserter("Avdeling"), "POST"),
-            ("/ansatt/Avdeling/{id}", self._patch_avdeling, "PATCH"),
-        ]
-        routes: list[BaseRoute] = []
-        for path, handler, method in table:
-            guarded = self._guarded(handler)
-            for variant in dict.fromkeys((path, path.lower())):
-                routes.append(Route(variant, guarded, methods=[method]))
-        return routes
+        return tidsbanken_routes(self)
 
     def extra_admin_routes(self) -> list[BaseRoute]:
         """``/_admin/label_lag``: GET or PUT ``{"Kunde": 3600}`` (seconds)."""
@@ -176,143 +161,3 @@ class TidsbankenStandIn(StandIn):
             return JsonResponse(body)
 
         return [Route("/_admin/label_lag", label_lag, methods=["GET", "PUT"])]
-
-    def _guarded(self, handler: Handler) -> Handler:
-        async def endpoint(request: Request) -> Response:
-            self._require_keys(request)
-            return await handler(request)
-
-        return endpoint
-
-    def _require_keys(self, request: Request) -> None:
-        headers = request.headers
-        apim = headers.get("ocp-apim-subscription-key")
-        if apim is None:
-            msg = (
-                "Access denied due to missing subscription key. Make sure to include"
-                " subscription key when making requests to an API."
-            )
-            raise ApiError(401, self.error_body(401, msg))
-        if apim != self.subscription_key:
-            msg = (
-                "Access denied due to invalid subscription key. Make sure to provide"
-                " a valid key for an active subscription."
-            )
-            raise ApiError(401, self.error_body(401, msg))
-        if headers.get("tb-key") != self.tb_key:
-            raise ApiError(401, self.error_body(401, "Missing or invalid tb-key."))
-        if headers.get("x-api-version") != API_VERSION:
-            msg = f"The HTTP resource requires x-api-version {API_VERSION}."
-            raise ApiError(400, odata_error(msg, "UnsupportedApiVersion"))
-
-    def _context(self, request: Request, entity: str) -> str:
-        base = str(request.base_url).rstrip("/")
-        return f"{base}/{_MODULE[entity]}/$metadata#{entity}"
-
-    async def _body(self, request: Request) -> Any:
-        try:
-            return await read_json(request)
-        except BodyError as exc:
-            raise ApiError(400, odata_error(str(exc))) from None
-
-    def _lister(self, entity: str) -> Handler:
-        async def list_all(request: Request) -> Response:
-            try:
-                query = parse_query(dict(request.query_params))
-            except ODataError as exc:
-                raise ApiError(400, odata_error(str(exc))) from None
-            rows: list[tuple[Any, Any]] = []
-            fallback: dict[int, Any] = {}
-            for key, entry in self.store.entries(entity):
-                rows.append((key, entry.record))
-                fallback[id(entry.record)] = entry.stamp - self.lag(entity)
-
-            def value_of(row: Any, field: str) -> Any:
-                if field == TIME_FIELD:
-                    value = row.get(field) if isinstance(row, dict) else None
-                    return parse_iso(value) or fallback[id(row)]
-                return row.get(field) if isinstance(row, dict) else None
-
-            page, count = apply(query, rows, value_of)
-            body: dict[str, Any] = {"@odata.context": self._context(request, entity)}
-            if query.count:
-                body["@odata.count"] = count
-            body["value"] = page
-            return JsonResponse(body)
-
-        return list_all
-
-    def _inserter(self, entity: str) -> Handler:
-        async def insert(request: Request) -> Response:
-            clean, problem = check(entity, await self._body(request), inserting=True)
-            if problem:
-                raise ApiError(400, odata_error(problem))
-            with self.store.lock:
-                if self.store.has(entity, clean["Id"]):
-                    msg = f"A {entity} with Id '{clean['Id']}' already exists."
-                    raise ApiError(400, odata_error(msg, "DuplicateKey"))
-                record = blank(entity) | clean | {TIME_FIELD: self.label_now(entity)}
-                self.store.put(entity, clean["Id"], record)
-                self.store.log_write("POST", request.url.path, entity, clean["Id"])
-            context = self._context(request, entity) + "/$entity"
-            return JsonResponse({"@odata.context": context, **record}, 201)
-
-        return insert
-
-    async def _get_kunde(self, request: Request) -> Response:
-        text = request.path_params["key"]
-        if len(text) < 2 or not (text.startswith("'") and text.endswith("'")):
-            msg = "The key of Kunde is a string and must be quoted: Kunde('10001')."
-            raise ApiError(400, odata_error(msg))
-        key = text[1:-1].replace("''", "'")
-        record = self.store.get("Kunde", key)
-        if record is None:
-            msg = f"Kunde with Id '{key}' was not found."
-            raise ApiError(404, odata_error(msg, "NotFound"))
-        context = self._context(request, "Kunde")
-        if self.wrap_single:
-            return JsonResponse({"@odata.context": context, "value": [record]})
-        return JsonResponse({"@odata.context": context + "/$entity", **record})
-
-    async def _put_kunder(self, request: Request) -> Response:
-        body = await self._body(request)
-        if not isinstance(body, list):
-            raise ApiError(400, odata_error("Expected a JSON array of Kunde."))
-        changes: list[Record] = []
-        for item in body:
-            clean, problem = check("Kunde", item, inserting=False)
-            if problem or not clean.get("Id"):
-                raise ApiError(400, odata_error(problem or "Every Kunde needs its Id."))
-            changes.append(clean)
-        with self.store.lock:
-            missing = [c["Id"] for c in changes if not self.store.has("Kunde", c["Id"])]
-            if missing:
-                msg = f"Kunde with Id '{missing[0]}' was not found."
-                raise ApiError(404, odata_error(msg, "NotFound"))
-            saved = []
-            for clean in changes:
-                # PUT replaces: properties left out go back to empty.
-                record = blank("Kunde") | clean | {TIME_FIELD: self.label_now("Kunde")}
-                self.store.put("Kunde", clean["Id"], record)
-                self.store.log_write("PUT", request.url.path, "Kunde", clean["Id"])
-                saved.append(record)
-        context = self._context(request, "Kunde")
-        return JsonResponse({"@odata.context": context, "value": saved})
-
-    async def _patch_avdeling(self, request: Request) -> Response:
-        key = request.path_params["id"]
-        clean, problem = check("Avdeling", await self._body(request), inserting=False)
-        if problem:
-            raise ApiError(400, odata_error(problem))
-        if clean.get("Id", key) != key:
-            raise ApiError(400, odata_error("The Id in the body differs from the URL."))
-        with self.store.lock:
-            current = self.store.get("Avdeling", key)
-            if not isinstance(current, dict):
-                msg = f"Avdeling with Id '{key}' was not found."
-                raise ApiError(404, odata_error(msg, "NotFound"))
-            record = current | clean | {TIME_FIELD: self.label_now("Avdeling")}
-            self.store.put("Avdeling", key, record)
-            self.store.log_write("PATCH", request.url.path, "Avdeling", key)
-        context = self._context(request, "Avdeling") + "/$entity"
-        return JsonResponse({"@odata.context": context, **record})

@@ -49,6 +49,11 @@ FIELDS: dict[str, dict[str, str]] = {
 _EMPTY: dict[str, Any] = {_STR: "", _INT: None, _BOOL: True}
 
 
+def odata_error(message: str, code: str = "") -> dict[str, Any]:
+    """OData's error body."""
+    return {"error": {"code": code, "message": message}}
+
+
 def blank(entity: str) -> Record:
     """Every property at its empty value: ``""`` text, no leader, visible."""
     return {name: _EMPTY[kind] for name, kind in FIELDS[entity].items()} | {
