@@ -54,23 +54,18 @@ class CrmofficeStandIn(StandIn):
         token_ttl_s: float = 3600.0,
         rotate_refresh_tokens: bool = False,
     ) -> None:
-        self.oauth = OAuthServer(
+        self.oauth = self.tokens = OAuthServer(
             client_id,
             client_secret,
             ttl_s=token_ttl_s,
             rotate_refresh_tokens=rotate_refresh_tokens,
         )
-        self._default_ttl_s = token_ttl_s
         self.supports_updated_since = True
         self.supports_paging = True
         self.supports_writes = True
         super().__init__(port=port, faults=faults)
 
     # -- system specifics ---------------------------------------------------------
-
-    def expire_tokens(self) -> None:
-        """Expire every access token now: the next call answers 401."""
-        self.oauth.expire_all()
 
     def error_body(self, status: int, message: str) -> Any:
         return problem(status, message)
@@ -92,8 +87,6 @@ class CrmofficeStandIn(StandIn):
         }
 
     def reset_state(self) -> None:
-        self.oauth.clear()
-        self.oauth.ttl_s = self._default_ttl_s
         self.supports_updated_since = True
         self.supports_paging = True
         self.supports_writes = True
@@ -135,11 +128,7 @@ class CrmofficeStandIn(StandIn):
         return crmoffice_routes(self)
 
     def extra_admin_routes(self) -> list[BaseRoute]:
-        """``/_admin/expire_tokens``, ``/_admin/consent``, ``/_admin/assumptions``."""
-
-        async def expire(request: Request) -> Response:
-            self.expire_tokens()
-            return Response(status_code=204)
+        """``/_admin/consent``, ``/_admin/assumptions``."""
 
         async def consent(request: Request) -> Response:
             return JsonResponse({"refresh_token": self.oauth.consent()})
@@ -156,7 +145,6 @@ class CrmofficeStandIn(StandIn):
             return JsonResponse({name: getattr(self, name) for name in names})
 
         return [
-            Route("/_admin/expire_tokens", expire, methods=["POST"]),
             Route("/_admin/consent", consent, methods=["POST"]),
             Route("/_admin/assumptions", assumptions, methods=["GET", "PUT"]),
         ]

@@ -19,12 +19,12 @@ from __future__ import annotations
 
 import base64
 import secrets
-import threading
 import time
-from dataclasses import dataclass
 from typing import Any
 
 import orjson
+
+from standins._tokens import AccessTokens
 
 SCOPES = frozenset({"crmoffice", "offline_access"})
 
@@ -33,13 +33,7 @@ def _b64(data: dict[str, Any]) -> str:
     return base64.urlsafe_b64encode(orjson.dumps(data)).decode().rstrip("=")
 
 
-@dataclass
-class _Access:
-    client_id: str
-    expires_at: float
-
-
-class OAuthServer:
+class OAuthServer(AccessTokens):
     """Issued access and refresh tokens for one registered client."""
 
     def __init__(
@@ -51,14 +45,12 @@ class OAuthServer:
         rotate_refresh_tokens: bool = False,
         issuer: str = "https://sesam.crmoffice.no",
     ) -> None:
+        super().__init__(ttl_s)
         self.client_id = client_id
         self.client_secret = client_secret
-        self.ttl_s = ttl_s
         self.rotate_refresh_tokens = rotate_refresh_tokens
         self.issuer = issuer
         self.static_tokens: set[str] = set()
-        self._lock = threading.Lock()
-        self._access: dict[str, _Access] = {}
         self._refresh: set[str] = set()
 
     def consent(self) -> str:
@@ -72,20 +64,12 @@ class OAuthServer:
         """Whether a bearer token is live (issued and unexpired, or static)."""
         if access_token in self.static_tokens:
             return True
-        with self._lock:
-            grant = self._access.get(access_token)
-            return grant is not None and time.monotonic() < grant.expires_at
-
-    def expire_all(self) -> None:
-        """Expire every issued access token now (refresh tokens stay valid)."""
-        with self._lock:
-            for grant in self._access.values():
-                grant.expires_at = 0.0
+        return self.owner_of(access_token) is not None
 
     def clear(self) -> None:
-        """Forget every issued token."""
+        """Forget every issued token, refresh tokens too."""
+        super().clear()
         with self._lock:
-            self._access.clear()
             self._refresh.clear()
 
     def token(
@@ -126,8 +110,7 @@ class OAuthServer:
         }
         header = {"alg": "RS256", "typ": "at+jwt"}
         token = f"{_b64(header)}.{_b64(claims)}.{secrets.token_urlsafe(32)}"
-        with self._lock:
-            self._access[token] = _Access(client_id, time.monotonic() + self.ttl_s)
+        self.grant(token, client_id)
         body: dict[str, Any] = {
             "access_token": token,
             "expires_in": max(1, int(self.ttl_s)),

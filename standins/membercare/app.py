@@ -74,15 +74,10 @@ class MembercareStandIn(StandIn):
     ) -> None:
         self.api_key = api_key
         self.api_user = api_user
-        self.tokens = TokenBook(api_key, {api_user}, token_ttl_s)
-        self._default_ttl_s = token_ttl_s
+        self.tokens: TokenBook = TokenBook(api_key, {api_user}, token_ttl_s)
         super().__init__(port=port, faults=faults)
 
     # -- auth -------------------------------------------------------------------
-
-    def expire_tokens(self) -> None:
-        """Expire every token now: the next call answers 401."""
-        self.tokens.expire_all()
 
     def require_token(self, request: Request) -> str:
         """The impersonated person behind the ``token`` header, else 401."""
@@ -108,10 +103,6 @@ class MembercareStandIn(StandIn):
             "MEMBERCARE_PERSON_TO_IMPERSONATE": self.api_user,
         }
 
-    def reset_state(self) -> None:
-        self.tokens.clear()
-        self.tokens.ttl_s = self._default_ttl_s
-
     # -- routes -----------------------------------------------------------------
 
     def api_routes(self) -> list[BaseRoute]:
@@ -120,13 +111,6 @@ class MembercareStandIn(StandIn):
             Route("/api/v1/token", self._token_post, methods=["POST"]),
         ]
         return routes + read_routes(self) + write_routes(self)
-
-    def extra_admin_routes(self) -> list[BaseRoute]:
-        async def expire(request: Request) -> Response:
-            self.expire_tokens()
-            return Response(status_code=204)
-
-        return [Route("/_admin/expire_tokens", expire, methods=["POST"])]
 
     async def _token_get(self, request: Request) -> Response:
         return self._grant(

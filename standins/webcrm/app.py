@@ -55,8 +55,7 @@ class WebcrmStandIn(StandIn):
         token_ttl_s: float = 3600.0,
     ) -> None:
         self.auth_code = auth_code
-        self.tokens = TokenBook({auth_code}, token_ttl_s)
-        self._default_ttl_s = token_ttl_s
+        self.tokens: TokenBook = TokenBook({auth_code}, token_ttl_s)
         self.hook_entities: dict[Any, str] = {}
         super().__init__(port=port, faults=faults)
 
@@ -74,10 +73,6 @@ class WebcrmStandIn(StandIn):
     @token_ttl_s.setter
     def token_ttl_s(self, value: float) -> None:
         self.tokens.ttl_s = value
-
-    def expire_tokens(self) -> None:
-        """Expire every access token now: the next call answers 401."""
-        self.tokens.expire_all()
 
     def require_token(self, request: Request) -> str:
         """The application behind the bearer token, or a 401 ``ApiError``."""
@@ -124,8 +119,6 @@ class WebcrmStandIn(StandIn):
         return {"WEBCRM_BASE_URL": self.url, "WEBCRM_API_TOKEN": self.auth_code}
 
     def reset_state(self) -> None:
-        self.tokens.clear()
-        self.tokens.ttl_s = self._default_ttl_s
         self.hook_entities.clear()
 
     # -- routes ---------------------------------------------------------------------
@@ -140,13 +133,6 @@ class WebcrmStandIn(StandIn):
         for entity in self.resources:
             routes += entity_routes(self, entity)
         return routes
-
-    def extra_admin_routes(self) -> list[BaseRoute]:
-        async def expire(request: Request) -> Response:
-            self.expire_tokens()
-            return Response(status_code=204)
-
-        return [Route("/_admin/expire_tokens", expire, methods=["POST"])]
 
     async def _login(self, request: Request) -> Response:
         code = (await read_form(request)).get("authCode")

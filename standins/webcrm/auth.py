@@ -4,28 +4,19 @@ from __future__ import annotations
 
 import math
 import secrets
-import threading
-import time
-from dataclasses import dataclass
 from typing import Any
+
+from standins._tokens import AccessTokens
 
 SYSTEM_ID = 1
 
 
-@dataclass
-class _Grant:
-    app: str
-    expires_at: float
-
-
-class TokenBook:
+class TokenBook(AccessTokens):
     """Issued tokens per application token (auth code), with a runtime TTL knob."""
 
     def __init__(self, auth_codes: set[str], ttl_s: float) -> None:
+        super().__init__(ttl_s)
         self.auth_codes = set(auth_codes)
-        self.ttl_s = ttl_s
-        self._lock = threading.Lock()
-        self._access: dict[str, _Grant] = {}
         self._refresh: dict[str, str] = {}
 
     def login(self, auth_code: str) -> dict[str, Any] | None:
@@ -46,28 +37,18 @@ class TokenBook:
 
     def app_of(self, access_token: str) -> str | None:
         """The auth code behind a live access token; None if unknown or expired."""
-        with self._lock:
-            grant = self._access.get(access_token)
-            if grant is None or time.monotonic() >= grant.expires_at:
-                return None
-            return grant.app
-
-    def expire_all(self) -> None:
-        """Make every issued access token expire now (refresh tokens stay valid)."""
-        with self._lock:
-            for grant in self._access.values():
-                grant.expires_at = 0.0
+        return self.owner_of(access_token)
 
     def clear(self) -> None:
-        """Forget every issued token."""
+        """Forget every issued token, refresh tokens too."""
+        super().clear()
         with self._lock:
-            self._access.clear()
             self._refresh.clear()
 
     def _issue(self, app: str) -> dict[str, Any]:
         access, refresh = secrets.token_urlsafe(32), secrets.token_urlsafe(32)
+        self.grant(access, app)
         with self._lock:
-            self._access[access] = _Grant(app, time.monotonic() + self.ttl_s)
             self._refresh[refresh] = app
         return {
             "AccessToken": access,
