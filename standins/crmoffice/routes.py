@@ -5,7 +5,8 @@ from __future__ import annotations
 import base64
 import binascii
 from collections.abc import Awaitable, Callable
-from typing import TYPE_CHECKING, Any
+from functools import partial
+from typing import TYPE_CHECKING
 
 from starlette.requests import Request
 from starlette.responses import Response
@@ -13,12 +14,13 @@ from starlette.routing import BaseRoute, Route
 
 from standins._http import (
     ApiError,
-    BodyError,
     JsonResponse,
+    guarded,
     int_param,
+    json_body,
     problem,
+    problem_error,
     read_form,
-    read_json,
 )
 from standins.crmoffice.fields import RESOURCES, Resource, check, format_time
 from standins.store import Record, order_key, parse_iso
@@ -35,25 +37,21 @@ Handler = Callable[["CrmofficeStandIn", Resource, Request], Awaitable[Response]]
 def crmoffice_routes(sim: CrmofficeStandIn) -> list[BaseRoute]:
     """The token endpoint, then every resource's routes behind a bearer token."""
 
-    async def token(request: Request) -> Response:
-        return await _token(sim, request)
-
-    def bind(spec: Resource, handler: Handler) -> Callable[..., Any]:
-        async def endpoint(request: Request) -> Response:
-            _require_bearer(sim, request)
-            return await handler(sim, spec, request)
-
-        return endpoint
-
     table: list[tuple[str, Handler, str]] = [
         ("", _list, "GET"),
         ("", _create, "POST"),
         ("/{id}", _one, "GET"),
         ("/{id}", _put, "PUT"),
     ]
-    routes: list[BaseRoute] = [Route("/connect/token", token, methods=["POST"])]
+    routes: list[BaseRoute] = [
+        Route("/connect/token", partial(_token, sim), methods=["POST"])
+    ]
     routes += [
-        Route(f"/{spec.path}{suffix}", bind(spec, handler), methods=[method])
+        Route(
+            f"/{spec.path}{suffix}",
+            guarded(partial(_require_bearer, sim), partial(handler, sim, spec)),
+            methods=[method],
+        )
         for spec in RESOURCES.values()
         for suffix, handler, method in table
     ]
@@ -127,10 +125,7 @@ async def _written(sim: CrmofficeStandIn, spec: Resource, request: Request) -> R
     """The known fields of a write's body; 405 on what cannot be written."""
     if not (spec.writable and sim.supports_writes):
         raise ApiError(405, problem(405, "Method Not Allowed"), {"Allow": "GET"})
-    try:
-        body = await read_json(request)
-    except BodyError as exc:
-        raise ApiError(400, problem(400, str(exc))) from None
+    body = await json_body(request, partial(problem_error, 400))
     # Server-owned (id, updatedAt) and unknown fields are ignored, as ASP.NET
     # does: a record read and sent back as a whole is a valid write.
     clean, errors = check(spec, body)

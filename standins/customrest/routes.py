@@ -3,13 +3,20 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
-from standins._http import ApiError, BodyError, JsonResponse, int_param, read_json
+from standins._http import (
+    ApiError,
+    JsonResponse,
+    guarded,
+    int_param,
+    json_body,
+)
 from standins.customrest.fields import (
     Problems,
     ResourceSpec,
@@ -50,13 +57,6 @@ def _raise_problems(problems: Problems) -> None:
 def resource_routes(sim: CustomRestStandIn) -> list[BaseRoute]:
     """Every resource's routes, each behind the API key."""
 
-    def bind(spec: ResourceSpec, handler: Handler) -> Callable[..., Any]:
-        async def endpoint(request: Request) -> Response:
-            sim.require_key(request)
-            return await handler(sim, spec, request)
-
-        return endpoint
-
     table: list[tuple[str, Handler, str]] = [
         ("", _list, "GET"),
         ("", _create, "POST"),
@@ -65,17 +65,18 @@ def resource_routes(sim: CustomRestStandIn) -> list[BaseRoute]:
         ("/{id}", _delete, "DELETE"),
     ]
     return [
-        Route(f"/{name}{suffix}", bind(spec, handler), methods=[method])
+        Route(
+            f"/{name}{suffix}",
+            guarded(sim.require_key, partial(handler, sim, spec)),
+            methods=[method],
+        )
         for name, spec in sim.specs.items()
         for suffix, handler, method in table
     ]
 
 
 async def _body(spec: ResourceSpec, request: Request) -> Any:
-    try:
-        body = await read_json(request)
-    except BodyError as exc:
-        raise bad_request(str(exc)) from None
+    body = await json_body(request, bad_request)
     # The contract checks top-level types only; a system's own checks (an
     # order's lines, date and status) come first.
     return body if spec.check is None else spec.check(body)

@@ -22,10 +22,9 @@ from datetime import timedelta
 from typing import Any, ClassVar
 
 from starlette.requests import Request
-from starlette.responses import Response
-from starlette.routing import BaseRoute, Route
+from starlette.routing import BaseRoute
 
-from standins._http import ApiError, BodyError, JsonResponse, read_json
+from standins._http import ApiError, problem
 from standins.base import StandIn
 from standins.faults import FaultConfig
 from standins.membercare.auth import TokenBook
@@ -38,8 +37,7 @@ from standins.membercare.fields import (
     local_text,
     person_name,
 )
-from standins.membercare.routes import problem, query_value, read_routes
-from standins.membercare.writes import write_routes
+from standins.membercare.routes import membercare_routes
 from standins.store import Record
 
 DEFAULT_API_KEY = "standin-membercare-client-api-key"
@@ -106,36 +104,7 @@ class MembercareStandIn(StandIn):
     # -- routes -----------------------------------------------------------------
 
     def api_routes(self) -> list[BaseRoute]:
-        routes: list[BaseRoute] = [
-            Route("/api/v1/token", self._token_get, methods=["GET"]),
-            Route("/api/v1/token", self._token_post, methods=["POST"]),
-        ]
-        return routes + read_routes(self) + write_routes(self)
-
-    async def _token_get(self, request: Request) -> Response:
-        return self._grant(
-            query_value(request, "clientApiKey"),
-            query_value(request, "personToImpersonate"),
-        )
-
-    async def _token_post(self, request: Request) -> Response:
-        try:
-            body = await read_json(request)
-        except BodyError as exc:
-            raise ApiError(400, problem(400, str(exc))) from None
-        if not isinstance(body, dict):
-            raise ApiError(400, problem(400, "Expected a TokenRequest object."))
-        return self._grant(body.get("clientApiKey"), body.get("personToImpersonate"))
-
-    def _grant(self, api_key: Any, person: Any) -> Response:
-        if not api_key or not person:
-            title = "clientApiKey and personToImpersonate are required."
-            raise ApiError(400, problem(400, title))
-        granted = self.tokens.issue(str(api_key), str(person))
-        if granted is None:
-            title = "The API key or the person to impersonate is not valid."
-            raise ApiError(401, problem(401, title))
-        return JsonResponse(granted)
+        return membercare_routes(self)
 
     # -- helpers for handlers ------------------------------------------------------
 

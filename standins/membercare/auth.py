@@ -4,8 +4,21 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from typing import Any
 
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import BaseRoute, Route
+
+from standins._http import (
+    ApiError,
+    JsonResponse,
+    json_body,
+    problem,
+    problem_error,
+    query_value,
+)
 from standins._tokens import AccessTokens
 from standins.membercare.fields import local_text
 
@@ -33,3 +46,35 @@ class TokenBook(AccessTokens):
     def person_of(self, token: str) -> str | None:
         """The impersonated person behind a live token; None if unknown or expired."""
         return self.owner_of(token)
+
+
+def token_routes(tokens: TokenBook) -> list[BaseRoute]:
+    """``GET /api/v1/token?clientApiKey=&personToImpersonate=`` and its POST twin."""
+
+    def grant(api_key: Any, person: Any) -> Response:
+        if not api_key or not person:
+            title = "clientApiKey and personToImpersonate are required."
+            raise ApiError(400, problem(400, title))
+        granted = tokens.issue(str(api_key), str(person))
+        if granted is None:
+            title = "The API key or the person to impersonate is not valid."
+            raise ApiError(401, problem(401, title))
+        return JsonResponse(granted)
+
+    async def token_get(request: Request) -> Response:
+        params = request.query_params
+        return grant(
+            query_value(params, "clientApiKey"),
+            query_value(params, "personToImpersonate"),
+        )
+
+    async def token_post(request: Request) -> Response:
+        body = await json_body(request, partial(problem_error, 400))
+        if not isinstance(body, dict):
+            raise ApiError(400, problem(400, "Expected a TokenRequest object."))
+        return grant(body.get("clientApiKey"), body.get("personToImpersonate"))
+
+    return [
+        Route("/api/v1/token", token_get, methods=["GET"]),
+        Route("/api/v1/token", token_post, methods=["POST"]),
+    ]

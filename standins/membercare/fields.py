@@ -6,6 +6,8 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from starlette.requests import Request
+
 from standins.store import Record
 
 # Membercare renders times without an offset, in the tenant's local time.
@@ -185,6 +187,11 @@ def full_name(record: Record) -> str:
     """An organization's ``fullName``."""
     parts = (record.get("name"), record.get("name2"))
     return " ".join(p for p in parts if isinstance(p, str) and p)
+
+
+def api_root(request: Request) -> str:
+    """``http://127.0.0.1:<port>/api/v1``: links point at the stand-in itself."""
+    return f"{str(request.base_url).rstrip('/')}/api/v1"
 
 
 def render(resource: str, record: Any, root: str) -> Any:

@@ -1,4 +1,4 @@
-"""Membercare read endpoints: paged lists, single records, the ``/debtors`` feed."""
+"""Membercare's routes: token, reads (lists, single records, ``/debtors``), writes."""
 
 from __future__ import annotations
 
@@ -11,8 +11,10 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
-from standins._http import ApiError, JsonResponse
-from standins.membercare.fields import DEBTORS, MEMBERCARE_TZ, PATHS, render
+from standins._http import ApiError, JsonResponse, int_param, problem, query_value
+from standins.membercare.auth import token_routes
+from standins.membercare.fields import DEBTORS, MEMBERCARE_TZ, PATHS, api_root, render
+from standins.membercare.writes import write_routes
 from standins.store import order_key
 
 if TYPE_CHECKING:
@@ -22,41 +24,21 @@ DEFAULT_PAGE_SIZE = 50
 MAX_PAGE_SIZE = 1000  # [assumption] the swagger names no maximum
 
 
-def problem(status: int, title: str, **extra: Any) -> dict[str, Any]:
-    """An ASP.NET Core ProblemDetails body."""
-    return {"title": title, "status": status, **extra}
-
-
-def query_value(request: Request, name: str) -> str | None:
-    """A query parameter, matched case-insensitively as ASP.NET binds them."""
-    wanted = name.lower()
-    for key, value in request.query_params.multi_items():
-        if key.lower() == wanted:
-            return value
-    return None
-
-
-def api_root(request: Request) -> str:
-    """``http://127.0.0.1:<port>/api/v1``: links point at the stand-in itself."""
-    return f"{str(request.base_url).rstrip('/')}/api/v1"
-
-
 def sort_value(key: Any) -> Any:
     """Debtor numbers are text of digits: order them as numbers."""
     return int(key) if isinstance(key, str) and key.isdigit() else key
 
 
+def _not_valid(name: str, text: str) -> ApiError:
+    title = f"The value '{text}' is not valid for {name}."
+    return ApiError(400, problem(400, title))
+
+
 def paging(request: Request) -> tuple[int, int]:
     """``page`` (1-based, default 1) and ``pageSize`` (default 50)."""
-    values = []
-    for name, default in (("page", 1), ("pageSize", DEFAULT_PAGE_SIZE)):
-        text = query_value(request, name)
-        try:
-            values.append(default if text is None else int(text))
-        except ValueError:
-            title = f"The value '{text}' is not valid for {name}."
-            raise ApiError(400, problem(400, title)) from None
-    page, size = values
+    params = request.query_params
+    page = int_param(params, "page", 1, _not_valid, any_case=True)
+    size = int_param(params, "pageSize", DEFAULT_PAGE_SIZE, _not_valid, any_case=True)
     if page < 1 or not 1 <= size <= MAX_PAGE_SIZE:
         title = f"page must be >= 1 and pageSize between 1 and {MAX_PAGE_SIZE}."
         raise ApiError(400, problem(400, title))
@@ -85,6 +67,11 @@ def envelope(request: Request, path: str, items: list[Any]) -> dict[str, Any]:
         "nextPageUrl": link(page + 1) if page < pages else None,
         "result": items[(page - 1) * size : page * size],
     }
+
+
+def membercare_routes(sim: MembercareStandIn) -> list[BaseRoute]:
+    """The token exchange, every read, every write (systems.md 9.4)."""
+    return token_routes(sim.tokens) + read_routes(sim) + write_routes(sim)
 
 
 def read_routes(sim: MembercareStandIn) -> list[BaseRoute]:
@@ -132,7 +119,7 @@ def _feed(sim: MembercareStandIn) -> Any:
         """Persons and companies changed after ``changedAfter`` (local time)."""
         sim.require_token(request)
         after: datetime | None = None
-        text = query_value(request, "changedAfter")
+        text = query_value(request.query_params, "changedAfter")
         if text:
             try:
                 after = datetime.fromisoformat(text)

@@ -15,14 +15,22 @@ refused in PATCH bodies, where ignoring one would silently drop an update.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
-from standins._http import ApiError, BodyError, JsonResponse, read_json
+from standins._http import (
+    ApiError,
+    JsonResponse,
+    json_body,
+    problem,
+    problem_error,
+    query_value,
+)
 from standins.membercare.fields import (
     COMPANY_CREATE_FORBIDDEN,
     COMPANY_FIELDS,
@@ -32,17 +40,19 @@ from standins.membercare.fields import (
     ORGANIZATION_PATCH_FIELDS,
     PERSON_FIELDS,
     PERSON_PATCH_FIELDS,
+    api_root,
     check,
     patch_kinds,
     render,
 )
-from standins.membercare.routes import api_root, problem, query_value
 from standins.store import Record
 
 if TYPE_CHECKING:
     from standins.membercare.app import MembercareStandIn
 
 Handler = Callable[[Request], Awaitable[Response]]
+# Posted separately (``/{dan}/addresses``), never inside a person or organization.
+_LISTS = ("addresses", "contacts")
 _ADDRESS_TEXT = [
     "attention",
     "careOf",
@@ -66,9 +76,26 @@ def _filled(value: Any) -> bool:
     return value not in (None, "", [], {})
 
 
+def _refuse_filled(body: Any, names: Iterable[str], why: str) -> None:
+    """400 naming each of ``names`` that ``body`` fills: "<name> <why>"."""
+    if not isinstance(body, dict):
+        return
+    refused = [name for name in names if _filled(body.get(name))]
+    if refused:
+        raise _invalid({name: [f"{name} {why}"] for name in refused})
+
+
+def _checked(body: Any, kinds: dict[str, str], *, strict: bool, what: str) -> Record:
+    """The known fields of ``body``; 400 with every field's problems."""
+    clean, errors = check(body, kinds, strict=strict, what=what)
+    if errors:
+        raise _invalid(errors)
+    return clean
+
+
 def _automatic(request: Request) -> bool:
-    flag = query_value(request, "useAutomaticDebtorAccountNumber") or ""
-    return flag.lower() == "true"
+    flag = query_value(request.query_params, "useAutomaticDebtorAccountNumber")
+    return (flag or "").lower() == "true"
 
 
 def write_routes(sim: MembercareStandIn) -> list[BaseRoute]:
@@ -98,10 +125,7 @@ class _Writes:
 
     async def _body(self, request: Request) -> Any:
         self.sim.require_token(request)
-        try:
-            return await read_json(request)
-        except BodyError as exc:
-            raise ApiError(400, problem(400, str(exc))) from None
+        return await json_body(request, partial(problem_error, 400))
 
     def _existing(self, resource: str, request: Request) -> tuple[Any, Record]:
         """The record the path names (hold the lock), else 404."""
@@ -123,19 +147,13 @@ class _Writes:
         automatic = _automatic(request)
         if not isinstance(body, dict):
             raise _invalid({"": ["Expected a Company object."]})
-        refused = [
+        forbidden = [
             name
             for name in COMPANY_CREATE_FORBIDDEN
-            if _filled(body.get(name))
-            and not (name == "debtorAccountNumber" and not automatic)
+            if automatic or name != "debtorAccountNumber"
         ]
-        if refused:
-            raise _invalid(
-                {name: [f"{name} must not be set on create."] for name in refused}
-            )
-        clean, errors = check(body, COMPANY_FIELDS, strict=False, what="Company")
-        if errors:
-            raise _invalid(errors)
+        _refuse_filled(body, forbidden, "must not be set on create.")
+        clean = _checked(body, COMPANY_FIELDS, strict=False, what="Company")
         if not clean.get("companyName"):
             raise _invalid({"companyName": ["companyName is required."]})
         with self.store.lock:
@@ -159,9 +177,7 @@ class _Writes:
 
     async def put_company(self, request: Request) -> Response:
         body = await self._body(request)
-        clean, errors = check(body, COMPANY_PUT_FIELDS, strict=False, what="CompanyPut")
-        if errors:
-            raise _invalid(errors)
+        clean = _checked(body, COMPANY_PUT_FIELDS, strict=False, what="CompanyPut")
         if not clean.get("companyName"):
             raise _invalid({"companyName": ["companyName is required."]})
         with self.store.lock:
@@ -234,15 +250,8 @@ class _Writes:
 
     async def upsert_person(self, request: Request) -> Response:
         body = await self._body(request)
-        if isinstance(body, dict):
-            refused = [n for n in ("addresses", "contacts") if _filled(body.get(n))]
-            if refused:
-                raise _invalid(
-                    {n: [f"{n} must be empty; post them separately."] for n in refused}
-                )
-        clean, errors = check(body, PERSON_FIELDS, strict=False, what="Person")
-        if errors:
-            raise _invalid(errors)
+        _refuse_filled(body, _LISTS, "must be empty; post them separately.")
+        clean = _checked(body, PERSON_FIELDS, strict=False, what="Person")
         automatic = _automatic(request)
         dan = clean.pop("debtorAccountNumber", None)
         with self.store.lock:
@@ -263,9 +272,7 @@ class _Writes:
 
     async def patch_person(self, request: Request) -> Response:
         body = await self._body(request)
-        clean, errors = check(body, patch_kinds(), strict=True, what="PersonPatch")
-        if errors:
-            raise _invalid(errors)
+        clean = _checked(body, patch_kinds(), strict=True, what="PersonPatch")
         changes = {PERSON_PATCH_FIELDS[name]: value for name, value in clean.items()}
         with self.store.lock:
             key, current = self._existing("Persons", request)
@@ -273,10 +280,7 @@ class _Writes:
 
     async def create_organization(self, request: Request) -> Response:
         body = await self._body(request)
-        if isinstance(body, dict):
-            refused = [n for n in ("addresses", "contacts") if _filled(body.get(n))]
-            if refused:
-                raise _invalid({n: [f"{n} cannot be set here."] for n in refused})
+        _refuse_filled(body, _LISTS, "cannot be set here.")
         clean, errors = check(
             body, ORGANIZATION_FIELDS, strict=False, what="Organization"
         )
@@ -296,9 +300,7 @@ class _Writes:
     async def patch_organization(self, request: Request) -> Response:
         body = await self._body(request)
         kinds = {n: ORGANIZATION_FIELDS[n] for n in ORGANIZATION_PATCH_FIELDS}
-        clean, errors = check(body, kinds, strict=True, what="OrganizationPatch")
-        if errors:
-            raise _invalid(errors)
+        clean = _checked(body, kinds, strict=True, what="OrganizationPatch")
         with self.store.lock:
             key, current = self._existing("Organizations", request)
             return JsonResponse(

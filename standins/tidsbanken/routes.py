@@ -3,14 +3,20 @@ PATCH), each behind the gateway's headers and matched case-insensitively."""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
-from standins._http import ApiError, BodyError, JsonResponse, read_json
+from standins._http import (
+    ApiError,
+    Endpoint,
+    JsonResponse,
+    guarded,
+    json_body,
+)
 from standins.store import Record, parse_iso
 from standins.tidsbanken.fields import TIME_FIELD, blank, check, odata_error
 from standins.tidsbanken.odata import ODataError, apply, parse_query
@@ -21,12 +27,10 @@ if TYPE_CHECKING:
 API_VERSION = "3.0"
 _MODULE = {"Kunde": "prosjekt", "Avdeling": "ansatt"}
 
-Handler = Callable[[Request], Awaitable[Response]]
-
 
 def tidsbanken_routes(sim: TidsbankenStandIn) -> list[BaseRoute]:
     """Every route, in its documented spelling and in lower case (APIM matches both)."""
-    table: list[tuple[str, Handler, str]] = [
+    table: list[tuple[str, Endpoint, str]] = [
         ("/prosjekt/Kunde", _lister(sim, "Kunde"), "GET"),
         ("/prosjekt/Kunde", _inserter(sim, "Kunde"), "POST"),
         ("/prosjekt/Kunde", _kunder_putter(sim), "PUT"),
@@ -37,18 +41,10 @@ def tidsbanken_routes(sim: TidsbankenStandIn) -> list[BaseRoute]:
     ]
     routes: list[BaseRoute] = []
     for path, handler, method in table:
-        guarded = _guarded(sim, handler)
+        endpoint = guarded(partial(_require_keys, sim), handler)
         for variant in dict.fromkeys((path, path.lower())):
-            routes.append(Route(variant, guarded, methods=[method]))
+            routes.append(Route(variant, endpoint, methods=[method]))
     return routes
-
-
-def _guarded(sim: TidsbankenStandIn, handler: Handler) -> Handler:
-    async def endpoint(request: Request) -> Response:
-        _require_keys(sim, request)
-        return await handler(request)
-
-    return endpoint
 
 
 def _require_keys(sim: TidsbankenStandIn, request: Request) -> None:
@@ -79,10 +75,7 @@ def _context(request: Request, entity: str) -> str:
 
 
 async def _body(request: Request) -> Any:
-    try:
-        return await read_json(request)
-    except BodyError as exc:
-        raise ApiError(400, odata_error(str(exc))) from None
+    return await json_body(request, lambda why: ApiError(400, odata_error(why)))
 
 
 def _missing(entity: str, key: str) -> dict[str, Any]:
@@ -90,7 +83,7 @@ def _missing(entity: str, key: str) -> dict[str, Any]:
     return odata_error(f"{entity} with Id '{key}' was not found.", "NotFound")
 
 
-def _lister(sim: TidsbankenStandIn, entity: str) -> Handler:
+def _lister(sim: TidsbankenStandIn, entity: str) -> Endpoint:
     async def list_all(request: Request) -> Response:
         try:
             query = parse_query(dict(request.query_params))
@@ -118,7 +111,7 @@ def _lister(sim: TidsbankenStandIn, entity: str) -> Handler:
     return list_all
 
 
-def _inserter(sim: TidsbankenStandIn, entity: str) -> Handler:
+def _inserter(sim: TidsbankenStandIn, entity: str) -> Endpoint:
     async def insert(request: Request) -> Response:
         clean, problem = check(entity, await _body(request), inserting=True)
         if problem:
@@ -144,7 +137,7 @@ def _save(
     return record
 
 
-def _kunde_getter(sim: TidsbankenStandIn) -> Handler:
+def _kunde_getter(sim: TidsbankenStandIn) -> Endpoint:
     async def get_kunde(request: Request) -> Response:
         text = request.path_params["key"]
         if len(text) < 2 or not (text.startswith("'") and text.endswith("'")):
@@ -162,7 +155,7 @@ def _kunde_getter(sim: TidsbankenStandIn) -> Handler:
     return get_kunde
 
 
-def _kunder_putter(sim: TidsbankenStandIn) -> Handler:
+def _kunder_putter(sim: TidsbankenStandIn) -> Endpoint:
     async def put_kunder(request: Request) -> Response:
         body = await _body(request)
         if not isinstance(body, list):
@@ -185,7 +178,7 @@ def _kunder_putter(sim: TidsbankenStandIn) -> Handler:
     return put_kunder
 
 
-def _avdeling_patcher(sim: TidsbankenStandIn) -> Handler:
+def _avdeling_patcher(sim: TidsbankenStandIn) -> Endpoint:
     async def patch_avdeling(request: Request) -> Response:
         key = request.path_params["id"]
         clean, problem = check("Avdeling", await _body(request), inserting=False)

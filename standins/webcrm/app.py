@@ -14,23 +14,24 @@ from typing import Any, ClassVar
 
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import BaseRoute, Route
+from starlette.routing import BaseRoute
 
-from standins._http import ApiError, JsonResponse, read_form
+from standins._http import ApiError, JsonResponse
 from standins.base import StandIn
 from standins.faults import FaultConfig
 from standins.store import Record
-from standins.webcrm.auth import TokenBook, login_error
+from standins.webcrm.auth import TokenBook
 from standins.webcrm.fields import (
     PREFIX,
     WEBCRM_TZ,
     format_time,
+    message,
     parse_time,
     person_name,
     validate,
 )
-from standins.webcrm.hooks import HOOKS, hook_routes
-from standins.webcrm.routes import entity_routes, feed_routes, message, save
+from standins.webcrm.hooks import HOOKS
+from standins.webcrm.routes import save, webcrm_routes
 
 DEFAULT_AUTH_CODE = "6f1d3a52-0c1e-4f7b-9a57-standin-webcrm"
 _DENIED = "Authorization has been denied for this request."
@@ -124,37 +125,7 @@ class WebcrmStandIn(StandIn):
     # -- routes ---------------------------------------------------------------------
 
     def api_routes(self) -> list[BaseRoute]:
-        routes: list[BaseRoute] = [
-            Route("/Auth/ApiLogin", self._login, methods=["POST"]),
-            Route("/Auth/ApiRefresh", self._refresh, methods=["POST"]),
-        ]
-        routes += hook_routes(self, self.resources)
-        routes += feed_routes(self)
-        for entity in self.resources:
-            routes += entity_routes(self, entity)
-        return routes
-
-    async def _login(self, request: Request) -> Response:
-        code = (await read_form(request)).get("authCode")
-        if not code:
-            body = login_error("invalid_request", "The authCode field is required.")
-            return JsonResponse(body, status_code=400)
-        granted = self.tokens.login(code)
-        if granted is None:
-            body = login_error("invalid_grant", "The auth code is not valid.")
-            return JsonResponse(body, status_code=401)
-        return JsonResponse(granted)
-
-    async def _refresh(self, request: Request) -> Response:
-        token = (await read_form(request)).get("refreshToken")
-        if not token:
-            body = login_error("invalid_request", "The refreshToken field is required.")
-            return JsonResponse(body, status_code=400)
-        granted = self.tokens.refresh(token)
-        if granted is None:
-            body = login_error("invalid_grant", "The refresh token is not valid.")
-            return JsonResponse(body, status_code=401)
-        return JsonResponse(granted)
+        return webcrm_routes(self)
 
     # -- the handle -------------------------------------------------------------------
 

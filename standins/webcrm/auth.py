@@ -4,8 +4,14 @@ from __future__ import annotations
 
 import math
 import secrets
+from collections.abc import Callable
 from typing import Any
 
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import BaseRoute, Route
+
+from standins._http import JsonResponse, read_form
 from standins._tokens import AccessTokens
 
 SYSTEM_ID = 1
@@ -74,3 +80,28 @@ def login_error(error: str, description: str) -> dict[str, Any]:
         "TokenType": None,
         "SystemId": 0,
     }
+
+
+def auth_routes(tokens: TokenBook) -> list[BaseRoute]:
+    """``POST /Auth/ApiLogin`` (form ``authCode``) and ``/Auth/ApiRefresh``."""
+
+    def grant(field: str, what: str, issue: Callable[[str], Any]) -> Any:
+        async def endpoint(request: Request) -> Response:
+            value = (await read_form(request)).get(field)
+            if not value:
+                body = login_error("invalid_request", f"The {field} field is required.")
+                return JsonResponse(body, status_code=400)
+            granted = issue(value)
+            if granted is None:
+                body = login_error("invalid_grant", f"The {what} is not valid.")
+                return JsonResponse(body, status_code=401)
+            return JsonResponse(granted)
+
+        return endpoint
+
+    login = grant("authCode", "auth code", tokens.login)
+    refresh = grant("refreshToken", "refresh token", tokens.refresh)
+    return [
+        Route("/Auth/ApiLogin", login, methods=["POST"]),
+        Route("/Auth/ApiRefresh", refresh, methods=["POST"]),
+    ]

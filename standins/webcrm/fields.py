@@ -7,6 +7,7 @@ from typing import Any
 
 import orjson
 
+from standins._http import ApiError
 from standins.store import Record, parse_iso
 
 # webCRM renders times in Danish/Norwegian winter time with an explicit offset.
@@ -85,6 +86,16 @@ _SPECIAL_DEFAULTS: dict[str, Any] = {
     "PersonBirthday": "0001-01-01T00:00:00+00:00",
     "PersonStatus": "Active",
 }
+
+
+def message(text: str) -> dict[str, Any]:
+    """webCRM's (ASP.NET Web API's) error body."""
+    return {"Message": text}
+
+
+def refused(why: str) -> ApiError:
+    """400 with webCRM's error body."""
+    return ApiError(400, message(why))
 
 
 def blank(entity: str) -> Record:

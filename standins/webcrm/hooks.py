@@ -8,10 +8,13 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
-from standins._http import ApiError, BodyError, JsonResponse, read_json
+from standins._http import (
+    ApiError,
+    JsonResponse,
+    json_body,
+)
 from standins.store import Record, order_key
-from standins.webcrm.fields import format_time
-from standins.webcrm.routes import message
+from standins.webcrm.fields import format_time, message, refused
 
 if TYPE_CHECKING:
     from standins.webcrm.app import WebcrmStandIn
@@ -51,11 +54,7 @@ def hook_routes(sim: WebcrmStandIn, entities: tuple[str, ...]) -> list[BaseRoute
     store = sim.store
 
     async def parsed(request: Request) -> Record:
-        try:
-            body = await read_json(request)
-        except BodyError as exc:
-            raise ApiError(400, message(str(exc))) from None
-        clean, errors = _validate(body)
+        clean, errors = _validate(await json_body(request, refused))
         if errors:
             raise ApiError(
                 400, {"Message": "The request is invalid.", "ModelState": errors}

@@ -9,16 +9,26 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
-from standins._http import ApiError, BodyError, JsonResponse, read_json
+from standins._http import (
+    ApiError,
+    JsonResponse,
+    int_param,
+    json_body,
+    query_value,
+)
 from standins.store import Record, order_key
+from standins.webcrm.auth import auth_routes
 from standins.webcrm.fields import (
     PREFIX,
     blank,
     format_time,
+    message,
     parse_time,
     person_name,
+    refused,
     validate,
 )
+from standins.webcrm.hooks import hook_routes
 from standins.webcrm.query import QueryError, parse_script
 
 if TYPE_CHECKING:
@@ -28,31 +38,24 @@ MAX_PAGE_SIZE = 1000
 DEFAULT_PAGE_SIZE = 50
 
 
-def message(text: str) -> dict[str, Any]:
-    """webCRM's (ASP.NET Web API's) error body."""
-    return {"Message": text}
+def webcrm_routes(sim: WebcrmStandIn) -> list[BaseRoute]:
+    """Login and refresh, webhooks, the feeds, and each entity's routes."""
+    routes = auth_routes(sim.tokens) + hook_routes(sim, sim.resources)
+    routes += feed_routes(sim)
+    for entity in sim.resources:
+        routes += entity_routes(sim, entity)
+    return routes
 
 
-def query_param(request: Request, name: str) -> str | None:
-    """A query parameter, matched case-insensitively as ASP.NET binds them."""
-    wanted = name.lower()
-    for key, value in request.query_params.multi_items():
-        if key.lower() == wanted:
-            return value
-    return None
+def _not_valid(name: str, text: str) -> ApiError:
+    return ApiError(400, message(f"The value '{text}' is not valid for {name}."))
 
 
 def paging(request: Request) -> tuple[int, int]:
     """``Page`` (1-based) and ``Size`` (1..1000) from the query string."""
-    values = []
-    for name, default in (("Page", 1), ("Size", DEFAULT_PAGE_SIZE)):
-        text = query_param(request, name)
-        try:
-            values.append(default if text is None else int(text))
-        except ValueError:
-            msg = f"The value '{text}' is not valid for {name}."
-            raise ApiError(400, message(msg)) from None
-    page, size = values
+    params = request.query_params
+    page = int_param(params, "Page", 1, _not_valid, any_case=True)
+    size = int_param(params, "Size", DEFAULT_PAGE_SIZE, _not_valid, any_case=True)
     if page < 1:
         raise ApiError(400, message("Page must be 1 or greater."))
     if not 1 <= size <= MAX_PAGE_SIZE:
@@ -206,10 +209,7 @@ def _upsert_one(sim: WebcrmStandIn, entity: str, item: Any, path: str) -> str:
 
 
 async def _body(request: Request) -> Any:
-    try:
-        return await read_json(request)
-    except BodyError as exc:
-        raise ApiError(400, message(str(exc))) from None
+    return await json_body(request, refused)
 
 
 def feed_routes(sim: WebcrmStandIn) -> list[BaseRoute]:
@@ -227,7 +227,8 @@ def feed_routes(sim: WebcrmStandIn) -> list[BaseRoute]:
         sim.require_token(request)
         page, size = paging(request)
         try:
-            query = parse_script(query_param(request, "script") or "")
+            script = query_value(request.query_params, "script")
+            query = parse_script(script or "")
         except QueryError as exc:
             raise ApiError(400, message(str(exc))) from None
         rows = timeline(query.entity)
