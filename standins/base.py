@@ -5,8 +5,8 @@ from __future__ import annotations
 import logging
 import threading
 from abc import ABC, abstractmethod
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta, tzinfo
-from types import TracebackType
 from typing import Any, ClassVar, Self
 
 from starlette.applications import Starlette
@@ -173,12 +173,7 @@ class StandIn(FaultHandle, ABC):
     def __enter__(self) -> Self:
         return self.start()
 
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
+    def __exit__(self, *exc_info: object) -> None:
         self.stop()
 
     # -- the programmatic handle ----------------------------------------------------
@@ -264,6 +259,11 @@ class StandIn(FaultHandle, ABC):
 
     def _key(self, resource: str, id: Any) -> Any:
         return self.parse_id(resource, id) if isinstance(id, str) else id
+
+    def seed_time(self, given: Any, render: Callable[[datetime], str]) -> str:
+        """A seeded record's modification time: as given, else now; rendered."""
+        when = parse_iso(given, self.naive_tz)
+        return render(when if when is not None else self.store.tick())
 
     def feed_time(self, resource: str, record: Any, stamp: datetime) -> datetime:
         """A record's modification time for ordering; the store stamp if unreadable."""

@@ -31,7 +31,7 @@ from standins.crmoffice.auth import OAuthServer
 from standins.crmoffice.fields import RESOURCES, Resource, check, format_time
 from standins.crmoffice.routes import crmoffice_routes
 from standins.faults import FaultConfig
-from standins.store import Record, parse_iso
+from standins.store import Record
 
 DEFAULT_CLIENT_ID = "tether-standin"
 DEFAULT_CLIENT_SECRET = "standin-crmoffice-client-secret"  # noqa: S105 - made-up, local
@@ -108,11 +108,8 @@ class CrmofficeStandIn(StandIn):
             msg = f"{resource} seed record is invalid: {errors}"
             raise ValueError(msg)
         key = given_id or self.new_id(spec)
-        number = str(key).removeprefix(spec.prefix)
-        if number.isdigit():
-            self.store.reserve_id(resource, int(number))
-        when = parse_iso(given_time)
-        stamp = format_time(when) if when else format_time(self.store.tick())
+        self.store.reserve_id(resource, key, spec.prefix)
+        stamp = self.seed_time(given_time, format_time)
         return key, {"id": key} | spec.blank() | clean | {"updatedAt": stamp}
 
     def apply_edit(self, resource: str, record: Record, changes: Record) -> Record:

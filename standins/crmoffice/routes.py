@@ -81,11 +81,11 @@ async def _token(sim: CrmofficeStandIn, request: Request) -> Response:
 
 
 def _not_an_integer(name: str, text: str) -> ApiError:
-    return ApiError(400, problem(400, f"{name} must be an integer."))
+    return problem_error(400, f"{name} must be an integer.")
 
 
 def _not_found(spec: Resource, key: str) -> ApiError:
-    return ApiError(404, problem(404, f"{spec.path} {key} was not found."))
+    return problem_error(404, f"{spec.path} {key} was not found.")
 
 
 async def _list(sim: CrmofficeStandIn, spec: Resource, request: Request) -> Response:
@@ -95,7 +95,7 @@ async def _list(sim: CrmofficeStandIn, spec: Resource, request: Request) -> Resp
         since = parse_iso(params["updatedSince"].replace("Z", "+00:00"))
         if since is None:
             title = "updatedSince must be an ISO 8601 date-time."
-            raise ApiError(400, problem(400, title))
+            raise problem_error(400, title)
     rows = []
     for key, entry in sim.store.entries(spec.name):
         when = sim.feed_time(spec.name, entry.record, entry.stamp)
@@ -109,7 +109,7 @@ async def _list(sim: CrmofficeStandIn, spec: Resource, request: Request) -> Resp
         size = int_param(params, "pageSize", DEFAULT_PAGE_SIZE, _not_an_integer)
         if page < 1 or not 1 <= size <= MAX_PAGE_SIZE:
             title = f"page must be >= 1 and pageSize between 1 and {MAX_PAGE_SIZE}."
-            raise ApiError(400, problem(400, title))
+            raise problem_error(400, title)
         items = items[(page - 1) * size : page * size]
     return JsonResponse({"items": items})
 
@@ -131,7 +131,7 @@ async def _written(sim: CrmofficeStandIn, spec: Resource, request: Request) -> R
     clean, errors = check(spec, body)
     if errors:
         title = "One or more validation errors occurred."
-        raise ApiError(400, problem(400, title, errors=errors))
+        raise problem_error(400, title, errors=errors)
     return clean
 
 

@@ -11,7 +11,7 @@ import random
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from standins._samples import fold
+from standins._samples import PLACES, fold
 from standins.crmoffice.fields import format_time
 
 Record = dict[str, Any]
@@ -21,10 +21,6 @@ COUNTRY_SPELLINGS: tuple[str | None, ...] = (
     "Sweden", "SE", "Danmark", "Denmark", "DK", "Tyskland", "Germany", "Finland",
     "Storbritannia", "UK", "", None,
 )  # fmt: skip
-_PLACES = [
-    ("Oslo", "0155"), ("Bergen", "5003"), ("Trondheim", "7010"), ("Stavanger", "4006"),
-    ("Tromsø", "9008"), ("Drammen", "3015"), ("Fredrikstad", "1606"), ("Molde", "6413"),
-]  # fmt: skip
 _NAMES = [
     "Fjord Bygg", "Nordlys Data", "Vestkyst Regnskap", "Granskog Eiendom",
     "Havblikk Marine", "Solvang Konsult", "Tinde Energi", "Furulund Handel",
@@ -37,7 +33,7 @@ _BASE = datetime(2024, 1, 2, 8, 0, tzinfo=UTC)
 
 
 def _address(rng: random.Random, street: str) -> Record:
-    city, code = rng.choice(_PLACES)
+    city, code = rng.choice(PLACES)
     return {
         "streetAddress": street,
         "postCode": code,
@@ -103,7 +99,7 @@ def crmoffice_sample(
     activity_rows = []
     for i in range(activities):
         starts = _BASE + timedelta(hours=rng.randrange(24 * 200))
-        city, _ = rng.choice(_PLACES)
+        city, _ = rng.choice(PLACES)
         activity_rows.append(
             {
                 "id": f"a-{300 + i}",

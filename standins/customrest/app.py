@@ -29,7 +29,7 @@ from standins.base import StandIn
 from standins.customrest.fields import READ_ONLY, ResourceSpec, check_body, format_time
 from standins.customrest.routes import resource_routes
 from standins.faults import FaultConfig
-from standins.store import Record, parse_iso
+from standins.store import Record
 
 _CODES = {401: "unauthorized", 404: "not_found", 405: "method_not_allowed"}
 
@@ -104,11 +104,8 @@ class CustomRestStandIn(StandIn):
             msg = f"{resource} seed record is invalid: {problems}"
             raise ValueError(msg)
         key = given.get("Id") or self.new_id(spec)
-        number = str(key).removeprefix(spec.id_prefix)
-        if number.isdigit():
-            self.store.reserve_id(resource, int(number))
-        when = parse_iso(given.get("UpdatedAt"))
-        stamp = format_time(when) if when else format_time(self.store.tick())
+        self.store.reserve_id(resource, key, spec.id_prefix)
+        stamp = self.seed_time(given.get("UpdatedAt"), format_time)
         deleted = bool(given.get("Deleted", False))
         return key, self.layout(spec, spec.blank() | clean, key, stamp, deleted)
 

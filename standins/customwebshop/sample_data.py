@@ -6,15 +6,11 @@ import random
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from standins._samples import fold
+from standins._samples import PLACES, fold
 from standins.customrest.fields import format_time
 
 Record = dict[str, Any]
 
-_PLACES = [
-    ("Oslo", "0155"), ("Bergen", "5003"), ("Trondheim", "7010"), ("Stavanger", "4006"),
-    ("Tromsø", "9008"), ("Drammen", "3015"), ("Fredrikstad", "1606"), ("Bodø", "8006"),
-]  # fmt: skip
 _SHOPS = [
     "Fjord Bygg", "Nordlys Elektro", "Granskog Eiendom", "Havblikk Marine",
     "Solvang Konsult", "Tinde Energi", "Furulund Handel", "Bølge Design",
@@ -50,7 +46,7 @@ def customwebshop_sample(
     for i, (name, stamp) in enumerate(
         zip(_SHOPS[:customers], _stamps(rng, customers), strict=True)
     ):
-        city, code = rng.choice(_PLACES)
+        city, code = rng.choice(PLACES)
         data["customers"].append(
             {
                 "Id": f"C-{1001 + i}",

@@ -24,7 +24,7 @@ from typing import Any, ClassVar
 from starlette.requests import Request
 from starlette.routing import BaseRoute
 
-from standins._http import ApiError, problem
+from standins._http import problem, problem_error
 from standins.base import StandIn
 from standins.faults import FaultConfig
 from standins.membercare.auth import TokenBook
@@ -32,6 +32,7 @@ from standins.membercare.fields import (
     DEBTORS,
     KEY_FIELD,
     MEMBERCARE_TZ,
+    NEW_RECORDS,
     company_name,
     full_name,
     local_text,
@@ -82,7 +83,7 @@ class MembercareStandIn(StandIn):
         person = self.tokens.person_of(request.headers.get("token", ""))
         if person is None:
             title = "A valid token header is required."
-            raise ApiError(401, problem(401, title))
+            raise problem_error(401, title)
         return person
 
     def rate_key(self, request: Request) -> str | None:
@@ -141,67 +142,11 @@ class MembercareStandIn(StandIn):
 
     def blank(self, resource: str, key: Any) -> Record:
         """A new record of ``resource`` as the server completes it."""
-        if resource == "Companies":
-            return {
-                "id": self.store.next_id("company-ids", 5001),
-                "debtorAccountNumber": key,
-                "name": None,
-                "companyName": None,
-                "companyName2": None,
-                "category": None,
-                "businessNumbers": dict.fromkeys(("cvr", "se", "vat", "rut", "p")),
-                "addresses": [],
-                "contacts": [],
-                "invoiceAddresses": [],
-                "memberType": 2,
-                "financeType": 0,
-                "closeDate": None,
-                "closeReason": None,
-                "einvoiceEan": None,
-                "einvoiceEmail": None,
-                "defaultAddressType": 1,
-                "externalId": None,
-                "publicEstablishment": False,
-                "lastChange": None,
-            }
-        if resource == "Persons":
-            return {
-                "id": self.store.next_id("person-ids", 7001),
-                "debtorAccountNumber": key,
-                "firstname": None,
-                "lastname": None,
-                "name": None,
-                "gender": 0,
-                "birthDate": None,
-                "honorific": None,
-                "socialSecurityNumber": {"number": None, "iso2Letter": "NO"},
-                "addresses": [],
-                "contacts": [],
-                "allowSms": False,
-                "allowEmail": False,
-                "memberType": 1,
-                "externalId": None,
-                "financeType": 0,
-                "lastChange": None,
-            }
-        if resource == "Organizations":
-            return {
-                "id": self.store.next_id("organization-ids", 1),
-                "identificationNumber": key,
-                "name": None,
-                "name2": None,
-                "fullName": None,
-                "membershipAllowed": True,
-                "boardMemberAllowed": True,
-                "webEnabled": True,
-                "companyLink": None,
-                "organizationCategory": None,
-                "addresses": [],
-                "contacts": [],
-                "startDate": None,
-                "endDate": None,
-            }
-        return {}
+        layout = NEW_RECORDS.get(resource)
+        if layout is None:
+            return {}
+        number = self.store.next_id(layout.counter, layout.first)
+        return layout.new(key, number)
 
     def save(
         self, resource: str, key: Any, record: Record, *, touch: bool = True
@@ -238,8 +183,7 @@ class MembercareStandIn(StandIn):
             if not isinstance(key, str):
                 msg = f"{resource} seed: {field} must be text"
                 raise ValueError(msg)
-            if key.isdigit():
-                self.store.reserve_id("debtors", int(key))
+            self.store.reserve_id("debtors", key)
         elif resource in _INT_KEYS or resource == "Organizations":
             if key is None and resource in _INT_KEYS:
                 key = self.store.next_id(resource, _FIRST_ID[resource])

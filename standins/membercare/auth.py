@@ -12,10 +12,8 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from standins._http import (
-    ApiError,
     JsonResponse,
     json_body,
-    problem,
     problem_error,
     query_value,
 )
@@ -54,11 +52,11 @@ def token_routes(tokens: TokenBook) -> list[BaseRoute]:
     def grant(api_key: Any, person: Any) -> Response:
         if not api_key or not person:
             title = "clientApiKey and personToImpersonate are required."
-            raise ApiError(400, problem(400, title))
+            raise problem_error(400, title)
         granted = tokens.issue(str(api_key), str(person))
         if granted is None:
             title = "The API key or the person to impersonate is not valid."
-            raise ApiError(401, problem(401, title))
+            raise problem_error(401, title)
         return JsonResponse(granted)
 
     async def token_get(request: Request) -> Response:
@@ -71,7 +69,7 @@ def token_routes(tokens: TokenBook) -> list[BaseRoute]:
     async def token_post(request: Request) -> Response:
         body = await json_body(request, partial(problem_error, 400))
         if not isinstance(body, dict):
-            raise ApiError(400, problem(400, "Expected a TokenRequest object."))
+            raise problem_error(400, "Expected a TokenRequest object.")
         return grant(body.get("clientApiKey"), body.get("personToImpersonate"))
 
     return [

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import copy
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -34,6 +36,79 @@ KEY_FIELD: dict[str, str] = {
 """Resource -> the field its single-record path is keyed by."""
 
 DEBTORS = ("Companies", "Persons")
+
+
+@dataclass(frozen=True)
+class NewRecord:
+    """How the server completes a created record: its fields, their first values."""
+
+    key_field: str
+    counter: str  # the store counter numbering the internal ``id``
+    first: int
+    fields: str  # every field, in the API's order
+    values: Record = field(default_factory=dict)  # those that do not start null
+
+    def new(self, key: Any, number: int) -> Record:
+        """The new record keyed ``key`` whose internal ``id`` is ``number``."""
+        record = dict.fromkeys(self.fields.split()) | copy.deepcopy(self.values)
+        return record | {"id": number, self.key_field: key}
+
+
+NEW_RECORDS: dict[str, NewRecord] = {
+    "Companies": NewRecord(
+        "debtorAccountNumber",
+        "company-ids",
+        5001,
+        "id debtorAccountNumber name companyName companyName2 category"
+        " businessNumbers addresses contacts invoiceAddresses memberType financeType"
+        " closeDate closeReason einvoiceEan einvoiceEmail defaultAddressType"
+        " externalId publicEstablishment lastChange",
+        {
+            "businessNumbers": dict.fromkeys(("cvr", "se", "vat", "rut", "p")),
+            "addresses": [],
+            "contacts": [],
+            "invoiceAddresses": [],
+            "memberType": 2,
+            "financeType": 0,
+            "defaultAddressType": 1,
+            "publicEstablishment": False,
+        },
+    ),
+    "Persons": NewRecord(
+        "debtorAccountNumber",
+        "person-ids",
+        7001,
+        "id debtorAccountNumber firstname lastname name gender birthDate honorific"
+        " socialSecurityNumber addresses contacts allowSms allowEmail memberType"
+        " externalId financeType lastChange",
+        {
+            "gender": 0,
+            "socialSecurityNumber": {"number": None, "iso2Letter": "NO"},
+            "addresses": [],
+            "contacts": [],
+            "allowSms": False,
+            "allowEmail": False,
+            "memberType": 1,
+            "financeType": 0,
+        },
+    ),
+    "Organizations": NewRecord(
+        "identificationNumber",
+        "organization-ids",
+        1,
+        "id identificationNumber name name2 fullName membershipAllowed"
+        " boardMemberAllowed webEnabled companyLink organizationCategory addresses"
+        " contacts startDate endDate",
+        {
+            "membershipAllowed": True,
+            "boardMemberAllowed": True,
+            "webEnabled": True,
+            "addresses": [],
+            "contacts": [],
+        },
+    ),
+}
+"""What the server fills in on a created company, person or organization."""
 
 COMPANY_CREATE_FORBIDDEN = (
     "debtorAccountNumber",

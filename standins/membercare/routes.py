@@ -11,7 +11,13 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
-from standins._http import ApiError, JsonResponse, int_param, problem, query_value
+from standins._http import (
+    ApiError,
+    JsonResponse,
+    int_param,
+    problem_error,
+    query_value,
+)
 from standins.membercare.auth import token_routes
 from standins.membercare.fields import DEBTORS, MEMBERCARE_TZ, PATHS, api_root, render
 from standins.membercare.writes import write_routes
@@ -31,7 +37,7 @@ def sort_value(key: Any) -> Any:
 
 def _not_valid(name: str, text: str) -> ApiError:
     title = f"The value '{text}' is not valid for {name}."
-    return ApiError(400, problem(400, title))
+    return problem_error(400, title)
 
 
 def paging(request: Request) -> tuple[int, int]:
@@ -41,7 +47,7 @@ def paging(request: Request) -> tuple[int, int]:
     size = int_param(params, "pageSize", DEFAULT_PAGE_SIZE, _not_valid, any_case=True)
     if page < 1 or not 1 <= size <= MAX_PAGE_SIZE:
         title = f"page must be >= 1 and pageSize between 1 and {MAX_PAGE_SIZE}."
-        raise ApiError(400, problem(400, title))
+        raise problem_error(400, title)
     return page, size
 
 
@@ -108,7 +114,7 @@ def _getter(sim: MembercareStandIn, resource: str) -> Any:
         record = None if key is None else sim.store.get(resource, key)
         if record is None:
             title = f"{resource[:-1]} '{text}' was not found."
-            raise ApiError(404, problem(404, title))
+            raise problem_error(404, title)
         return JsonResponse(render(resource, record, api_root(request)))
 
     return get_one
@@ -125,7 +131,7 @@ def _feed(sim: MembercareStandIn) -> Any:
                 after = datetime.fromisoformat(text)
             except ValueError:
                 title = f"The value '{text}' is not valid for changedAfter."
-                raise ApiError(400, problem(400, title)) from None
+                raise problem_error(400, title) from None
             if after.tzinfo is None:
                 after = after.replace(tzinfo=MEMBERCARE_TZ)
         rows = []

@@ -27,7 +27,6 @@ from standins._http import (
     ApiError,
     JsonResponse,
     json_body,
-    problem,
     problem_error,
     query_value,
 )
@@ -69,7 +68,7 @@ _ADDRESS_TEXT = [
 
 def _invalid(errors: dict[str, list[str]]) -> ApiError:
     title = "One or more validation errors occurred."
-    return ApiError(400, problem(400, title, errors=errors))
+    return problem_error(400, title, errors=errors)
 
 
 def _filled(value: Any) -> bool:
@@ -134,7 +133,7 @@ class _Writes:
         record = None if key is None else self.store.get(resource, key)
         if not isinstance(record, dict):
             title = f"{resource[:-1]} '{text}' was not found."
-            raise ApiError(404, problem(404, title))
+            raise problem_error(404, title)
         return key, record
 
     def _save(self, request: Request, resource: str, key: Any, record: Record) -> Any:
@@ -168,11 +167,10 @@ class _Writes:
         if not isinstance(dan, str) or not dan:
             title = "debtorAccountNumber is required unless"
             title += " useAutomaticDebtorAccountNumber=true."
-            raise ApiError(400, problem(400, title))
+            raise problem_error(400, title)
         if self.store.has("Companies", dan) or self.store.has("Persons", dan):
-            raise ApiError(400, problem(400, f"Debtor '{dan}' already exists."))
-        if dan.isdigit():
-            self.store.reserve_id("debtors", int(dan))
+            raise problem_error(400, f"Debtor '{dan}' already exists.")
+        self.store.reserve_id("debtors", dan)
         return dan
 
     async def put_company(self, request: Request) -> Response:
@@ -263,7 +261,7 @@ class _Writes:
             if dan and automatic:
                 title = f"Person '{dan}' was not found; leave debtorAccountNumber out"
                 title += " to create one with useAutomaticDebtorAccountNumber=true."
-                raise ApiError(400, problem(400, title))
+                raise problem_error(400, title)
             if not (clean.get("firstname") or clean.get("lastname")):
                 raise _invalid({"lastname": ["A person needs a first or last name."]})
             dan = self._new_debtor_number({"debtorAccountNumber": dan}, automatic)
@@ -293,7 +291,7 @@ class _Writes:
         with self.store.lock:
             if self.store.has("Organizations", key):
                 title = f"Organization '{key}' already exists."
-                raise ApiError(400, problem(400, title))
+                raise problem_error(400, title)
             record = self.sim.blank("Organizations", key) | clean
             return JsonResponse(self._save(request, "Organizations", key, record), 201)
 
@@ -311,7 +309,7 @@ class _Writes:
         body = await self._body(request)
         if not isinstance(body, dict) or set(body) != {"financeStatus"}:
             title = "Only financeStatus can be changed on an invoice."
-            raise ApiError(400, problem(400, title))
+            raise problem_error(400, title)
         status = body["financeStatus"]
         if not isinstance(status, int) or isinstance(status, bool):
             status = None

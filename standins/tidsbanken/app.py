@@ -127,8 +127,7 @@ class TidsbankenStandIn(StandIn):
             raise ValueError(msg)
         when = parse_iso(given)
         label = format_label(when) if when else self.label_now(resource)
-        if clean["Id"].isdigit():
-            self.store.reserve_id(resource, int(clean["Id"]))
+        self.store.reserve_id(resource, clean["Id"])
         return clean["Id"], blank(resource) | clean | {TIME_FIELD: label}
 
     def apply_edit(self, resource: str, record: Record, changes: Record) -> Record:

@@ -1,4 +1,4 @@
-"""Deterministic, realistic Norwegian/Danish sample records for the stand-ins."""
+"""Deterministic, realistic Norwegian/Danish sample records for the Webcrm stand-in."""
 
 from __future__ import annotations
 
@@ -94,16 +94,23 @@ def _vat(rng: random.Random, style: str, used: set[str]) -> str:
             return vat
 
 
-def _organisations(rng: random.Random, count: int) -> list[Record]:
-    names = [f"{h} {t}" for h in _NAME_HEADS for t in _NAME_TAILS]
+def _named(
+    rng: random.Random, heads: list[str], tails: list[str], count: int, what: str
+) -> list[tuple[int, tuple[str, tuple[str, str]]]]:
+    """``count`` distinct "<head> <tail>" names by number, with (created, updated)."""
+    names = [f"{h} {t}" for h in heads for t in tails]
     if count > len(names):
-        msg = f"at most {len(names)} sample organisations"
+        msg = f"at most {len(names)} sample {what}"
         raise ValueError(msg)
+    chosen = rng.sample(names, count)
+    return list(enumerate(zip(chosen, _times(rng, count), strict=True)))
+
+
+def _organisations(rng: random.Random, count: int) -> list[Record]:
     vats: set[str] = set()
     out = []
-    for i, (name, (created, updated)) in enumerate(
-        zip(rng.sample(names, count), _times(rng, count), strict=True)
-    ):
+    named = _named(rng, _NAME_HEADS, _NAME_TAILS, count, "organisations")
+    for i, (name, (created, updated)) in named:
         city, post, country, iso, style = rng.choice(_PLACES)
         suffix = " AS" if style == "NO" else " ApS"
         domain = f"{fold(name)}.{iso.lower()}"
@@ -171,14 +178,9 @@ def _persons(rng: random.Random, count: int, orgs: list[Record]) -> list[Record]
 
 
 def _products(rng: random.Random, count: int, orgs: list[Record]) -> list[Record]:
-    names = [f"{h} {t}" for h in _PRODUCT_HEADS for t in _PRODUCT_TAILS]
-    if count > len(names):
-        msg = f"at most {len(names)} sample products"
-        raise ValueError(msg)
     out = []
-    for i, (name, (created, updated)) in enumerate(
-        zip(rng.sample(names, count), _times(rng, count), strict=True)
-    ):
+    named = _named(rng, _PRODUCT_HEADS, _PRODUCT_TAILS, count, "products")
+    for i, (name, (created, updated)) in named:
         price = float(rng.randrange(10, 500) * 10 - 1)
         out.append(
             {
