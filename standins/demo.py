@@ -6,7 +6,9 @@ seeding function here.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import re
+import shlex
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -96,3 +98,21 @@ def source_counts(standin: StandIn) -> dict[str, int]:
         records: list[dict[str, Any]] = standin.records(resource)
         out[resource] = len([r for r in records if not r.get("Deleted")])
     return out
+
+
+_SHELL_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+
+
+def export_lines(env: Mapping[str, str]) -> list[str]:
+    """``export NAME=value`` lines a POSIX shell reads back as exactly ``env``.
+
+    Values are shell-quoted: ``{"Avdeling":0.0,"Kunde":3600.0}`` unquoted would be
+    brace-expanded into two words.
+    """
+    lines = []
+    for name, value in env.items():
+        if not _SHELL_NAME.fullmatch(name):
+            msg = f"{name!r} is not a shell variable name"
+            raise ValueError(msg)
+        lines.append(f"export {name}={shlex.quote(value)}")
+    return lines
