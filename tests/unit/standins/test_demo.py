@@ -12,7 +12,7 @@ from standins.demo import export_lines
 TRICKY = {
     "SKEW": '{"Avdeling":0.0,"Kunde":3600.0}',  # brace expansion
     "SPACES": "two  words\tand a tab",
-    "QUOTES": "it's \"quoted\"",
+    "QUOTES": 'it\'s "quoted"',
     "DOLLARS": "$HOME ${PATH} $(echo no) `echo no`",
     "GLOB": "* ? [a-z]",
     "NEWLINE": "first\nsecond",
