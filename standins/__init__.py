@@ -6,6 +6,14 @@ paths, auth, paging, errors and refusals from an in-memory store, with fault kno
 through its handle (``seed``, ``records``, ``edit``, ``inject_raw``,
 ``write_count``, ``set_faults``, ``fail_next``); another process drives it through
 ``/_admin`` or ``RemoteStandIn``. ``tether standins`` runs both in the foreground.
+
+Layout: ``standins/<system>/`` per system with the same modules, ``app.py`` (the
+``StandIn`` subclass), ``routes.py`` (its API routes), ``fields.py`` (record
+shapes and validation) and ``sample_data.py``, plus what a system needs beyond
+them (``auth.py``, Tidsbanken's ``odata.py``, Chargebee's ``form.py``...).
+Customcrm and Customwebshop serve the contract in ``standins/customrest/``. The
+machinery every stand-in shares (server, store, faults, admin, tokens, HTTP
+helpers, the remote handle, the demo registry) sits at the top level.
 """
 
 from __future__ import annotations

@@ -8,8 +8,8 @@ nextPageUrl, result}`` with ``page``/``pageSize`` (default 50) and absolute link
 back to the stand-in, lists and single records of companies, persons,
 organizations, invoices, products and ``addresses/countries``, the
 ``/debtors?changedAfter=`` feed (persons and companies changed strictly after a
-*local* time), and the writes of ``_membercare_writes``. Times carry no offset:
-they are Norwegian local time, as the real tenants' are.
+*local* time), and the writes of :mod:`standins.membercare.writes`. Times carry
+no offset: they are Norwegian local time, as the real tenants' are.
 
 [assumption] Feed items are the Debtor base fields (``url``,
 ``debtorAccountNumber``, ``name``, ``addresses``, ``contacts``, ``lastChange``),

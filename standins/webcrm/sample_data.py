@@ -94,6 +94,16 @@ def _vat(rng: random.Random, style: str, used: set[str]) -> str:
             return vat
 
 
+def _imported(prefix: str, created: str, updated: str) -> Record:
+    """The server fields of a record that came in by an import."""
+    return {
+        f"{prefix}CreatedAt": created,
+        f"{prefix}CreatedBy": "Import",
+        f"{prefix}UpdatedAt": updated,
+        f"{prefix}UpdatedBy": "Import",
+    }
+
+
 def _named(
     rng: random.Random, heads: list[str], tails: list[str], count: int, what: str
 ) -> list[tuple[int, tuple[str, tuple[str, str]]]]:
@@ -133,10 +143,7 @@ def _organisations(rng: random.Random, count: int) -> list[Record]:
                 "OrganisationStatus": "Active",
                 "OrganisationOwner": rng.randrange(1, 10),
                 "OrganisationCountryData": {"CodeISO": iso, "Name": country},
-                "OrganisationCreatedAt": created,
-                "OrganisationCreatedBy": "Import",
-                "OrganisationUpdatedAt": updated,
-                "OrganisationUpdatedBy": "Import",
+                **_imported("Organisation", created, updated),
             }
         )
     return out
@@ -168,10 +175,7 @@ def _persons(rng: random.Random, count: int, orgs: list[Record]) -> list[Record]
                     rng.choice([4, 9]) * 10**7 + rng.randrange(10**7)
                 ),
                 "PersonStatus": "Active",
-                "PersonCreatedAt": created,
-                "PersonCreatedBy": "Import",
-                "PersonUpdatedAt": updated,
-                "PersonUpdatedBy": "Import",
+                **_imported("Person", created, updated),
             }
         )
     return out
@@ -195,10 +199,7 @@ def _products(rng: random.Random, count: int, orgs: list[Record]) -> list[Record
                 "ProductPrice": price,
                 "ProductQuantity": float(rng.randrange(1, 10)),
                 "ProductVatCode": "25",
-                "ProductCreatedAt": created,
-                "ProductCreatedBy": "Import",
-                "ProductUpdatedAt": updated,
-                "ProductUpdatedBy": "Import",
+                **_imported("Product", created, updated),
             }
         )
     return out
