@@ -28,7 +28,7 @@ from devkit.broker import BrokerMode, BrokerSettings, EmbeddedBroker
 from devkit.local import LocalDeployment
 from engine.mapping import project_source, target_changes
 from standins import CustomcrmStandIn, WebcrmStandIn
-from standins.sample_data import seed_webcrm
+from standins.webcrm import seed_webcrm
 
 TARGET_OF = {"Organisations": "Customer", "Persons": "Contact", "Products": "Product"}
 RESOURCES = ("customers", "contacts", "products")

@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import email.parser
 import email.policy
+from collections.abc import Awaitable, Callable
 from typing import Any
 from urllib.parse import parse_qsl
 
 import orjson
+from starlette.datastructures import QueryParams
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
+
+Endpoint = Callable[[Request], Awaitable[Response]]
 
 
 class JsonResponse(JSONResponse):
@@ -44,6 +48,52 @@ class BodyError(ValueError):
     """The request body is not what the endpoint needs; the message says why."""
 
 
+def problem(status: int, title: str, **extra: Any) -> dict[str, Any]:
+    """An ASP.NET Core ProblemDetails body (Membercare, Crmoffice)."""
+    return {"title": title, "status": status, **extra}
+
+
+def query_value(params: QueryParams, name: str) -> str | None:
+    """A query parameter, matched case-insensitively as ASP.NET binds them."""
+    wanted = name.lower()
+    for key, value in params.multi_items():
+        if key.lower() == wanted:
+            return value
+    return None
+
+
+def int_param(
+    params: QueryParams,
+    name: str,
+    default: int,
+    refuse: Callable[[str, str], ApiError],
+    *,
+    any_case: bool = False,
+) -> int:
+    """An integer query parameter, ``default`` when absent.
+
+    ``any_case`` matches the name as ASP.NET does. Text that is no integer raises
+    ``refuse(name, text)``: each system words that refusal its own way.
+    """
+    text = query_value(params, name) if any_case else params.get(name)
+    if text is None:
+        return default
+    try:
+        return int(text)
+    except ValueError:
+        raise refuse(name, text) from None
+
+
+def guarded(guard: Callable[[Request], None], handler: Endpoint) -> Endpoint:
+    """``handler`` behind ``guard``, which raises (a 401 ``ApiError``) to refuse."""
+
+    async def endpoint(request: Request) -> Response:
+        guard(request)
+        return await handler(request)
+
+    return endpoint
+
+
 async def read_json(request: Request) -> Any:
     """The decoded JSON body; raises :class:`BodyError` on empty or invalid JSON."""
     raw = await request.body()
@@ -55,6 +105,19 @@ async def read_json(request: Request) -> Any:
     except orjson.JSONDecodeError as exc:
         msg = f"request body is not valid JSON: {exc}"
         raise BodyError(msg) from None
+
+
+async def json_body(request: Request, refuse: Callable[[str], ApiError]) -> Any:
+    """The decoded JSON body; an empty or invalid one raises ``refuse(why)``."""
+    try:
+        return await read_json(request)
+    except BodyError as exc:
+        raise refuse(str(exc)) from None
+
+
+def problem_error(status: int, title: str, **extra: Any) -> ApiError:
+    """An ``ApiError`` carrying a ProblemDetails body."""
+    return ApiError(status, problem(status, title, **extra))
 
 
 async def read_form(request: Request) -> dict[str, str]:

@@ -15,6 +15,7 @@ No auth: stand-ins bind 127.0.0.1 only and hold made-up data.
 ``POST /_admin/faults/lose_next``           ``{"n"}``
 ``POST /_admin/faults/corrupt_next``        ``{"n", "kind", "path", "method"}``
 ``POST /_admin/reset[?all=true]``           write log only, or everything
+``POST /_admin/expire_tokens``              systems issuing tokens: expire them all
 ==========================================  ============================================
 """
 
@@ -135,6 +136,10 @@ def admin_routes(standin: StandIn) -> list[BaseRoute]:
         )
         return Response(status_code=204)
 
+    async def expire_tokens(request: Request) -> Response:
+        standin.expire_tokens()
+        return Response(status_code=204)
+
     async def reset(request: Request) -> Response:
         if request.query_params.get("all", "").lower() in {"1", "true", "yes"}:
             standin.reset()
@@ -156,4 +161,6 @@ def admin_routes(standin: StandIn) -> list[BaseRoute]:
         ("/_admin/faults/corrupt_next", corrupt_next, ["POST"]),
         ("/_admin/reset", reset, ["POST"]),
     ]
+    if standin.tokens is not None:
+        table.append(("/_admin/expire_tokens", expire_tokens, ["POST"]))
     return [Route(path, _guard(h), methods=methods) for path, h, methods in table]

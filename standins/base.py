@@ -5,8 +5,8 @@ from __future__ import annotations
 import logging
 import threading
 from abc import ABC, abstractmethod
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta, tzinfo
-from types import TracebackType
 from typing import Any, ClassVar, Self
 
 from starlette.applications import Starlette
@@ -16,15 +16,16 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute
 
 from standins._http import ApiError, JsonResponse
+from standins._tokens import AccessTokens
 from standins.admin import admin_routes
-from standins.faults import FaultConfig, FaultInjector, FaultMiddleware
+from standins.faults import FaultConfig, FaultHandle, FaultInjector, FaultMiddleware
 from standins.server import ThreadedServer
 from standins.store import Record, Store, WriteRecord, order_key, parse_iso
 
 logger = logging.getLogger(__name__)
 
 
-class StandIn(ABC):
+class StandIn(FaultHandle, ABC):
     """A local imitation of one system's API, served on 127.0.0.1.
 
     ``start()`` binds the port (0 picks a free one) and serves from a background
@@ -41,6 +42,8 @@ class StandIn(ABC):
     naive_tz: ClassVar[tzinfo] = UTC
     # Resolution of server-assigned timestamps, as the system renders them.
     clock_precision: ClassVar[timedelta] = timedelta(microseconds=1)
+    # The access tokens of a system that issues them (``/_admin/expire_tokens``).
+    tokens: AccessTokens | None = None
 
     def __init__(self, *, port: int = 0, faults: FaultConfig | None = None) -> None:
         self.store = Store(self.all_resources(), precision=self.clock_precision)
@@ -170,12 +173,7 @@ class StandIn(ABC):
     def __enter__(self) -> Self:
         return self.start()
 
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
+    def __exit__(self, *exc_info: object) -> None:
         self.stop()
 
     # -- the programmatic handle ----------------------------------------------------
@@ -234,7 +232,16 @@ class StandIn(ABC):
         """Forget everything: data, write log, faults, tokens (reuse one server)."""
         self.store.clear()
         self.injector.reset()
+        if self.tokens is not None:
+            self.tokens.reset()
         self.reset_state()
+
+    def expire_tokens(self) -> None:
+        """Expire every access token now: the next call answers 401."""
+        if self.tokens is None:
+            msg = f"{self.system} issues no tokens"
+            raise TypeError(msg)
+        self.tokens.expire_all()
 
     @property
     def faults(self) -> FaultConfig:
@@ -245,36 +252,18 @@ class StandIn(ABC):
         """Change fault knobs at runtime (``latency_ms=50, error_rate=0.1`` ...)."""
         return self.injector.configure(**changes)
 
-    def fail_next(
-        self,
-        n: int = 1,
-        status: int = 503,
-        *,
-        method: str | None = None,
-        path: str | None = None,
-    ) -> None:
-        """Answer the next ``n`` matching API requests with ``status``."""
-        self.injector.fail_next(n, status, method=method, path=path)
-
-    def lose_next(self, n: int = 1) -> None:
-        """Apply the next ``n`` successful writes but answer them with an empty 502."""
-        self.injector.lose_next(n)
-
-    def corrupt_next(
-        self, n: int, kind: str, *, path: str | None = None, method: str = "GET"
-    ) -> None:
-        """Answer the next ``n`` matching successful requests with a broken body.
-
-        Kinds: ``html200``, ``xml``, ``empty``, ``truncated``, ``wrong_shape``,
-        ``null_items``, ``missing_paging``, ``invalid_utf8`` (see
-        ``standins._corrupt``); ``path`` prefixes the path plus decoded query.
-        """
-        self.injector.corrupt_next(n, kind, path=path, method=method)
+    def _fault(self, knob: str, **args: Any) -> None:
+        getattr(self.injector, knob)(**args)
 
     # -- helpers for handlers -------------------------------------------------------
 
     def _key(self, resource: str, id: Any) -> Any:
         return self.parse_id(resource, id) if isinstance(id, str) else id
+
+    def seed_time(self, given: Any, render: Callable[[datetime], str]) -> str:
+        """A seeded record's modification time: as given, else now; rendered."""
+        when = parse_iso(given, self.naive_tz)
+        return render(when if when is not None else self.store.tick())
 
     def feed_time(self, resource: str, record: Any, stamp: datetime) -> datetime:
         """A record's modification time for ordering; the store stamp if unreadable."""

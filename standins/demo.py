@@ -6,23 +6,20 @@ seeding function here.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import re
+import shlex
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from standins._chargebee_sample import chargebee_sample
 from standins.base import StandIn
-from standins.chargebee import ChargebeeStandIn
-from standins.crmoffice import CrmofficeStandIn
-from standins.customcrm import CustomcrmStandIn
+from standins.chargebee import ChargebeeStandIn, chargebee_sample
+from standins.crmoffice import CrmofficeStandIn, crmoffice_sample
+from standins.customcrm import CustomcrmStandIn, customcrm_overlap
 from standins.customwebshop import CustomwebshopStandIn
-from standins.membercare import MembercareStandIn
-from standins.sample_data import customcrm_overlap, webcrm_sample
-from standins.sample_data_crmoffice import crmoffice_sample
-from standins.sample_data_membercare import membercare_sample
-from standins.sample_data_tidsbanken import tidsbanken_sample
-from standins.tidsbanken import TidsbankenStandIn
-from standins.webcrm import WebcrmStandIn
+from standins.membercare import MembercareStandIn, membercare_sample
+from standins.tidsbanken import TidsbankenStandIn, tidsbanken_sample
+from standins.webcrm import WebcrmStandIn, webcrm_sample
 
 
 @dataclass(frozen=True)
@@ -101,3 +98,21 @@ def source_counts(standin: StandIn) -> dict[str, int]:
         records: list[dict[str, Any]] = standin.records(resource)
         out[resource] = len([r for r in records if not r.get("Deleted")])
     return out
+
+
+_SHELL_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+
+
+def export_lines(env: Mapping[str, str]) -> list[str]:
+    """``export NAME=value`` lines a POSIX shell reads back as exactly ``env``.
+
+    Values are shell-quoted: ``{"Avdeling":0.0,"Kunde":3600.0}`` unquoted would be
+    brace-expanded into two words.
+    """
+    lines = []
+    for name, value in env.items():
+        if not _SHELL_NAME.fullmatch(name):
+            msg = f"{name!r} is not a shell variable name"
+            raise ValueError(msg)
+        lines.append(f"export {name}={shlex.quote(value)}")
+    return lines

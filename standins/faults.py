@@ -14,6 +14,7 @@ import math
 import random
 import threading
 import time
+from abc import ABC, abstractmethod
 from collections import Counter, deque
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -46,6 +47,40 @@ class FaultConfig(BaseModel):
     rate_window_s: float = Field(default=60.0, gt=0)
     lost_response_rate: float = Field(default=0.0, ge=0, le=1)
     seed: int = 0
+
+
+class FaultHandle(ABC):
+    """The one-shot fault knobs of a stand-in's handle, in-process or over HTTP."""
+
+    @abstractmethod
+    def _fault(self, knob: str, **args: Any) -> None:
+        """Apply one knob (``fail_next``, ``lose_next``, ``corrupt_next``)."""
+
+    def fail_next(
+        self,
+        n: int = 1,
+        status: int = 503,
+        *,
+        method: str | None = None,
+        path: str | None = None,
+    ) -> None:
+        """Answer the next ``n`` matching API requests with ``status``."""
+        self._fault("fail_next", n=n, status=status, method=method, path=path)
+
+    def lose_next(self, n: int = 1) -> None:
+        """Apply the next ``n`` successful writes but answer them with an empty 502."""
+        self._fault("lose_next", n=n)
+
+    def corrupt_next(
+        self, n: int, kind: str, *, path: str | None = None, method: str = "GET"
+    ) -> None:
+        """Answer the next ``n`` matching successful requests with a broken body.
+
+        Kinds: ``html200``, ``xml``, ``empty``, ``truncated``, ``wrong_shape``,
+        ``null_items``, ``missing_paging``, ``invalid_utf8`` (see
+        ``standins._corrupt``); ``path`` prefixes the path plus decoded query.
+        """
+        self._fault("corrupt_next", n=n, kind=kind, path=path, method=method)
 
 
 @dataclass
@@ -113,26 +148,19 @@ class FaultInjector:
             return self.config.model_copy()
 
     def fail_next(
-        self,
-        n: int = 1,
-        status: int = 503,
-        *,
-        method: str | None = None,
-        path: str | None = None,
+        self, n: int, status: int, method: str | None, path: str | None
     ) -> None:
         """Answer the next ``n`` matching requests with ``status`` (deterministic)."""
         with self._lock:
             upper = method.upper() if method else None
             self._rules.append(_FailRule(n, status, upper, path))
 
-    def lose_next(self, n: int = 1) -> None:
+    def lose_next(self, n: int) -> None:
         """Apply the next ``n`` successful writes, but answer each with an empty 502."""
         with self._lock:
             self._lose_next += n
 
-    def corrupt_next(
-        self, n: int, kind: str, *, path: str | None = None, method: str = "GET"
-    ) -> None:
+    def corrupt_next(self, n: int, kind: str, path: str | None, method: str) -> None:
         """Answer the next ``n`` matching successful requests with a broken body.
 
         ``path`` is a prefix of the request's path plus its decoded query

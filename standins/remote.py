@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-from types import TracebackType
 from typing import Any, Self
 
 import httpx
 
+from standins.faults import FaultHandle
+
 Record = dict[str, Any]
 
 
-class RemoteStandIn:
+class RemoteStandIn(FaultHandle):
     """The handle of :class:`standins.base.StandIn`, over HTTP (e.g. for the demo).
 
     Method names and meanings match the in-process handle; records come back as
@@ -28,12 +29,7 @@ class RemoteStandIn:
     def __enter__(self) -> Self:
         return self
 
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
+    def __exit__(self, *exc_info: object) -> None:
         self.close()
 
     def _call(self, method: str, path: str, **kwargs: Any) -> Any:
@@ -108,25 +104,5 @@ class RemoteStandIn:
         knobs: Record = self._call("PUT", "/faults", json=changes)
         return knobs
 
-    def fail_next(
-        self,
-        n: int = 1,
-        status: int = 503,
-        *,
-        method: str | None = None,
-        path: str | None = None,
-    ) -> None:
-        """Answer the next ``n`` matching API requests with ``status``."""
-        body = {"n": n, "status": status, "method": method, "path": path}
-        self._call("POST", "/faults/fail_next", json=body)
-
-    def lose_next(self, n: int = 1) -> None:
-        """Apply the next ``n`` successful writes but answer them with an empty 502."""
-        self._call("POST", "/faults/lose_next", json={"n": n})
-
-    def corrupt_next(
-        self, n: int, kind: str, *, path: str | None = None, method: str = "GET"
-    ) -> None:
-        """Answer the next ``n`` matching successful requests with a broken body."""
-        body = {"n": n, "kind": kind, "path": path, "method": method}
-        self._call("POST", "/faults/corrupt_next", json=body)
+    def _fault(self, knob: str, **args: Any) -> None:
+        self._call("POST", f"/faults/{knob}", json=args)

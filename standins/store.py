@@ -90,8 +90,16 @@ class Store:
             self._next_id[resource] = value + 1
             return value
 
-    def reserve_id(self, resource: str, used: int) -> None:
-        """Note an id given by the caller (seed) so assigned ids never collide."""
+    def reserve_id(self, resource: str, used: Any, prefix: str = "") -> None:
+        """Note an id given by the caller (seed) so assigned ids never collide.
+
+        ``used`` is a number, or text whose rest after ``prefix`` is digits
+        (``C-1001``); any other id holds no number to reserve.
+        """
+        if isinstance(used, str) and used.removeprefix(prefix).isdigit():
+            used = int(used.removeprefix(prefix))
+        if not isinstance(used, int) or isinstance(used, bool):
+            return
         with self.lock:
             if used >= self._next_id.get(resource, 1):
                 self._next_id[resource] = used + 1

@@ -36,7 +36,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 
 def _run(args: argparse.Namespace) -> int:
-    from devkit.standins import DEMO_SYSTEMS, StandIn
+    from devkit.standins import DEMO_SYSTEMS, StandIn, export_lines
 
     running: dict[str, StandIn] = {}
     try:
@@ -54,8 +54,8 @@ def _run(args: argparse.Namespace) -> int:
                 demo.seed(running)
         for system, standin in running.items():
             sys.stdout.write(f"# {system}: {standin.url}\n")
-            for key, value in standin.connector_env().items():
-                sys.stdout.write(f"export {key}={value}\n")
+            for line in export_lines(standin.connector_env()):
+                sys.stdout.write(line + "\n")
         sys.stdout.write("# admin: GET <url>/_admin/info; Ctrl-C stops.\n")
         sys.stdout.flush()
         stop = threading.Event()

@@ -15,7 +15,7 @@ import pytest
 from connectors import Connector, build_connector
 from dataflows import flows_by_name, load_documents
 from standins import CustomcrmStandIn, StandIn, WebcrmStandIn
-from standins.sample_data import seed_webcrm
+from standins.webcrm import seed_webcrm
 from tests.contract.harness import HARNESSES
 from tests.contract.memory_bus import MemoryBus
 

@@ -12,7 +12,7 @@ import time
 from typing import Any
 
 from standins import StandIn
-from standins.sample_data import seed_webcrm
+from standins.webcrm import seed_webcrm
 from tests.badinput.corpus import DEPLOYED, ORGS, PRODUCTS, org, product
 from tests.integration.scenario import ORGS as ORG_FLOW
 from tests.integration.scenario import PERSONS as PERSON_FLOW

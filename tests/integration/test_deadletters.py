@@ -6,7 +6,7 @@ import json
 import time
 from typing import Any
 
-from standins.sample_data import seed_webcrm
+from standins.webcrm import seed_webcrm
 from tests.integration.scenario import ORGS, PERSONS, counts, links, webcrm_customcrm
 from tests.integration.test_verify import run_cli
 

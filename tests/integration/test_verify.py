@@ -15,7 +15,7 @@ from devkit.local import LocalDeployment
 from ops.cli import main
 from schemas.catalog import SYSTEMS
 from standins import CustomcrmStandIn, WebcrmStandIn
-from standins.sample_data import seed_webcrm
+from standins.webcrm import seed_webcrm
 from streams.kafka_io import read_latest
 from streams.provision import TopicSpec, ensure_topics
 from tests.integration.scenario import (

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from standins.sample_data import seed_webcrm
+from standins.webcrm import seed_webcrm
 from tests.integration.scenario import (
     ORGS,
     PERSONS,

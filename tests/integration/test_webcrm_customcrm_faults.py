@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 
-from standins.sample_data import seed_webcrm
+from standins.webcrm import seed_webcrm
 from tests.integration.scenario import (
     ORGS,
     PERSONS,

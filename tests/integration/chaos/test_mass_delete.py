@@ -22,7 +22,7 @@ import pytest
 from devkit.local import LocalDeployment
 from engine.guards import KIND
 from standins import CustomcrmStandIn, StandIn, WebcrmStandIn
-from standins.sample_data import seed_webcrm
+from standins.webcrm import seed_webcrm
 from tests.integration.scenario import ORGS, links, webcrm_customcrm
 
 ORGANISATIONS = 30

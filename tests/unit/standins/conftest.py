@@ -12,8 +12,7 @@ from standins.chargebee import ChargebeeStandIn
 from standins.crmoffice import CrmofficeStandIn
 from standins.customcrm import CustomcrmStandIn
 from standins.customwebshop import CustomwebshopStandIn
-from standins.membercare import MembercareStandIn
-from standins.sample_data_membercare import countries
+from standins.membercare import MembercareStandIn, countries
 from standins.tidsbanken import TidsbankenStandIn
 from standins.webcrm import WebcrmStandIn
 

@@ -7,6 +7,8 @@ import signal
 import subprocess
 import sys
 
+from tests.unit.standins.test_demo import read_back
+
 _MAIN = "import sys; from ops.cli import main; sys.exit(main(sys.argv[1:]))"
 
 
@@ -19,8 +21,12 @@ def test_cli_serves_until_interrupted():
     ) as process:
         assert process.stdout is not None
         assert process.stderr is not None
+        lines: list[str] = []
         try:
-            lines = [process.stdout.readline().decode() for _ in range(6)]
+            while not lines or not lines[-1].startswith("# admin:"):
+                line = process.stdout.readline().decode()
+                assert line, "the output ended before the admin line"
+                lines.append(line.rstrip("\n"))
         finally:
             process.send_signal(signal.SIGINT)
             code = process.wait(timeout=20)
@@ -31,3 +37,10 @@ def test_cli_serves_until_interrupted():
     assert lines[2].startswith("export WEBCRM_API_TOKEN=")
     assert lines[3].startswith("# customcrm: http://127.0.0.1:")
     assert lines[5].startswith("export CUSTOMCRM_API_KEY=")
+    # Pasted into a shell, the lines set exactly the values the worker needs.
+    exports = [line for line in lines if line.startswith("export ")]
+    names = [line.removeprefix("export ").split("=", 1)[0] for line in exports]
+    values = dict(zip(names, read_back(exports, names), strict=True))
+    assert values["TIDSBANKEN_CLOCK_SKEW_SECONDS"] == '{"Avdeling":0.0,"Kunde":3600.0}'
+    assert values["WEBCRM_BASE_URL"] == lines[0].removeprefix("# webcrm: ")
+    assert all(values.values())

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from standins.sample_data import customcrm_overlap, webcrm_sample
+from standins.customcrm import customcrm_overlap
+from standins.webcrm import webcrm_sample
 
 
 def test_sample_is_deterministic_and_sized():
