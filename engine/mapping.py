@@ -15,9 +15,9 @@ from collections.abc import Callable, Mapping
 from datetime import UTC, date, datetime, time
 from typing import Any
 
-from dataflows import paths
-from engine.countries import country_key
+from schemas.countries import country_key
 from schemas.dataflow import DataType, Flow, PropertyRow
+from schemas.paths import get_value, set_value
 
 _TRUE = {"true", "1", "yes", "y", "on", "ja", "sann"}
 _FALSE = {"false", "0", "no", "n", "off", "nei", "", "usann"}
@@ -35,14 +35,10 @@ def row_key(row: PropertyRow) -> str:
     return f"{row.source}->{row.target}"
 
 
-def get_path(record: Mapping[str, Any] | None, path: str) -> Any:
-    """The value at a dotted path (``address.country``, ``lines.0.sku``) or ``None``."""
-    return None if record is None else paths.get_value(record, path)
-
-
-def set_path(record: dict[str, Any], path: str, value: Any) -> None:
-    """Set the value at a dotted path, creating nested objects and lists."""
-    paths.set_value(record, path, value)
+# Dotted paths have one implementation, schemas.paths; these two names stay only
+# until engine/handlers.py imports get_value from there as well.
+get_path = get_value
+set_path = set_value
 
 
 def is_empty(value: Any) -> bool:
@@ -192,7 +188,7 @@ def project_source(
     """
     values: dict[str, Any] = {}
     for row in flow.properties:
-        raw = get_path(record, row.source)
+        raw = get_value(record, row.source)
         if row.references:
             ref = _to_string(raw)
             resolved = resolve(row.references, ref) if ref else ""
@@ -218,7 +214,7 @@ def unresolved_references(
     missing = []
     for row in flow.properties:
         if row.references and values.get(row_key(row)) is None:
-            missing.append(f"{row.source}={get_path(record, row.source)}")
+            missing.append(f"{row.source}={get_value(record, row.source)}")
     return missing
 
 
@@ -226,7 +222,7 @@ def project_target(flow: Flow, record: Mapping[str, Any] | None) -> dict[str, An
     """The target record's mapped values, canonical (references are target ids)."""
     values: dict[str, Any] = {}
     for row in flow.properties:
-        raw = get_path(record, row.target)
+        raw = get_value(record, row.target)
         if row.references:
             values[row_key(row)] = _to_string(raw)
             continue
@@ -255,7 +251,7 @@ def target_changes(
     rows = [r for r in flow.properties if row_key(r) in values]
     body = _body(current, [r.target for r in rows])
     for row in rows:
-        set_path(body, row.target, values[row_key(row)])
+        set_value(body, row.target, values[row_key(row)])
     return body
 
 
@@ -277,5 +273,5 @@ def source_changes(
             value = resolve_reverse(row.references, str(value))
             if value is None:
                 continue
-        set_path(body, row.source, coerce(value, row.source_type))
+        set_value(body, row.source, coerce(value, row.source_type))
     return body

@@ -18,6 +18,7 @@ from ops.verify.findings import Finding, FlowCheck, Kind, Listing
 from schemas.dataflow import Flow, PropertyRow, TargetMode
 from schemas.envelope import ChangeEvent, FlowReport, Operation
 from schemas.links import LinkNotice, LinkOp
+from schemas.paths import get_value
 
 log = logging.getLogger(__name__)
 
@@ -150,7 +151,7 @@ def check_link(
             continue
         detail = ""
         if row.references and source_value is None:
-            raw = mapping.get_path(source_data, row.source)
+            raw = get_value(source_data, row.source)
             detail = f"{row.source}={raw} has no link in {row.references}"
         found.append(
             at(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from dataflows.paths import get_value, is_valid_path, set_value, split_path
+from schemas.paths import get_value, is_valid_path, set_value, split_path
 
 
 @pytest.mark.parametrize(
