@@ -17,6 +17,7 @@ from connectors.base.protocols import BadRecord
 from connectors.errors import MalformedResponseError
 from schemas.envelope import Cursor
 from schemas.text import scrub
+from schemas.utc import utc_text
 
 PAGE_PREFIX = "page@"
 """Record ids of dead letters about a whole listing page start with this."""
@@ -24,7 +25,7 @@ PAGE_PREFIX = "page@"
 
 def page_id(cursor: Cursor | None) -> str:
     """A stable id for the page a read from ``cursor`` starts with."""
-    since = cursor.since.isoformat() if cursor and cursor.since else "start"
+    since = utc_text(cursor.since, zulu=False) if cursor and cursor.since else "start"
     return f"{PAGE_PREFIX}{since}"
 
 

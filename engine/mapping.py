@@ -18,6 +18,7 @@ from typing import Any
 from schemas.countries import country_key
 from schemas.dataflow import DataType, Flow, PropertyRow
 from schemas.paths import get_value, set_value
+from schemas.utc import utc_text
 
 _TRUE = {"true", "1", "yes", "y", "on", "ja", "sann"}
 _FALSE = {"false", "0", "no", "n", "off", "nei", "", "usann"}
@@ -120,14 +121,21 @@ def _to_datetime(value: Any) -> str | None:
     if value is None or (isinstance(value, str) and not value.strip()):
         return None
     if isinstance(value, int | float) and not isinstance(value, bool):
-        return datetime.fromtimestamp(value, UTC).isoformat()
+        try:
+            moment = datetime.fromtimestamp(value, UTC)
+        except (ValueError, OverflowError, OSError):
+            # Out of datetime's range (or NaN): one bad value, not a crash.
+            msg = f"expected a timestamp, got {value!r}, outside the calendar"
+            raise CoercionError(msg) from None
+        return utc_text(moment, zulu=False)
     if not isinstance(value, str):
         msg = f"expected a timestamp, got {type(value).__name__}"
         raise CoercionError(msg)
     text = value.strip()
     try:
         if len(text) == 10:  # a calendar date: the day starts at midnight UTC
-            return datetime.combine(date.fromisoformat(text), time(0), UTC).isoformat()
+            midnight = datetime.combine(date.fromisoformat(text), time(0), UTC)
+            return utc_text(midnight, zulu=False)
         parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
     except ValueError:
         msg = f"expected an ISO-8601 timestamp, got {value[:40]!r}"
@@ -135,7 +143,7 @@ def _to_datetime(value: Any) -> str | None:
     if parsed.tzinfo is None:
         msg = f"timestamp {value[:40]!r} has no time zone"
         raise CoercionError(msg)
-    return parsed.astimezone(UTC).isoformat()
+    return utc_text(parsed, zulu=False)
 
 
 def _to_date(value: Any) -> str | None:

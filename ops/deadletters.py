@@ -25,7 +25,8 @@ from connectors.errors import RecordError, TransientError
 from engine.badinput import is_page
 from schemas.base import EventModel
 from schemas.catalog import SYSTEMS
-from schemas.envelope import ChangeEvent, DeadLetter, utc_now
+from schemas.envelope import ChangeEvent, DeadLetter
+from schemas.utc import utc_now
 from streams.topics import TopicNames
 
 log = logging.getLogger(__name__)

@@ -10,12 +10,10 @@ from pydantic import AwareDatetime, Field, field_validator
 
 from schemas.base import EventModel
 
+# Re-exported: connectors import the clock from here (its home is schemas.utc).
+from schemas.utc import utc_now as utc_now
+
 SCHEMA_VERSION = 1
-
-
-def utc_now() -> datetime:
-    """The current time, timezone-aware in UTC."""
-    return datetime.now(UTC)
 
 
 class Operation(StrEnum):

@@ -7,7 +7,6 @@ import asyncio
 import sys
 from collections.abc import Sequence
 from contextlib import AsyncExitStack
-from datetime import UTC
 from typing import Any
 
 import orjson
@@ -24,6 +23,7 @@ from ops.deadletters import (
     select,
 )
 from ops.verify.render import clip, plural, text_table
+from schemas.utc import utc_text
 from streams.kafka_io import existing_topics, publisher, read_latest
 from streams.provision import TopicSpec, ensure_topics
 from streams.settings import StreamSettings
@@ -120,7 +120,7 @@ async def redrive_deployment(
 
 
 def _when(entry: Entry) -> str:
-    return entry.letter.failed_at.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%SZ")
+    return utc_text(entry.letter.failed_at, timespec="seconds", sep=" ")
 
 
 def letter_dict(entry: Entry) -> dict[str, Any]:
@@ -135,7 +135,7 @@ def letter_dict(entry: Entry) -> dict[str, Any]:
         "reason": letter.reason,
         "error_type": letter.error_type,
         "flow": letter.flow,
-        "failed_at": letter.failed_at.isoformat(),
+        "failed_at": utc_text(letter.failed_at, zulu=False),
         "topic": letter.topic,
         "partition": letter.partition,
         "offset": letter.offset,
