@@ -96,6 +96,10 @@ class LetterMemo:
         for key in [k for k in self._seen if k.startswith(prefix + PAGE_PREFIX)]:
             del self._seen[key]
 
+    def settle_pages(self, system: str, entity: str) -> None:
+        """``forget_pages`` for one entity type: the poll's ``pages_settled`` port."""
+        self.forget_pages(letter_key(system, entity, ""))
+
 
 def _digest(bad: BadRecord) -> str:
     # The reason, not the payload: feeds add volatile columns (Webcrm's

@@ -15,6 +15,8 @@ from collections.abc import Callable, Mapping
 from datetime import UTC, date, datetime, time
 from typing import Any
 
+# CoercionError is re-exported: the flow logic catches it as mapping.CoercionError.
+from connectors.errors import CoercionError as CoercionError
 from schemas.countries import country_key
 from schemas.dataflow import DataType, Flow, PropertyRow
 from schemas.paths import get_value, set_value
@@ -25,10 +27,6 @@ _FALSE = {"false", "0", "no", "n", "off", "nei", "", "usann"}
 
 # A reference resolver maps (flow name, id on one side) to the id on the other side.
 Resolver = Callable[[str, str], "str | None"]
-
-
-class CoercionError(ValueError):
-    """A value cannot be turned into the data type its row asks for."""
 
 
 def row_key(row: PropertyRow) -> str:

@@ -11,7 +11,7 @@ import logging
 import sys
 from pathlib import Path
 
-from connectors.errors import ConfigurationError
+from connectors.errors import ConfigurationError, DocumentError
 from dataflows import DEFINITIONS_DIR, load_documents
 from dataflows import format as fmt
 from dataflows.importer import (
@@ -21,7 +21,6 @@ from dataflows.importer import (
     import_file,
     index_flows,
 )
-from dataflows.parse import DocumentError
 from dataflows.writer import dump_document
 from schemas.dataflow import Flow, RowOrigin
 

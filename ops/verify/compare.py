@@ -13,6 +13,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from connectors.errors import CoercionError
 from engine import mapping
 from ops.verify.findings import Finding, FlowCheck, Kind, Listing
 from schemas.dataflow import Flow, PropertyRow, TargetMode
@@ -140,7 +141,7 @@ def check_link(
         try:
             source_value = mapping.project_source(single, source_data, resolve)[key]
             target_value = mapping.project_target(single, target_data)[key]
-        except mapping.CoercionError as exc:
+        except CoercionError as exc:
             found.append(at(Kind.INVALID, property=key, detail=str(exc)))
             continue
         pairs.append((row, source_value, target_value))
