@@ -4,22 +4,12 @@ from __future__ import annotations
 
 import re
 
-from connectors.errors import ConfigurationError
+from connectors.errors import DocumentError
 from dataflows import format as fmt
 
 _ROW = re.compile(r"^(?P<indent>[ ]+)\* -(?: (?P<text>.*))?$")
 _CELL = re.compile(r"^(?P<indent>[ ]+)-(?: (?P<text>.*))?$")
 _CELLS_PER_ROW = 3
-
-
-class DocumentError(ConfigurationError):
-    """A dataflow document does not follow the format; names the file and line."""
-
-    def __init__(self, message: str, *, path: str, line: int) -> None:
-        super().__init__(f"{path}:{line}: {message}")
-        self.path = path
-        self.line = line
-        self.message = message
 
 
 class Lines:

@@ -21,9 +21,9 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from connectors.errors import DocumentError
 from dataflows import format as fmt
 from dataflows.parse import (
-    DocumentError,
     DocumentNote,
     ParsedDocument,
     ParsedFlow,

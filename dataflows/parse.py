@@ -18,13 +18,12 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from dataflows import format as fmt
-from dataflows._lines import DocumentError, Lines
-from dataflows.paths import is_valid_path
+from dataflows._lines import Lines
 from schemas.catalog import SYSTEMS, SystemInfo, system_by_name
 from schemas.dataflow import DataType, EntityRef
+from schemas.paths import is_valid_path
 
 __all__ = [
-    "DocumentError",
     "DocumentNote",
     "ParsedDocument",
     "ParsedFlow",

@@ -17,6 +17,7 @@ from connectors.base.protocols import BadRecord
 from connectors.errors import MalformedResponseError
 from schemas.envelope import Cursor
 from schemas.text import scrub
+from schemas.utc import utc_text
 
 PAGE_PREFIX = "page@"
 """Record ids of dead letters about a whole listing page start with this."""
@@ -24,7 +25,7 @@ PAGE_PREFIX = "page@"
 
 def page_id(cursor: Cursor | None) -> str:
     """A stable id for the page a read from ``cursor`` starts with."""
-    since = cursor.since.isoformat() if cursor and cursor.since else "start"
+    since = utc_text(cursor.since, zulu=False) if cursor and cursor.since else "start"
     return f"{PAGE_PREFIX}{since}"
 
 
@@ -94,6 +95,10 @@ class LetterMemo:
         """A read of ``prefix`` (``system/entity/``) succeeded: its pages are fine."""
         for key in [k for k in self._seen if k.startswith(prefix + PAGE_PREFIX)]:
             del self._seen[key]
+
+    def settle_pages(self, system: str, entity: str) -> None:
+        """``forget_pages`` for one entity type: the poll's ``pages_settled`` port."""
+        self.forget_pages(letter_key(system, entity, ""))
 
 
 def _digest(bad: BadRecord) -> str:

@@ -18,6 +18,7 @@ from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import Any, TypeVar
 
+from connectors.base.retry import backoff
 from connectors.errors import RecordError, TransientError, UnresolvedReferenceError
 from schemas.envelope import ChangeEvent, DeadLetter
 
@@ -36,11 +37,15 @@ async def with_retries(
     max_backoff: float = 30.0,
     sleep: Sleep = asyncio.sleep,
     clock: Callable[[], float] = time.monotonic,
+    rng: Callable[[], float] = random.random,
 ) -> T:
     """Run ``attempt`` until it succeeds or fails for good.
 
-    Raises ``RecordError`` (incl. an unresolved reference after ``reference_wait``
-    seconds) for the caller to dead-letter; ``FatalError`` propagates.
+    A ``TransientError`` waits its ``retry_after`` (at most four times
+    ``max_backoff``), else the shared capped backoff from one second up to
+    ``max_backoff``. Raises ``RecordError`` (incl. an unresolved reference after
+    ``reference_wait`` seconds) for the caller to dead-letter; ``FatalError``
+    propagates.
     """
     started = clock()
     failures = 0
@@ -56,9 +61,12 @@ async def with_retries(
             await sleep(min(0.05 * failures, 1.0))
         except TransientError as exc:
             failures += 1
-            backoff = min(max_backoff, 0.5 * 2 ** min(failures, 8))
-            delay = exc.retry_after if exc.retry_after is not None else backoff
-            delay = min(delay, max_backoff * 4) + random.uniform(0, 0.1)  # noqa: S311 - jitter
+            if exc.retry_after is None:
+                delay = backoff(failures, rng, base_delay=1.0, max_delay=max_backoff)
+            else:
+                # The system's own hint, with a little jitter so that the
+                # workers it throttled together do not return together.
+                delay = min(exc.retry_after, max_backoff * 4) + rng() * 0.1
             log.warning("%s: %s; retry %d in %.1fs", what, exc, failures, delay)
             await sleep(delay)
 

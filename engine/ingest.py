@@ -2,8 +2,14 @@
 
 The cursor moves only after the page's events are flushed to Kafka (rule 13): a
 crash re-reads the page, and the flows recognise what they already processed.
-A page the system answered with an unusable body is dead-lettered and read again
-next poll; the cursor stays where it was, so nothing after it is skipped.
+
+This is the one place that treats ``MalformedResponseError`` apart from other
+transient errors: a page the system answered with an unusable body is
+dead-lettered (once per cursor, through ``reject``) and read again next poll;
+the cursor stays where it was, so nothing after it is skipped. A read that gets
+through settles the page letters of its entity type (``pages_settled``), so a
+page that breaks again later is reported again. Any other ``TransientError``
+leaves this function for the caller to retry on its next tick.
 """
 
 from __future__ import annotations
@@ -29,6 +35,8 @@ class PollPorts:
     flush: Callable[[], Awaitable[None]]
     load_cursor: Callable[[str, str], Cursor | None]
     save_cursor: Callable[[str, str, Cursor], Awaitable[None]]
+    pages_settled: Callable[[str, str], None] = lambda system, entity: None
+    """(system, entity) was read without an unusable page: forget its page letters."""
 
 
 @dataclass
@@ -70,6 +78,8 @@ async def poll_entity(
         await ports.reject(page_letter(source.system, entity, saved, exc))
         await ports.flush()
         stats.malformed = True
+    else:
+        ports.pages_settled(source.system, entity)
     if stats.events or stats.bad_records:
         log.info(
             "%s %s: published %d changes, %d bad records",

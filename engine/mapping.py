@@ -15,9 +15,12 @@ from collections.abc import Callable, Mapping
 from datetime import UTC, date, datetime, time
 from typing import Any
 
-from dataflows import paths
-from engine.countries import country_key
+# CoercionError is re-exported: the flow logic catches it as mapping.CoercionError.
+from connectors.errors import CoercionError as CoercionError
+from schemas.countries import country_key
 from schemas.dataflow import DataType, Flow, PropertyRow
+from schemas.paths import get_value, set_value
+from schemas.utc import utc_text
 
 _TRUE = {"true", "1", "yes", "y", "on", "ja", "sann"}
 _FALSE = {"false", "0", "no", "n", "off", "nei", "", "usann"}
@@ -26,23 +29,15 @@ _FALSE = {"false", "0", "no", "n", "off", "nei", "", "usann"}
 Resolver = Callable[[str, str], "str | None"]
 
 
-class CoercionError(ValueError):
-    """A value cannot be turned into the data type its row asks for."""
-
-
 def row_key(row: PropertyRow) -> str:
     """A stable name for a row, used as the key of synced values in a link."""
     return f"{row.source}->{row.target}"
 
 
-def get_path(record: Mapping[str, Any] | None, path: str) -> Any:
-    """The value at a dotted path (``address.country``, ``lines.0.sku``) or ``None``."""
-    return None if record is None else paths.get_value(record, path)
-
-
-def set_path(record: dict[str, Any], path: str, value: Any) -> None:
-    """Set the value at a dotted path, creating nested objects and lists."""
-    paths.set_value(record, path, value)
+# Dotted paths have one implementation, schemas.paths; these two names stay only
+# until engine/handlers.py imports get_value from there as well.
+get_path = get_value
+set_path = set_value
 
 
 def is_empty(value: Any) -> bool:
@@ -124,14 +119,21 @@ def _to_datetime(value: Any) -> str | None:
     if value is None or (isinstance(value, str) and not value.strip()):
         return None
     if isinstance(value, int | float) and not isinstance(value, bool):
-        return datetime.fromtimestamp(value, UTC).isoformat()
+        try:
+            moment = datetime.fromtimestamp(value, UTC)
+        except (ValueError, OverflowError, OSError):
+            # Out of datetime's range (or NaN): one bad value, not a crash.
+            msg = f"expected a timestamp, got {value!r}, outside the calendar"
+            raise CoercionError(msg) from None
+        return utc_text(moment, zulu=False)
     if not isinstance(value, str):
         msg = f"expected a timestamp, got {type(value).__name__}"
         raise CoercionError(msg)
     text = value.strip()
     try:
         if len(text) == 10:  # a calendar date: the day starts at midnight UTC
-            return datetime.combine(date.fromisoformat(text), time(0), UTC).isoformat()
+            midnight = datetime.combine(date.fromisoformat(text), time(0), UTC)
+            return utc_text(midnight, zulu=False)
         parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
     except ValueError:
         msg = f"expected an ISO-8601 timestamp, got {value[:40]!r}"
@@ -139,7 +141,7 @@ def _to_datetime(value: Any) -> str | None:
     if parsed.tzinfo is None:
         msg = f"timestamp {value[:40]!r} has no time zone"
         raise CoercionError(msg)
-    return parsed.astimezone(UTC).isoformat()
+    return utc_text(parsed, zulu=False)
 
 
 def _to_date(value: Any) -> str | None:
@@ -192,7 +194,7 @@ def project_source(
     """
     values: dict[str, Any] = {}
     for row in flow.properties:
-        raw = get_path(record, row.source)
+        raw = get_value(record, row.source)
         if row.references:
             ref = _to_string(raw)
             resolved = resolve(row.references, ref) if ref else ""
@@ -218,7 +220,7 @@ def unresolved_references(
     missing = []
     for row in flow.properties:
         if row.references and values.get(row_key(row)) is None:
-            missing.append(f"{row.source}={get_path(record, row.source)}")
+            missing.append(f"{row.source}={get_value(record, row.source)}")
     return missing
 
 
@@ -226,7 +228,7 @@ def project_target(flow: Flow, record: Mapping[str, Any] | None) -> dict[str, An
     """The target record's mapped values, canonical (references are target ids)."""
     values: dict[str, Any] = {}
     for row in flow.properties:
-        raw = get_path(record, row.target)
+        raw = get_value(record, row.target)
         if row.references:
             values[row_key(row)] = _to_string(raw)
             continue
@@ -255,7 +257,7 @@ def target_changes(
     rows = [r for r in flow.properties if row_key(r) in values]
     body = _body(current, [r.target for r in rows])
     for row in rows:
-        set_path(body, row.target, values[row_key(row)])
+        set_value(body, row.target, values[row_key(row)])
     return body
 
 
@@ -277,5 +279,5 @@ def source_changes(
             value = resolve_reverse(row.references, str(value))
             if value is None:
                 continue
-        set_path(body, row.source, coerce(value, row.source_type))
+        set_value(body, row.source, coerce(value, row.source_type))
     return body

@@ -23,9 +23,11 @@ from pydantic import AwareDatetime, Field, ValidationError
 from connectors.base.protocols import Sink
 from connectors.errors import RecordError, TransientError
 from engine.badinput import is_page
+from ops.readback import each_readable, id_order, readable
 from schemas.base import EventModel
 from schemas.catalog import SYSTEMS
-from schemas.envelope import ChangeEvent, DeadLetter, utc_now
+from schemas.envelope import ChangeEvent, DeadLetter
+from schemas.utc import utc_now
 from streams.topics import TopicNames
 
 log = logging.getLogger(__name__)
@@ -88,33 +90,19 @@ def outstanding(
 ) -> list[Entry]:
     """The latest dead letter per key that no re-drive has dealt with yet."""
     entries = []
-    for key, raw in letters.items():
-        try:
-            letter = DeadLetter.model_validate(raw)
-        except ValidationError:
-            log.warning("skipping an unreadable dead letter %s", key)
-            continue
+    for key, letter in each_readable(DeadLetter, letters, "dead letter"):
         marker = _marker(key, redriven.get(key))
         if marker is not None and marker.letter_failed_at >= letter.failed_at:
             continue
         system, entity = locate(letter, names)
         entries.append(Entry(key, letter, system, entity))
-    return sorted(entries, key=lambda e: (e.system, e.entity, _order(e.record_id)))
+    return sorted(entries, key=lambda e: (e.system, e.entity, id_order(e.record_id)))
 
 
 def _marker(key: str, raw: Any) -> Redriven | None:
     if raw is None:
         return None
-    try:
-        return Redriven.model_validate(raw)
-    except ValidationError:
-        log.warning("skipping an unreadable re-drive marker %s", key)
-        return None
-
-
-def _order(record_id: str) -> tuple[bool, int, str]:
-    numeric = record_id.isdigit()
-    return (not numeric, int(record_id) if numeric else 0, record_id)
+    return readable(Redriven, raw, f"re-drive marker {key}")
 
 
 def select(

@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import types
 import typing
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, ValidationInfo, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
+from pydantic.alias_generators import to_camel, to_pascal
 
 from schemas.text import DEFAULT_MAX_TEXT_CHARS, MAX_TEXT_CONTEXT, text_problem
+
+NonEmptyStr = Annotated[str, Field(min_length=1)]
+"""Text that must not be empty: record ids and keys, property paths."""
 
 
 class EventModel(BaseModel):
@@ -54,6 +58,26 @@ class WireModel(BaseModel):
             if problem is not None:
                 raise ValueError(problem)
         return value
+
+
+class CamelCaseModel(WireModel):
+    """A wire model whose fields are camelCase on the wire (``lastChange``).
+
+    Numbers are accepted where text is declared: systems send numeric-looking
+    text (post codes, organisation numbers, ids like ``10``) as numbers now and
+    then, and it is text to us rather than a reason to dead-letter the record.
+    """
+
+    model_config = ConfigDict(alias_generator=to_camel, coerce_numbers_to_str=True)
+
+
+class PascalCaseModel(WireModel):
+    """A wire model whose fields are PascalCase on the wire (``UpdatedAt``).
+
+    Numbers are accepted where text is declared, as in ``CamelCaseModel``.
+    """
+
+    model_config = ConfigDict(alias_generator=to_pascal, coerce_numbers_to_str=True)
 
 
 def _admits_bool(annotation: Any) -> bool:

@@ -20,7 +20,7 @@ from pydantic import (
     model_validator,
 )
 
-from schemas.base import WireModel
+from schemas.base import NonEmptyStr, WireModel
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _MS = timedelta(milliseconds=1)
@@ -95,7 +95,7 @@ class Address(WireModel):
 class Item(ChargebeeModel):
     """A product catalogue item (plan, addon or charge); prices live elsewhere."""
 
-    id: str = Field(min_length=1)
+    id: NonEmptyStr
     name: str | None = None
     external_name: str | None = None
     description: str | None = None
@@ -144,7 +144,7 @@ class OrderLineItem(WireModel):
 class Order(ChargebeeModel):
     """An order, generated from (or created for) an invoice."""
 
-    id: str = Field(min_length=1)
+    id: NonEmptyStr
     document_number: str | None = None
     invoice_id: str | None = None
     subscription_id: str | None = None
@@ -187,7 +187,7 @@ class Order(ChargebeeModel):
 class Customer(ChargebeeModel):
     """A customer (billing account)."""
 
-    id: str = Field(min_length=1)
+    id: NonEmptyStr
     first_name: str | None = None
     last_name: str | None = None
     email: str | None = None
@@ -209,7 +209,7 @@ class Customer(ChargebeeModel):
 class BusinessEntity(ChargebeeModel):
     """A business entity: made in Chargebee's UI, seen only through events."""
 
-    id: str = Field(min_length=1)
+    id: NonEmptyStr
     name: str | None = None
     status: str | None = None
     created_at: int | None = None
@@ -231,7 +231,7 @@ class InvoiceLineItem(WireModel):
 class Invoice(ChargebeeModel):
     """An invoice; orders are made from them."""
 
-    id: str = Field(min_length=1)
+    id: NonEmptyStr
     customer_id: str | None = None
     subscription_id: str | None = None
     status: str | None = None
@@ -247,7 +247,7 @@ class Invoice(ChargebeeModel):
 class Event(WireModel):
     """An entry of the Events API: what happened, and the resource after it."""
 
-    id: str = Field(min_length=1)
+    id: NonEmptyStr
     occurred_at: int
     event_type: str
     source: str | None = None

@@ -10,16 +10,13 @@ free text ("Norge", "Norway", "NO").
 
 from __future__ import annotations
 
-from pydantic import AwareDatetime, ConfigDict, Field
-from pydantic.alias_generators import to_camel
+from pydantic import AwareDatetime
 
-from schemas.base import WireModel
+from schemas.base import CamelCaseModel, NonEmptyStr
 
 
-class CrmofficeModel(WireModel):
+class CrmofficeModel(CamelCaseModel):
     """Base of the Crmoffice models: camelCase aliases; numbers accepted as text."""
-
-    model_config = ConfigDict(alias_generator=to_camel, coerce_numbers_to_str=True)
 
 
 class Address(CrmofficeModel):
@@ -40,7 +37,7 @@ class CompanyRef(CrmofficeModel):
 class Company(CrmofficeModel):
     """A company; ``orgNr`` is its natural key."""
 
-    id: str = Field(min_length=1)
+    id: NonEmptyStr
     name: str | None = None
     org_nr: str | None = None
     email: str | None = None
@@ -53,7 +50,7 @@ class Company(CrmofficeModel):
 class Contact(CrmofficeModel):
     """A contact person at a company."""
 
-    id: str = Field(min_length=1)
+    id: NonEmptyStr
     given_name: str | None = None
     family_name: str | None = None
     email: str | None = None
@@ -66,7 +63,7 @@ class Contact(CrmofficeModel):
 class Activity(CrmofficeModel):
     """A meeting or task; its ``address.country`` feeds the Countries flow."""
 
-    id: str = Field(min_length=1)
+    id: NonEmptyStr
     subject: str | None = None
     starts_at: AwareDatetime | None = None
     ends_at: AwareDatetime | None = None
@@ -78,7 +75,7 @@ class Activity(CrmofficeModel):
 class User(CrmofficeModel):
     """A Crmoffice user (Sesam keys them by ``userName``)."""
 
-    id: str = Field(min_length=1)
+    id: NonEmptyStr
     user_name: str | None = None
     name: str | None = None
     email: str | None = None

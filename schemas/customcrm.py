@@ -7,18 +7,15 @@ a soft-deleted record.
 
 from __future__ import annotations
 
-from pydantic import AwareDatetime, ConfigDict, Field
-from pydantic.alias_generators import to_pascal
+from pydantic import AwareDatetime, Field
 
-from schemas.base import WireModel
+from schemas.base import NonEmptyStr, PascalCaseModel
 
 
-class CustomModel(WireModel):
+class CustomModel(PascalCaseModel):
     """Base of our own REST contract's records: ``Id``, ``UpdatedAt``, ``Deleted``."""
 
-    model_config = ConfigDict(alias_generator=to_pascal, coerce_numbers_to_str=True)
-
-    id: str = Field(min_length=1)
+    id: NonEmptyStr
     updated_at: AwareDatetime
     deleted: bool = False
 

@@ -8,35 +8,23 @@ Custom CRM field set plus ``VatNumber`` and ``OrganizationNumber``; an order has
 
 from __future__ import annotations
 
-from pydantic import ConfigDict, Field
-from pydantic.alias_generators import to_pascal
+from pydantic import Field
 
-from schemas.base import WireModel
-from schemas.customcrm import CustomModel
+from schemas import customcrm
+from schemas.base import PascalCaseModel
 
 
-class Customer(CustomModel):
-    """A webshop customer (a company or a person who buys)."""
+class Customer(customcrm.Customer):
+    """A webshop customer (a company or a person who buys).
 
-    name: str | None = None
-    email: str | None = None
-    phone: str | None = None
-    fax: str | None = None
-    website: str | None = None
-    description: str | None = None
-    street_address1: str | None = None
-    street_address2: str | None = None
-    zip_code: str | None = None
-    city: str | None = None
-    country: str | None = None
-    vat_number: str | None = None
+    The contract's customer, Custom CRM's field set, plus its organisation number.
+    """
+
     organization_number: str | None = None
 
 
-class OrderLine(WireModel):
+class OrderLine(PascalCaseModel):
     """One line of an order; prices are per unit, excluding VAT."""
-
-    model_config = ConfigDict(alias_generator=to_pascal, coerce_numbers_to_str=True)
 
     product_id: str | None = None
     description: str | None = None
@@ -45,7 +33,7 @@ class OrderLine(WireModel):
     vat_rate: float | None = None
 
 
-class Order(CustomModel):
+class Order(customcrm.CustomModel):
     """A webshop order: who bought what, when; ``Total`` includes VAT."""
 
     reference: str | None = None
@@ -58,7 +46,7 @@ class Order(CustomModel):
     total: float | None = None
 
 
-class Product(CustomModel):
+class Product(customcrm.CustomModel):
     """A product of the shop's catalogue."""
 
     sku: str | None = None

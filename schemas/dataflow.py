@@ -10,7 +10,7 @@ from enum import StrEnum
 
 from pydantic import Field, model_validator
 
-from schemas.base import EventModel
+from schemas.base import EventModel, NonEmptyStr
 from schemas.catalog import SYSTEMS
 
 
@@ -74,8 +74,8 @@ class PropertyRow(EventModel):
     organisation id becomes the contact's customer id.
     """
 
-    source: str = Field(min_length=1)
-    target: str = Field(min_length=1)
+    source: NonEmptyStr
+    target: NonEmptyStr
     data_type: DataType = DataType.STRING
     source_type: DataType = DataType.STRING
     origin: RowOrigin = RowOrigin.TETHER

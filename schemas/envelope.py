@@ -8,14 +8,12 @@ from typing import Any
 
 from pydantic import AwareDatetime, Field, field_validator
 
-from schemas.base import EventModel
+from schemas.base import EventModel, NonEmptyStr
+
+# Re-exported: connectors import the clock from here (its home is schemas.utc).
+from schemas.utc import utc_now as utc_now
 
 SCHEMA_VERSION = 1
-
-
-def utc_now() -> datetime:
-    """The current time, timezone-aware in UTC."""
-    return datetime.now(UTC)
 
 
 class Operation(StrEnum):
@@ -35,7 +33,7 @@ class ChangeEvent(EventModel):
 
     system: str
     entity: str
-    id: str = Field(min_length=1)
+    id: NonEmptyStr
     op: Operation = Operation.UPSERT
     data: dict[str, Any] | None = None
     modified_at: AwareDatetime

@@ -9,7 +9,7 @@ from typing import Any
 from pydantic import AwareDatetime, Field
 
 from schemas.base import EventModel
-from schemas.envelope import utc_now
+from schemas.utc import utc_now
 
 
 class Link(EventModel):

@@ -13,16 +13,13 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from pydantic import ConfigDict, Field
-from pydantic.alias_generators import to_camel
+from pydantic import Field
 
-from schemas.base import WireModel
+from schemas.base import CamelCaseModel, NonEmptyStr
 
 
-class MembercareModel(WireModel):
+class MembercareModel(CamelCaseModel):
     """Base of the Membercare models: camelCase aliases; numbers accepted as text."""
-
-    model_config = ConfigDict(alias_generator=to_camel, coerce_numbers_to_str=True)
 
 
 class Category(MembercareModel):
@@ -100,7 +97,7 @@ class Company(MembercareModel):
 
     url: str | None = None
     id: int | None = None
-    debtor_account_number: str = Field(min_length=1)
+    debtor_account_number: NonEmptyStr
     name: str | None = None
     company_name: str | None = None
     company_name2: str | None = None
@@ -132,7 +129,7 @@ class Person(MembercareModel):
 
     url: str | None = None
     id: int | None = None
-    debtor_account_number: str = Field(min_length=1)
+    debtor_account_number: NonEmptyStr
     firstname: str | None = None
     lastname: str | None = None
     name: str | None = None
@@ -157,7 +154,7 @@ class Debtor(MembercareModel):
     """
 
     url: str | None = None
-    debtor_account_number: str = Field(min_length=1)
+    debtor_account_number: NonEmptyStr
     name: str | None = None
     last_change: datetime
 
@@ -167,7 +164,7 @@ class Organization(MembercareModel):
 
     url: str | None = None
     id: int | None = None
-    identification_number: str = Field(min_length=1)
+    identification_number: NonEmptyStr
     name: str | None = None
     name2: str | None = None
     full_name: str | None = None
@@ -233,7 +230,7 @@ class Product(MembercareModel):
 class Token(MembercareModel):
     """``GET /api/v1/token``: the token value and its local expiry time."""
 
-    value: str = Field(min_length=1)
+    value: NonEmptyStr
     expiration: datetime | None = None
 
 

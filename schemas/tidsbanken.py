@@ -8,24 +8,19 @@ true UTC (systems.md 3.1): the connector corrects it with its clock-skew setting
 
 from __future__ import annotations
 
-from pydantic import AwareDatetime, ConfigDict, Field
-from pydantic.alias_generators import to_pascal
+from pydantic import AwareDatetime
 
-from schemas.base import WireModel
+from schemas.base import NonEmptyStr, PascalCaseModel
 
 
-class TidsbankenModel(WireModel):
+class TidsbankenModel(PascalCaseModel):
     """Base of the Tidsbanken models: PascalCase aliases; numbers accepted as text."""
-
-    # Numeric-looking strings (post codes, organisation numbers, ids like "10")
-    # are sometimes sent as numbers; they are text to us.
-    model_config = ConfigDict(alias_generator=to_pascal, coerce_numbers_to_str=True)
 
 
 class Kunde(TidsbankenModel):
     """A customer (``prosjekt/Kunde``)."""
 
-    id: str = Field(min_length=1)
+    id: NonEmptyStr
     navn: str | None = None
     organisasjonsnummer: str | None = None
     epost: str | None = None
@@ -46,7 +41,7 @@ class Kunde(TidsbankenModel):
 class Avdeling(TidsbankenModel):
     """A department (``ansatt/avdeling``); ``Avdelingsleder`` is an employee id."""
 
-    id: str = Field(min_length=1)
+    id: NonEmptyStr
     navn: str | None = None
     adresse: str | None = None
     postnr: str | None = None

@@ -9,18 +9,16 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import AwareDatetime, ConfigDict, Field
-from pydantic.alias_generators import to_pascal
+from pydantic import AwareDatetime, Field, PositiveInt
 
-from schemas.base import WireModel
+from schemas.base import PascalCaseModel
 
 
-class WebcrmModel(WireModel):
-    """Base of the Webcrm models: PascalCase aliases; numbers accepted as text."""
+class WebcrmModel(PascalCaseModel):
+    """Base of the Webcrm models: PascalCase aliases; numbers accepted as text.
 
-    # Webcrm is loose with types in free-text fields (a VAT code sent as 25);
-    # text fields take numbers rather than dead-lettering the record.
-    model_config = ConfigDict(alias_generator=to_pascal, coerce_numbers_to_str=True)
+    Webcrm is loose with types in free-text fields (a VAT code sent as 25).
+    """
 
 
 PersonStatus = Literal["Active", "Resigned", "Other", "Guest", ""]
@@ -38,7 +36,7 @@ class CountryData(WebcrmModel):
 class Organisation(WebcrmModel):
     """An organisation (``OrganisationDto``)."""
 
-    organisation_id: int = Field(gt=0)
+    organisation_id: PositiveInt
     organisation_name: str | None = None
     organisation_address: str | None = None
     organisation_post_code: str | None = None
@@ -69,7 +67,7 @@ class Organisation(WebcrmModel):
 class Person(WebcrmModel):
     """A person, linked to an organisation by ``PersonOrganisationId``."""
 
-    person_id: int = Field(gt=0)
+    person_id: PositiveInt
     person_organisation_id: int | None = None
     person_first_name: str | None = None
     person_middle_name: str | None = None
@@ -90,7 +88,7 @@ class Person(WebcrmModel):
 class Product(WebcrmModel):
     """A product registered on an organisation (installed-base style)."""
 
-    product_id: int = Field(gt=0)
+    product_id: PositiveInt
     product_organisation_id: int | None = None
     product_person_id: int | None = None
     product_combined: str | None = None

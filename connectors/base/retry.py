@@ -1,4 +1,8 @@
-"""Retry timing: capped exponential backoff with jitter, and ``Retry-After`` parsing."""
+"""Retry timing: capped exponential backoff with jitter, and ``Retry-After`` parsing.
+
+``backoff`` is the one backoff rule of tether: ``HttpClient`` uses it between
+attempts of one request, the flow logic between in-place retries of one event.
+"""
 
 from __future__ import annotations
 
@@ -32,16 +36,39 @@ class RetryPolicy:
     def backoff(self, attempt: int, rng: Callable[[], float]) -> float:
         """Seconds to wait after failed attempt number ``attempt`` (1-based).
 
-        Equal jitter: half the capped exponential ceiling plus a random share
-        of the other half, so clients spread out but never retry at once.
+        ``backoff`` with this policy's ``base_delay`` and ``max_delay``.
 
         Args:
             attempt: The attempt that just failed, starting at 1.
             rng: Returns a float in ``[0, 1)``; ``random.random`` in production.
         """
-        exponent = min(max(attempt - 1, 0), _MAX_EXPONENT)
-        ceiling = min(self.max_delay, self.base_delay * 2.0**exponent)
-        return ceiling / 2 + rng() * ceiling / 2
+        return backoff(
+            attempt, rng, base_delay=self.base_delay, max_delay=self.max_delay
+        )
+
+
+def backoff(
+    attempt: int,
+    rng: Callable[[], float],
+    *,
+    base_delay: float = 0.5,
+    max_delay: float = 30.0,
+) -> float:
+    """Seconds to wait after failure number ``attempt`` (1-based): capped, jittered.
+
+    The ceiling doubles with each failure from ``base_delay`` up to
+    ``max_delay``. Equal jitter: half the ceiling plus a random share of the
+    other half, so clients spread out but never retry at once.
+
+    Args:
+        attempt: The failure just seen, starting at 1.
+        rng: Returns a float in ``[0, 1)``; ``random.random`` in production.
+        base_delay: The ceiling after the first failure, in seconds.
+        max_delay: The cap of the ceiling, in seconds.
+    """
+    exponent = min(max(attempt - 1, 0), _MAX_EXPONENT)
+    ceiling = min(max_delay, base_delay * 2.0**exponent)
+    return ceiling / 2 + rng() * ceiling / 2
 
 
 def parse_retry_after(value: str | None, now: datetime) -> float | None:

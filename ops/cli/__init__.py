@@ -1,8 +1,8 @@
 """The ``tether`` command: one module per sub-command, registered explicitly.
 
-Each module exposes ``register(subparsers)`` and sets ``func`` on its parser; the
-function returns the process exit code. Errors from the project's error tree are
-printed as one clear line, never as a traceback.
+Each module declares its sub-command as ``COMMAND``, a ``Command``: name, help,
+options and the function that runs it and returns the process exit code. Errors
+from the project's error tree are printed as one clear line, never as a traceback.
 """
 
 from __future__ import annotations
@@ -12,8 +12,39 @@ import importlib
 import logging
 import sys
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import TypeAlias
 
 from connectors.errors import ConfigurationError, FatalError, SyncError
+
+# A string: argparse's class is generic to type checkers only.
+Subparsers: TypeAlias = "argparse._SubParsersAction[argparse.ArgumentParser]"
+"""What ``ArgumentParser.add_subparsers`` returns."""
+
+
+def _no_options(parser: argparse.ArgumentParser) -> None:
+    """A sub-command without options of its own."""
+
+
+@dataclass(frozen=True)
+class Command:
+    """A ``tether`` sub-command: its name and help, its options, what runs it."""
+
+    name: str
+    help: str
+    run: Callable[[argparse.Namespace], int]
+    options: Callable[[argparse.ArgumentParser], None] = _no_options
+    description: str | None = None
+
+    def add_to(self, subparsers: Subparsers) -> argparse.ArgumentParser:
+        """Add this sub-command to the ``tether`` parser; its parser, for tests."""
+        parser = subparsers.add_parser(
+            self.name, help=self.help, description=self.description
+        )
+        self.options(parser)
+        parser.set_defaults(func=self.run)
+        return parser
+
 
 # Sub-command modules, in the order ``tether --help`` lists them. Imported lazily so
 # that ``tether docs`` does not pay for importing faust.
@@ -43,9 +74,8 @@ def build_parser() -> argparse.ArgumentParser:
             if exc.name != f"ops.cli.{name}":
                 raise
             continue  # not built yet
-        register: Callable[[argparse._SubParsersAction[argparse.ArgumentParser]], None]
-        register = module.register
-        register(subparsers)
+        command: Command = module.COMMAND
+        command.add_to(subparsers)
     return parser
 
 

@@ -3,60 +3,31 @@
 from __future__ import annotations
 
 import argparse
-import functools
 import sys
 import time
-from collections.abc import Callable
 
 from connectors.base.settings import load_settings
 from connectors.errors import FatalError
 from devkit.broker import BrokerMode, BrokerSettings, EmbeddedBroker
+from ops.cli import Command
 
 # ``status`` exits 3 when the broker is down, as ``systemctl status`` does.
 EXIT_NOT_RUNNING = 3
 
-Action = Callable[[argparse.Namespace], int]
 
-
-def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    """Add ``broker`` and its three actions to the ``tether`` parser."""
-    parser = subparsers.add_parser(
-        "broker",
-        help="run a local Kafka broker from Maven jars (Java 17 needed)",
-        description=(
-            "Single-node KRaft Kafka on 127.0.0.1, kept in ./.kafka. Settings come "
-            "from TETHER_BROKER_* (HOME, LIBS, PORT, CONTROLLER_PORT, HEAP)."
-        ),
-    )
-    actions = parser.add_subparsers(dest="broker_action", required=True)
-    start = actions.add_parser("start", help="start it in the background")
-    start.add_argument(
-        "--timeout", type=float, default=None, help="seconds to wait for it to answer"
-    )
-    start.set_defaults(func=_one_line_errors(_start))
-    stop = actions.add_parser("stop", help="stop it (SIGTERM, then SIGKILL)")
-    stop.set_defaults(func=_one_line_errors(_stop))
-    status = actions.add_parser("status", help="show bootstrap, pid and version")
-    status.set_defaults(func=_one_line_errors(_status))
+def run(args: argparse.Namespace) -> int:
+    """Run the chosen action; OS errors (permissions, full disk) become one line."""
+    action = {"start": _start, "stop": _stop, "status": _status}[args.broker_action]
+    try:
+        return action(args)
+    except OSError as exc:
+        msg = f"broker {args.broker_action} failed: {exc}"
+        raise FatalError(msg) from None
 
 
 def _broker() -> EmbeddedBroker:
     settings = load_settings(BrokerSettings)
     return EmbeddedBroker(settings, mode=BrokerMode.DETACHED)
-
-
-def _one_line_errors(func: Callable[[argparse.Namespace], int]) -> Action:
-    """Turn OS errors (permissions, full disk) into the CLI's one-line message."""
-
-    @functools.wraps(func)
-    def run(args: argparse.Namespace) -> int:
-        try:
-            return func(args)
-        except OSError as exc:
-            msg = f"broker {args.broker_action} failed: {exc}"
-            raise FatalError(msg) from None
-
-    return run
 
 
 def _start(args: argparse.Namespace) -> int:
@@ -93,3 +64,26 @@ def _status(args: argparse.Namespace) -> int:
         f"  home      {state.home}\n"
     )
     return 0 if state.answering else 1
+
+
+def _options(parser: argparse.ArgumentParser) -> None:
+    """The three actions of ``tether broker``."""
+    actions = parser.add_subparsers(dest="broker_action", required=True)
+    start = actions.add_parser("start", help="start it in the background")
+    start.add_argument(
+        "--timeout", type=float, default=None, help="seconds to wait for it to answer"
+    )
+    actions.add_parser("stop", help="stop it (SIGTERM, then SIGKILL)")
+    actions.add_parser("status", help="show bootstrap, pid and version")
+
+
+COMMAND = Command(
+    "broker",
+    help="run a local Kafka broker from Maven jars (Java 17 needed)",
+    description=(
+        "Single-node KRaft Kafka on 127.0.0.1, kept in ./.kafka. Settings come "
+        "from TETHER_BROKER_* (HOME, LIBS, PORT, CONTROLLER_PORT, HEAP)."
+    ),
+    options=_options,
+    run=run,
+)

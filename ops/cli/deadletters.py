@@ -7,12 +7,12 @@ import asyncio
 import sys
 from collections.abc import Sequence
 from contextlib import AsyncExitStack
-from datetime import UTC
 from typing import Any
 
 import orjson
 
 from connectors.errors import ConfigurationError
+from ops.cli import Command
 from ops.cli.verify import stream_settings
 from ops.deadletters import (
     Entry,
@@ -24,37 +24,13 @@ from ops.deadletters import (
     select,
 )
 from ops.verify.render import clip, plural, text_table
+from schemas.utc import utc_text
 from streams.kafka_io import existing_topics, publisher, read_latest
 from streams.provision import TopicSpec, ensure_topics
 from streams.settings import StreamSettings
 from streams.topics import TopicNames
 
 _REASON_WIDTH = 100
-
-
-def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    """Add the ``deadletters`` sub-command."""
-    parser = subparsers.add_parser(
-        "deadletters",
-        help="list outstanding dead letters, or re-drive them after a fix",
-        description=(
-            "list: the records tether could not process and nobody re-drove yet"
-            " (system, type, id, stage, reason, when). redrive: publish each again"
-            " onto its entity topic (re-read through the connector when it failed"
-            " at the source), so the flows process it once more; exit code 1 when"
-            " some could not be re-driven."
-        ),
-    )
-    parser.add_argument(
-        "action", nargs="?", choices=("list", "redrive"), default="list"
-    )
-    parser.add_argument("--system", help="only this system (e.g. webcrm)")
-    parser.add_argument("--entity", help="only this entity type (e.g. Products)")
-    parser.add_argument("--json", action="store_true", help="machine-readable output")
-    parser.add_argument(
-        "--app-id", metavar="ID", help="the deployment (default: TETHER_APP_ID)"
-    )
-    parser.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -120,7 +96,7 @@ async def redrive_deployment(
 
 
 def _when(entry: Entry) -> str:
-    return entry.letter.failed_at.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%SZ")
+    return utc_text(entry.letter.failed_at, timespec="seconds", sep=" ")
 
 
 def letter_dict(entry: Entry) -> dict[str, Any]:
@@ -135,7 +111,7 @@ def letter_dict(entry: Entry) -> dict[str, Any]:
         "reason": letter.reason,
         "error_type": letter.error_type,
         "flow": letter.flow,
-        "failed_at": letter.failed_at.isoformat(),
+        "failed_at": utc_text(letter.failed_at, zulu=False),
         "topic": letter.topic,
         "partition": letter.partition,
         "offset": letter.offset,
@@ -192,3 +168,31 @@ def render_redrive(results: Sequence[RedriveResult], *, as_json: bool) -> str:
         f"{counts['gone']} gone, {counts['failed']} failed, {counts['skipped']} skipped"
     )
     return "\n".join(lines) + "\n"
+
+
+def _options(parser: argparse.ArgumentParser) -> None:
+    """The options of ``tether deadletters``."""
+    parser.add_argument(
+        "action", nargs="?", choices=("list", "redrive"), default="list"
+    )
+    parser.add_argument("--system", help="only this system (e.g. webcrm)")
+    parser.add_argument("--entity", help="only this entity type (e.g. Products)")
+    parser.add_argument("--json", action="store_true", help="machine-readable output")
+    parser.add_argument(
+        "--app-id", metavar="ID", help="the deployment (default: TETHER_APP_ID)"
+    )
+
+
+COMMAND = Command(
+    "deadletters",
+    help="list outstanding dead letters, or re-drive them after a fix",
+    description=(
+        "list: the records tether could not process and nobody re-drove yet"
+        " (system, type, id, stage, reason, when). redrive: publish each again"
+        " onto its entity topic (re-read through the connector when it failed"
+        " at the source), so the flows process it once more; exit code 1 when"
+        " some could not be re-driven."
+    ),
+    options=_options,
+    run=run,
+)

@@ -19,28 +19,12 @@ from typing import TYPE_CHECKING
 
 from connectors.base.settings import load_settings
 from connectors.errors import FatalError
+from ops.cli import Command
 
 if TYPE_CHECKING:  # the demo imports faust-free modules only when it runs
     from devkit.local import LocalDeployment
     from ops.demo import DemoState
     from schemas.dataflow import Flow
-
-
-def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    """Add the ``demo`` sub-command."""
-    parser = subparsers.add_parser(
-        "demo",
-        help="run tether against local stand-ins of the systems, with sample data",
-    )
-    parser.add_argument("--once", action="store_true", help="exit after the first sync")
-    parser.add_argument(
-        "--timeout",
-        type=float,
-        default=600.0,
-        help="seconds to wait for the first sync",
-    )
-    parser.add_argument("--home", type=Path, default=Path("var/demo"))
-    parser.set_defaults(func=run)
 
 
 def _say(text: str) -> None:
@@ -135,3 +119,23 @@ def _wait_until_settled(
     log = local.log_path("w1")
     msg = f"the first sync did not settle within {timeout:.0f}s; see {log}"
     raise FatalError(msg)
+
+
+def _options(parser: argparse.ArgumentParser) -> None:
+    """The options of ``tether demo``."""
+    parser.add_argument("--once", action="store_true", help="exit after the first sync")
+    parser.add_argument(
+        "--timeout",
+        type=float,
+        default=600.0,
+        help="seconds to wait for the first sync",
+    )
+    parser.add_argument("--home", type=Path, default=Path("var/demo"))
+
+
+COMMAND = Command(
+    "demo",
+    help="run tether against local stand-ins of the systems, with sample data",
+    options=_options,
+    run=run,
+)

@@ -12,44 +12,7 @@ from connectors.errors import ConfigurationError
 from dataflows import DEFINITIONS_DIR, load_document
 from dataflows import format as fmt
 from dataflows.render import render_document
-
-
-def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    """Add the ``docs`` sub-command."""
-    parser = subparsers.add_parser(
-        "docs",
-        help="write the dataflow documents from the flow definitions",
-        description=(
-            "Write one reStructuredText document per flow definitions file, in the"
-            " format of the Sesam Talk dataflow documents (<name>.rst)."
-        ),
-    )
-    parser.add_argument(
-        "--out", type=Path, default=Path(), help="directory to write to (default: .)"
-    )
-    parser.add_argument(
-        "--seed-rows-only",
-        action="store_true",
-        help="list only the property rows that come from the seed documents",
-    )
-    parser.add_argument(
-        "--doc",
-        action="append",
-        metavar="NAME",
-        help="only this document, e.g. webcrm-customcrm (repeatable)",
-    )
-    parser.add_argument(
-        "--generated",
-        metavar="'YYYY-MM-DD HH:MM:SS'",
-        help="the Generated: time (default: $SOURCE_DATE_EPOCH, else now, UTC)",
-    )
-    parser.add_argument(
-        "--definitions",
-        type=Path,
-        default=DEFINITIONS_DIR,
-        help="directory of flow definitions (default: the packaged ones)",
-    )
-    parser.set_defaults(func=run)
+from ops.cli import Command
 
 
 def run(args: argparse.Namespace) -> int:
@@ -92,3 +55,44 @@ def generated_time(option: str | None, epoch: str | None) -> str:
             raise ConfigurationError(msg) from None
         return moment.strftime(fmt.GENERATED_FORMAT)
     return datetime.now(UTC).strftime(fmt.GENERATED_FORMAT)
+
+
+def _options(parser: argparse.ArgumentParser) -> None:
+    """The options of ``tether docs``."""
+    parser.add_argument(
+        "--out", type=Path, default=Path(), help="directory to write to (default: .)"
+    )
+    parser.add_argument(
+        "--seed-rows-only",
+        action="store_true",
+        help="list only the property rows that come from the seed documents",
+    )
+    parser.add_argument(
+        "--doc",
+        action="append",
+        metavar="NAME",
+        help="only this document, e.g. webcrm-customcrm (repeatable)",
+    )
+    parser.add_argument(
+        "--generated",
+        metavar="'YYYY-MM-DD HH:MM:SS'",
+        help="the Generated: time (default: $SOURCE_DATE_EPOCH, else now, UTC)",
+    )
+    parser.add_argument(
+        "--definitions",
+        type=Path,
+        default=DEFINITIONS_DIR,
+        help="directory of flow definitions (default: the packaged ones)",
+    )
+
+
+COMMAND = Command(
+    "docs",
+    help="write the dataflow documents from the flow definitions",
+    description=(
+        "Write one reStructuredText document per flow definitions file, in the"
+        " format of the Sesam Talk dataflow documents (<name>.rst)."
+    ),
+    options=_options,
+    run=run,
+)

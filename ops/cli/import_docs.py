@@ -11,7 +11,7 @@ import logging
 import sys
 from pathlib import Path
 
-from connectors.errors import ConfigurationError
+from connectors.errors import ConfigurationError, DocumentError
 from dataflows import DEFINITIONS_DIR, load_documents
 from dataflows import format as fmt
 from dataflows.importer import (
@@ -21,48 +21,11 @@ from dataflows.importer import (
     import_file,
     index_flows,
 )
-from dataflows.parse import DocumentError
 from dataflows.writer import dump_document
+from ops.cli import Command
 from schemas.dataflow import Flow, RowOrigin
 
 logger = logging.getLogger(__name__)
-
-
-def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    """Add the ``import`` sub-command."""
-    parser = subparsers.add_parser(
-        "import",
-        help="read dataflow documents into flow definitions",
-        description=(
-            "Read dataflow documents (the Sesam Talk reStructuredText format) and"
-            " write one TOML definitions file per document (<source>-<target>.toml)."
-            " What a document cannot show (match keys, target mode, delete policy,"
-            " source types, references, row origins) is taken from the existing"
-            " definitions of the same flow."
-        ),
-    )
-    parser.add_argument("files", nargs="+", type=Path, metavar="FILE")
-    parser.add_argument(
-        "--out", type=Path, default=Path(), help="directory to write to (default: .)"
-    )
-    parser.add_argument(
-        "--definitions",
-        type=Path,
-        default=DEFINITIONS_DIR,
-        help="existing definitions to complete flows from (default: the packaged ones)",
-    )
-    parser.add_argument(
-        "--no-definitions",
-        action="store_true",
-        help="ignore existing definitions: every flow gets defaults",
-    )
-    parser.add_argument(
-        "--origin",
-        choices=[o.value for o in RowOrigin],
-        default=RowOrigin.SEED.value,
-        help="origin of rows no existing definition has (default: seed)",
-    )
-    parser.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -103,3 +66,43 @@ def run(args: argparse.Namespace) -> int:
         )
         sys.stdout.write(f"{target}\n")
     return 0
+
+
+def _options(parser: argparse.ArgumentParser) -> None:
+    """The options of ``tether import``."""
+    parser.add_argument("files", nargs="+", type=Path, metavar="FILE")
+    parser.add_argument(
+        "--out", type=Path, default=Path(), help="directory to write to (default: .)"
+    )
+    parser.add_argument(
+        "--definitions",
+        type=Path,
+        default=DEFINITIONS_DIR,
+        help="existing definitions to complete flows from (default: the packaged ones)",
+    )
+    parser.add_argument(
+        "--no-definitions",
+        action="store_true",
+        help="ignore existing definitions: every flow gets defaults",
+    )
+    parser.add_argument(
+        "--origin",
+        choices=[o.value for o in RowOrigin],
+        default=RowOrigin.SEED.value,
+        help="origin of rows no existing definition has (default: seed)",
+    )
+
+
+COMMAND = Command(
+    "import",
+    help="read dataflow documents into flow definitions",
+    description=(
+        "Read dataflow documents (the Sesam Talk reStructuredText format) and"
+        " write one TOML definitions file per document (<source>-<target>.toml)."
+        " What a document cannot show (match keys, target mode, delete policy,"
+        " source types, references, row origins) is taken from the existing"
+        " definitions of the same flow."
+    ),
+    options=_options,
+    run=run,
+)

@@ -11,28 +11,7 @@ import sys
 import threading
 
 from connectors.errors import ConfigurationError
-
-
-def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    """Add ``standins`` to the ``tether`` parser."""
-    parser = subparsers.add_parser(
-        "standins",
-        help="serve local stand-ins of the seven systems until Ctrl-C",
-        description=(
-            "Real HTTP servers on 127.0.0.1 imitating the systems' APIs, driven "
-            "through /_admin (seed, records, edit, writes, faults, reset)."
-        ),
-    )
-    parser.add_argument(
-        "--seed", action="store_true", help="fill them with the demo's sample data"
-    )
-    parser.add_argument(
-        "--port-base",
-        type=int,
-        default=0,
-        help="serve on consecutive ports from this one (0: free ports)",
-    )
-    parser.set_defaults(func=_run)
+from ops.cli import Command
 
 
 def _run(args: argparse.Namespace) -> int:
@@ -67,3 +46,28 @@ def _run(args: argparse.Namespace) -> int:
         for standin in running.values():
             standin.stop()
     return 0
+
+
+def _options(parser: argparse.ArgumentParser) -> None:
+    """The options of ``tether standins``."""
+    parser.add_argument(
+        "--seed", action="store_true", help="fill them with the demo's sample data"
+    )
+    parser.add_argument(
+        "--port-base",
+        type=int,
+        default=0,
+        help="serve on consecutive ports from this one (0: free ports)",
+    )
+
+
+COMMAND = Command(
+    "standins",
+    help="serve local stand-ins of the seven systems until Ctrl-C",
+    description=(
+        "Real HTTP servers on 127.0.0.1 imitating the systems' APIs, driven "
+        "through /_admin (seed, records, edit, writes, faults, reset)."
+    ),
+    options=_options,
+    run=_run,
+)

@@ -9,39 +9,8 @@ import time
 from typing import TextIO
 
 from connectors.base.settings import load_settings
+from ops.cli import Command
 from streams.settings import StreamSettings
-
-
-def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    """Add the ``verify`` sub-command."""
-    parser = subparsers.add_parser(
-        "verify",
-        help="check every link's mapped properties in the live systems",
-        description=(
-            "For each active flow (TETHER_FLOWS, connectors from the environment),"
-            " read its links from Kafka and both sides in full through the"
-            " connectors, and report each mapped property that differs after type"
-            " coercion, source entities without a link, lookups that found no or"
-            " several matches, and links whose source or target vanished. Exit"
-            " code 0: everything matches; 1: something differs; 2: configuration."
-            " Run it on a quiet deployment: changes made meanwhile show up as"
-            " differences until the next run."
-        ),
-    )
-    parser.add_argument(
-        "--flow",
-        action="append",
-        default=[],
-        metavar="NAME",
-        help="only this flow or document (e.g. webcrm-customcrm); repeatable",
-    )
-    parser.add_argument("--json", action="store_true", help="machine-readable output")
-    parser.add_argument(
-        "--app-id",
-        metavar="ID",
-        help="the deployment to check (default: TETHER_APP_ID)",
-    )
-    parser.set_defaults(func=run)
 
 
 def stream_settings(app_id: str | None) -> StreamSettings:
@@ -79,3 +48,38 @@ def run(args: argparse.Namespace) -> int:
     sys.stdout.write(render_json(result) if args.json else render_text(result))
     sys.stdout.flush()
     return 0 if result.ok else 1
+
+
+def _options(parser: argparse.ArgumentParser) -> None:
+    """The options of ``tether verify``."""
+    parser.add_argument(
+        "--flow",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="only this flow or document (e.g. webcrm-customcrm); repeatable",
+    )
+    parser.add_argument("--json", action="store_true", help="machine-readable output")
+    parser.add_argument(
+        "--app-id",
+        metavar="ID",
+        help="the deployment to check (default: TETHER_APP_ID)",
+    )
+
+
+COMMAND = Command(
+    "verify",
+    help="check every link's mapped properties in the live systems",
+    description=(
+        "For each active flow (TETHER_FLOWS, connectors from the environment),"
+        " read its links from Kafka and both sides in full through the"
+        " connectors, and report each mapped property that differs after type"
+        " coercion, source entities without a link, lookups that found no or"
+        " several matches, and links whose source or target vanished. Exit"
+        " code 0: everything matches; 1: something differs; 2: configuration."
+        " Run it on a quiet deployment: changes made meanwhile show up as"
+        " differences until the next run."
+    ),
+    options=_options,
+    run=run,
+)

@@ -6,15 +6,7 @@ import argparse
 import sys
 from typing import Any
 
-
-def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    """Add the ``worker`` sub-command."""
-    parser = subparsers.add_parser(
-        "worker",
-        help="run a sync worker (settings from TETHER_* and per-system env vars)",
-    )
-    parser.add_argument("-l", "--loglevel", default="info", help="faust log level")
-    parser.set_defaults(func=run)
+from ops.cli import Command
 
 
 def run(args: argparse.Namespace) -> int:
@@ -27,3 +19,16 @@ def run(args: argparse.Namespace) -> int:
     sys.argv = ["tether", "worker", "--loglevel", args.loglevel, "--without-web"]
     app.main()  # never returns: faust exits the process when the worker stops
     return 0
+
+
+def _options(parser: argparse.ArgumentParser) -> None:
+    """The options of ``tether worker``."""
+    parser.add_argument("-l", "--loglevel", default="info", help="faust log level")
+
+
+COMMAND = Command(
+    "worker",
+    help="run a sync worker (settings from TETHER_* and per-system env vars)",
+    options=_options,
+    run=run,
+)

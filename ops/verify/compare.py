@@ -7,19 +7,17 @@ reported only when the engine itself would see a difference.
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
-from pydantic import ValidationError
-
+from connectors.errors import CoercionError
 from engine import mapping
+from ops.readback import each_readable, id_order
 from ops.verify.findings import Finding, FlowCheck, Kind, Listing
 from schemas.dataflow import Flow, PropertyRow, TargetMode
 from schemas.envelope import ChangeEvent, FlowReport, Operation
 from schemas.links import LinkNotice, LinkOp
-
-log = logging.getLogger(__name__)
+from schemas.paths import get_value
 
 LinkPairs = Sequence[tuple[str, str]]
 """A flow's links as (source id, target id) pairs."""
@@ -31,26 +29,10 @@ _REPORT_KINDS = {
 }
 
 
-def id_order(entity_id: str) -> tuple[bool, int, str]:
-    """Sort numeric ids by number, then the rest as text."""
-    return (
-        not entity_id.isdigit(),
-        int(entity_id) if entity_id.isdigit() else 0,
-        entity_id,
-    )
-
-
 def links_from_notices(flow: str, notices: Mapping[str, Any]) -> list[tuple[str, str]]:
     """A flow's current links from its latest link notice per target id."""
     pairs = []
-    for target_id, raw in notices.items():
-        try:
-            notice = LinkNotice.model_validate(raw)
-        except ValidationError:
-            log.warning(
-                "%s: skipping an unreadable link notice for %s", flow, target_id
-            )
-            continue
+    for _, notice in each_readable(LinkNotice, notices, f"{flow} link notice of"):
         if notice.op is LinkOp.LINK and notice.flow == flow:
             pairs.append((notice.source_id, notice.target_id))
     return sorted(pairs, key=lambda p: (id_order(p[0]), id_order(p[1])))
@@ -59,12 +41,7 @@ def links_from_notices(flow: str, notices: Mapping[str, Any]) -> list[tuple[str,
 def reports_by_flow(latest: Mapping[str, Any]) -> dict[str, dict[str, FlowReport]]:
     """The reports topic compacted per key (``flow/source id``), grouped by flow."""
     grouped: dict[str, dict[str, FlowReport]] = {}
-    for key, raw in latest.items():
-        try:
-            report = FlowReport.model_validate(raw)
-        except ValidationError:
-            log.warning("skipping an unreadable flow report %s", key)
-            continue
+    for _, report in each_readable(FlowReport, latest, "flow report"):
         grouped.setdefault(report.flow, {})[report.source_id] = report
     return grouped
 
@@ -139,7 +116,7 @@ def check_link(
         try:
             source_value = mapping.project_source(single, source_data, resolve)[key]
             target_value = mapping.project_target(single, target_data)[key]
-        except mapping.CoercionError as exc:
+        except CoercionError as exc:
             found.append(at(Kind.INVALID, property=key, detail=str(exc)))
             continue
         pairs.append((row, source_value, target_value))
@@ -150,18 +127,26 @@ def check_link(
             continue
         detail = ""
         if row.references and source_value is None:
-            raw = mapping.get_path(source_data, row.source)
+            raw = get_value(source_data, row.source)
             detail = f"{row.source}={raw} has no link in {row.references}"
-        found.append(
-            at(
-                Kind.DIFFERENCE,
-                property=mapping.row_key(row),
-                source_value=source_value,
-                target_value=target_value,
-                detail=detail,
-            )
-        )
+        found.append(_difference(at, row, source_value, target_value, detail))
     return found
+
+
+def _difference(
+    at: Callable[..., Finding],
+    row: PropertyRow,
+    source_value: Any,
+    target_value: Any,
+    detail: str,
+) -> Finding:
+    return at(
+        Kind.DIFFERENCE,
+        property=mapping.row_key(row),
+        source_value=source_value,
+        target_value=target_value,
+        detail=detail,
+    )
 
 
 _GONE = {
@@ -209,15 +194,8 @@ def _value_keyed(
             target_value, how
         ):
             return []
-        misses.append(
-            at(
-                Kind.DIFFERENCE,
-                property=mapping.row_key(row),
-                source_value=source_value,
-                target_value=target_value,
-                detail=f"compared as {how}",
-            )
-        )
+        detail = f"compared as {how}"
+        misses.append(_difference(at, row, source_value, target_value, detail))
     return misses
 
 

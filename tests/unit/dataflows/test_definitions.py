@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from dataflows import DEFINITIONS_DIR, flows_by_name, load_documents
 from dataflows.format import document_name, flow_name
-from dataflows.paths import is_valid_path
 from schemas.catalog import SYSTEMS
 from schemas.dataflow import DataType, RowOrigin, TargetMode
+from schemas.paths import is_valid_path
 
 # The flows each seed document lists, in order, and the rows it lists.
 SeedFlow = tuple[str, str, list[tuple[str, str, DataType]]]

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from connectors.errors import DocumentError
 from dataflows.importer import read_document
-from dataflows.parse import DocumentError
 from ops.cli import main
 
 from .conftest import FIXTURES

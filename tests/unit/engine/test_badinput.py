@@ -5,9 +5,10 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import orjson
+import pytest
 
 from connectors.base.protocols import BadRecord
-from connectors.errors import MalformedResponseError
+from connectors.errors import MalformedResponseError, TransientError
 from engine.badinput import LetterMemo, is_page, page_id, page_letter, safe
 from engine.ingest import poll_entity
 from ops.deadletters import Action, redrive
@@ -23,6 +24,14 @@ BROKEN = MalformedResponseError(
     content_type="text/html",
     excerpt="<!DOCTYPE html><title>Down</title>",
 )
+
+
+class Unreachable(PagedSource):
+    """Fails before its first page like a system that is down."""
+
+    async def read(self, entity, cursor):
+        raise TransientError("webcrm GET /Queries -> 503")
+        yield  # an async generator, as sources are
 
 
 class BrokenAfter(PagedSource):
@@ -122,6 +131,36 @@ def test_the_memo_sends_a_page_once_until_a_read_succeeds():
     assert not memo.first_time(key, first)
     memo.forget_pages("webcrm/Persons/")
     assert memo.first_time(key, first)
+
+
+def test_a_clean_read_settles_the_pages_of_its_entity_type_only():
+    memo = LetterMemo()
+    page = BadRecord("webcrm", "Persons", "page@start", "html")
+    record = BadRecord("webcrm", "Persons", "7", "why")
+    assert memo.first_time("webcrm/Persons/page@start", page)
+    assert memo.first_time("webcrm/Persons/7", record)
+    memo.settle_pages("webcrm", "Organisations")
+    assert not memo.first_time("webcrm/Persons/page@start", page)
+    memo.settle_pages("webcrm", "Persons")
+    assert memo.first_time("webcrm/Persons/page@start", page)
+    assert not memo.first_time("webcrm/Persons/7", record)  # records stay known
+
+
+async def test_the_poll_settles_pages_only_after_a_read_that_got_through():
+    settled: list[tuple[str, str]] = []
+
+    def ports_of(recorder: Recorder):
+        return recorder.ports.__class__(
+            **{**recorder.ports.__dict__, "pages_settled": lambda *k: settled.append(k)}
+        )
+
+    await poll_entity(BrokenAfter([[3]]), "Persons", ports_of(Recorder()))
+    assert settled == []
+    await poll_entity(PagedSource([[3]]), "Persons", ports_of(Recorder()))
+    assert settled == [("webcrm", "Persons")]
+    with pytest.raises(TransientError):
+        await poll_entity(Unreachable([]), "Persons", ports_of(Recorder()))
+    assert settled == [("webcrm", "Persons")]
 
 
 def test_the_memo_is_bounded():

@@ -50,6 +50,49 @@ async def test_transient_errors_are_retried_honouring_retry_after():
     assert len(clock.sleeps) == 2
 
 
+async def test_transient_errors_back_off_exponentially_up_to_the_cap():
+    clock = Clock()
+    errors = [TransientError("503") for _ in range(8)]
+    await with_retries(
+        failing(*errors),
+        what="x",
+        reference_wait=5,
+        max_backoff=10.0,
+        sleep=clock.sleep,
+        clock=clock,
+        rng=lambda: 0.999999,
+    )
+    # The shared backoff: ceilings of 1, 2, 4, 8 seconds, then the cap.
+    assert clock.sleeps == pytest.approx([1, 2, 4, 8, 10, 10, 10, 10], rel=1e-5)
+
+
+async def test_backoff_is_jittered_down_to_half_the_ceiling():
+    clock = Clock()
+    await with_retries(
+        failing(TransientError("503"), TransientError("503")),
+        what="x",
+        reference_wait=5,
+        sleep=clock.sleep,
+        clock=clock,
+        rng=lambda: 0.0,
+    )
+    assert clock.sleeps == [0.5, 1.0]
+
+
+async def test_a_long_retry_after_is_capped():
+    clock = Clock()
+    await with_retries(
+        failing(RateLimitedError("429", retry_after=3600.0)),
+        what="x",
+        reference_wait=5,
+        max_backoff=10.0,
+        sleep=clock.sleep,
+        clock=clock,
+        rng=lambda: 0.0,
+    )
+    assert clock.sleeps == [40.0]
+
+
 async def test_unresolved_reference_is_waited_for_then_raised():
     clock = Clock()
 

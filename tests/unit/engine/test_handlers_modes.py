@@ -5,8 +5,8 @@ from __future__ import annotations
 from connectors.base.protocols import Capabilities
 from dataflows import flows_by_name, load_documents
 from engine import mapping
-from engine.countries import country_code
 from engine.handlers import handle_event
+from schemas.countries import country_code
 from schemas.envelope import ChangeEvent, Operation
 from tests.unit.engine.memory_sink import MemorySink
 from tests.unit.engine.test_handlers import World

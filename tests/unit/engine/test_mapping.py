@@ -28,6 +28,12 @@ PRODUCTS = FLOWS["webcrm-products-to-customcrm-product"]
         ("2024-03-01T11:15:30+01:00", DataType.DATETIME, "2024-03-01T10:15:30+00:00"),
         ("2024-03-01T10:00:00", DataType.DATE, "2024-03-01"),
         ("2024-03-01", DataType.DATETIME, "2024-03-01T00:00:00+00:00"),
+        (
+            "2024-03-01T10:00:00.250Z",
+            DataType.DATETIME,
+            "2024-03-01T10:00:00.250000+00:00",
+        ),
+        (1709287200, DataType.DATETIME, "2024-03-01T10:00:00+00:00"),
     ],
 )
 def test_coerce_gives_canonical_values(value, data_type, expected):
@@ -44,6 +50,9 @@ def test_coerce_gives_canonical_values(value, data_type, expected):
         ("2024-03-01T10:00:00", DataType.DATETIME),  # no zone: ambiguous
         ({"a": 1}, DataType.STRING),
         ("nan", DataType.DECIMAL),
+        (1e20, DataType.DATETIME),  # past what the platform's time_t holds
+        (-1e15, DataType.DATETIME),  # before year 1
+        (float("nan"), DataType.DATETIME),
     ],
 )
 def test_coerce_refuses_what_cannot_be_converted(value, data_type):

@@ -7,7 +7,7 @@ from email.utils import format_datetime
 
 import pytest
 
-from connectors.base.retry import RetryPolicy, parse_retry_after
+from connectors.base.retry import RetryPolicy, backoff, parse_retry_after
 
 NOW = datetime(2024, 3, 1, 10, 0, 0, tzinfo=UTC)
 
@@ -61,3 +61,16 @@ def test_backoff_is_capped() -> None:
 
 def test_backoff_of_attempt_zero_is_the_base() -> None:
     assert RetryPolicy(base_delay=2.0).backoff(0, lambda: 0.0) == 1.0
+
+
+@pytest.mark.parametrize("attempt", [0, 1, 2, 5, 40])
+@pytest.mark.parametrize("draw", [0.0, 0.3, 0.999999])
+def test_the_policy_uses_the_one_backoff_function(attempt: int, draw: float) -> None:
+    policy = RetryPolicy(base_delay=0.25, max_delay=7.0)
+    expected = backoff(attempt, lambda: draw, base_delay=0.25, max_delay=7.0)
+    assert policy.backoff(attempt, lambda: draw) == expected
+
+
+def test_backoff_defaults_match_the_default_policy() -> None:
+    assert [backoff(n, lambda: 0.0) for n in (1, 2, 8)] == [0.25, 0.5, 15.0]
+    assert backoff(3, lambda: 0.5) == RetryPolicy().backoff(3, lambda: 0.5)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from dataflows.paths import get_value, is_valid_path, set_value, split_path
+from schemas.paths import get_value, is_valid_path, set_value, split_path
 
 
 @pytest.mark.parametrize(
@@ -57,3 +57,17 @@ def test_set_value_creates_objects_and_padded_lists():
 def test_set_value_refuses_the_wrong_shape(record, path):
     with pytest.raises(ValueError, match="cannot set"):
         set_value(record, path, 1)
+
+
+@pytest.mark.parametrize("record", [None, "text", 7, [{"a": 1}], ("a",)])
+def test_get_value_of_something_without_fields_is_none(record):
+    assert get_value(record, "a") is None
+    assert get_value(record, "a.0.b") is None
+
+
+def test_get_value_reads_any_mapping_and_refuses_a_bad_path():
+    from types import MappingProxyType
+
+    assert get_value(MappingProxyType({"a": ({"b": 2},)}), "a.0.b") == 2
+    with pytest.raises(ValueError, match="invalid property path"):
+        get_value({"a b": 1}, "a b")

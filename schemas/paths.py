@@ -1,6 +1,7 @@
-"""Property paths: the dotted names a flow's rows and match keys use.
+"""Property paths: the dotted names a flow's rows, match keys and finds use.
 
-Grammar (one rule, used by the definitions, the document reader and the engine)::
+Grammar (one rule, used by the definitions, the document reader, the engine and
+the connectors)::
 
     path     = name ( "." segment )*
     segment  = name | index
@@ -12,7 +13,8 @@ Grammar (one rule, used by the definitions, the document reader and the engine):
 ``addresses``. An index names exactly one element: a row maps one value, so a list
 is never mapped element by element (a flow that needs more lines names them).
 Reading a path that runs into a missing field, a short list or a value of the
-wrong shape gives ``None``: the value is absent, not an error. Writing creates what
+wrong shape (``None`` itself included) gives ``None``: the value is absent, not
+an error. Writing creates what
 is missing: an object for a name, a list (padded with empty objects) for an index.
 """
 
@@ -28,12 +30,19 @@ PATH_PATTERN = re.compile(
 
 
 def is_valid_path(path: str) -> bool:
-    """True when ``path`` follows the grammar above."""
+    """Whether ``path`` follows the grammar above.
+
+    Args:
+        path: A dotted property path.
+    """
     return PATH_PATTERN.fullmatch(path) is not None
 
 
 def split_path(path: str) -> tuple[str | int, ...]:
     """The segments of ``path``: field names as ``str``, list indexes as ``int``.
+
+    Args:
+        path: A dotted property path.
 
     Raises:
         ValueError: ``path`` does not follow the grammar.
@@ -44,8 +53,17 @@ def split_path(path: str) -> tuple[str | int, ...]:
     return tuple(int(s) if s.isdigit() else s for s in path.split("."))
 
 
-def get_value(record: Mapping[str, Any], path: str) -> Any:
-    """The value at ``path`` in ``record``, or ``None`` when any step is missing."""
+def get_value(record: object, path: str) -> Any:
+    """The value at ``path`` in ``record``, or ``None`` when any step is missing.
+
+    Args:
+        record: A decoded JSON object; anything else (``None``, a list, a
+            scalar) has no fields, so every path reads ``None`` from it.
+        path: A dotted property path.
+
+    Raises:
+        ValueError: ``path`` does not follow the grammar.
+    """
     current: Any = record
     for segment in split_path(path):
         if isinstance(segment, int):
@@ -62,6 +80,11 @@ def get_value(record: Mapping[str, Any], path: str) -> Any:
 
 def set_value(record: dict[str, Any], path: str, value: Any) -> None:
     """Set ``path`` in ``record`` to ``value``, creating objects and lists on the way.
+
+    Args:
+        record: The object to change in place.
+        path: A dotted property path.
+        value: What to put there.
 
     Raises:
         ValueError: ``path`` does not follow the grammar, or a step meets a value
