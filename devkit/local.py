@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from connectors.errors import FatalError
 from schemas.catalog import SYSTEMS
 from standins.base import StandIn
 from streams.kafka_io import read_all
@@ -109,7 +110,7 @@ class LocalDeployment:
             if process.poll() is not None:
                 tail = self.log_path(name).read_text(errors="replace")[-4000:]
                 msg = f"worker {name} exited with {process.returncode}:\n{tail}"
-                raise RuntimeError(msg)
+                raise FatalError(msg)
 
     def wait_for(
         self,

@@ -10,7 +10,11 @@ from __future__ import annotations
 from typing import Any
 
 from connectors.base.protocols import Sink
-from connectors.errors import InvalidRecordError, UnresolvedReferenceError
+from connectors.errors import (
+    CoercionError,
+    InvalidRecordError,
+    UnresolvedReferenceError,
+)
 from engine import mapping
 from engine.ports import FlowPorts, Outcome
 from engine.reconcile import Decision, SideState, reconcile
@@ -31,7 +35,7 @@ def project_source_event(
 ) -> dict[str, Any]:
     try:
         values = mapping.project_source(flow, event.data, ports.resolve)
-    except mapping.CoercionError as exc:
+    except CoercionError as exc:
         raise invalid(event, str(exc)) from exc
     missing = mapping.unresolved_references(flow, event.data, values)
     if missing:
@@ -48,7 +52,7 @@ def project_source_event(
 def project_target(flow: Flow, event: ChangeEvent) -> dict[str, Any]:
     try:
         return mapping.project_target(flow, event.data)
-    except mapping.CoercionError as exc:
+    except CoercionError as exc:
         raise invalid(event, str(exc)) from exc
 
 

@@ -23,6 +23,7 @@ from engine.valuekeyed import on_value_keyed
 from schemas.dataflow import Flow, TargetMode
 from schemas.envelope import ChangeEvent, Operation
 from schemas.links import Link
+from schemas.paths import get_value
 
 __all__ = ["FlowPorts", "Outcome", "handle_event", "is_source_event"]
 
@@ -112,7 +113,7 @@ def _resolves_pending_reference(
     for row in flow.properties:
         if not (row.references and row.optional):
             continue
-        ref = mapping.get_path(event.data, row.source)
+        ref = get_value(event.data, row.source)
         left_empty = mapping.is_empty(link.synced.get(mapping.row_key(row)))
         if left_empty and not mapping.is_empty(ref):
             resolved = ports.resolve(row.references, str(ref))

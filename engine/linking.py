@@ -13,6 +13,7 @@ from engine.reconcile import SideState
 from schemas.dataflow import DeletePolicy, Flow, TargetMode
 from schemas.envelope import ChangeEvent, Operation
 from schemas.links import Link, LinkNotice, LinkOp
+from schemas.paths import get_value
 
 log = logging.getLogger(__name__)
 
@@ -68,7 +69,7 @@ async def establish(
 
 async def _match(flow: Flow, event: ChangeEvent, ports: FlowPorts) -> list[ChangeEvent]:
     for key in flow.match_keys:
-        value = mapping.get_path(event.data, key.source)
+        value = get_value(event.data, key.source)
         if mapping.is_empty(value):
             continue
         wanted = mapping.normalize_key(value, key.normalize)
@@ -82,9 +83,7 @@ async def _match(flow: Flow, event: ChangeEvent, ports: FlowPorts) -> list[Chang
             c
             for c in found
             if c.op is not Operation.DELETE
-            and mapping.normalize_key(
-                mapping.get_path(c.data, key.target), key.normalize
-            )
+            and mapping.normalize_key(get_value(c.data, key.target), key.normalize)
             == wanted
             and ports.resolve_reverse(flow.name, c.id) in (None, event.id)
         ]

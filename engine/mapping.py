@@ -15,8 +15,7 @@ from collections.abc import Callable, Mapping
 from datetime import UTC, date, datetime, time
 from typing import Any
 
-# CoercionError is re-exported: the flow logic catches it as mapping.CoercionError.
-from connectors.errors import CoercionError as CoercionError
+from connectors.errors import CoercionError
 from schemas.countries import country_key
 from schemas.dataflow import DataType, Flow, PropertyRow
 from schemas.paths import get_value, set_value
@@ -32,12 +31,6 @@ Resolver = Callable[[str, str], "str | None"]
 def row_key(row: PropertyRow) -> str:
     """A stable name for a row, used as the key of synced values in a link."""
     return f"{row.source}->{row.target}"
-
-
-# Dotted paths have one implementation, schemas.paths; these two names stay only
-# until engine/handlers.py imports get_value from there as well.
-get_path = get_value
-set_path = set_value
 
 
 def is_empty(value: Any) -> bool:

@@ -81,6 +81,7 @@ class SourcePoller:
             flush=outputs.flush,
             load_cursor=cursors.load,
             save_cursor=cursors.save,
+            pages_settled=self._rejected.settle_pages,
         )
 
     async def poll(self) -> None:
@@ -88,7 +89,7 @@ class SourcePoller:
         for entity in self.entities:
             full = self._resync_due(entity)
             try:
-                stats = await poll_entity(self.source, entity, self._ports, full=full)
+                await poll_entity(self.source, entity, self._ports, full=full)
             except TransientError as exc:
                 # The cursor did not move: the next tick reads the same changes.
                 log.warning(
@@ -98,8 +99,6 @@ class SourcePoller:
                     exc,
                 )
                 return
-            if not stats.malformed:
-                self._rejected.forget_pages(letter_key(self.source.system, entity, ""))
 
     def _resync_due(self, entity: str) -> bool:
         """Whether this poll re-reads everything (never the first: the cursor may

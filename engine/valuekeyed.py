@@ -9,6 +9,7 @@ from engine.ports import FlowPorts, Outcome
 from schemas.dataflow import Flow
 from schemas.envelope import ChangeEvent, Operation
 from schemas.links import Link, LinkNotice, LinkOp
+from schemas.paths import get_value
 
 
 async def on_value_keyed(
@@ -33,7 +34,7 @@ async def on_value_keyed(
     catalog = await ports.catalog(flow.target.system, flow.target.type)
     targets: dict[str, str] = {}
     for key in flow.match_keys:
-        value = mapping.get_path(event.data, key.source)
+        value = get_value(event.data, key.source)
         if mapping.is_empty(value):
             continue
         wanted = mapping.normalize_key(value, key.normalize)
@@ -42,9 +43,7 @@ async def on_value_keyed(
                 c.id
                 for c in catalog
                 if c.op is not Operation.DELETE
-                and mapping.normalize_key(
-                    mapping.get_path(c.data, key.target), key.normalize
-                )
+                and mapping.normalize_key(get_value(c.data, key.target), key.normalize)
                 == wanted
             }
         )

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import pytest
 
+from connectors.errors import CoercionError
 from dataflows import flows_by_name, load_documents
 from engine import mapping
 from schemas.dataflow import DataType
+from schemas.paths import get_value, set_value
 
 FLOWS = flows_by_name(load_documents())
 PERSONS = FLOWS["webcrm-persons-to-customcrm-contact"]
@@ -56,17 +58,17 @@ def test_coerce_gives_canonical_values(value, data_type, expected):
     ],
 )
 def test_coerce_refuses_what_cannot_be_converted(value, data_type):
-    with pytest.raises(mapping.CoercionError):
+    with pytest.raises(CoercionError):
         mapping.coerce(value, data_type)
 
 
 def test_paths_read_and_write_nested_values():
     record = {"address": {"country": "Norge"}, "lines": [{"sku": "A"}]}
-    assert mapping.get_path(record, "address.country") == "Norge"
-    assert mapping.get_path(record, "lines.0.sku") == "A"
-    assert mapping.get_path(record, "address.city") is None
+    assert get_value(record, "address.country") == "Norge"
+    assert get_value(record, "lines.0.sku") == "A"
+    assert get_value(record, "address.city") is None
     body: dict = {}
-    mapping.set_path(body, "billing_address.city", "Oslo")
+    set_value(body, "billing_address.city", "Oslo")
     assert body == {"billing_address": {"city": "Oslo"}}
 
 
