@@ -9,47 +9,19 @@ from typing import Any, Self
 
 import httpx
 
+from connectors import (
+    chargebee,
+    crmoffice,
+    customcrm,
+    customwebshop,
+    membercare,
+    tidsbanken,
+    webcrm,
+)
 from connectors.base.client import HttpClient
 from connectors.base.protocols import Sink, Source
 from connectors.base.settings import ConnectorSettings
-from connectors.chargebee import (
-    ChargebeeClient,
-    ChargebeeSettings,
-    ChargebeeSink,
-    ChargebeeSource,
-)
-from connectors.crmoffice import (
-    CrmofficeClient,
-    CrmofficeSettings,
-    CrmofficeSink,
-    CrmofficeSource,
-)
-from connectors.customcrm import (
-    CustomcrmClient,
-    CustomcrmSettings,
-    CustomcrmSink,
-    CustomcrmSource,
-)
-from connectors.customwebshop import (
-    CustomwebshopClient,
-    CustomwebshopSettings,
-    CustomwebshopSink,
-    CustomwebshopSource,
-)
 from connectors.errors import ConfigurationError
-from connectors.membercare import (
-    MembercareClient,
-    MembercareSettings,
-    MembercareSink,
-    MembercareSource,
-)
-from connectors.tidsbanken import (
-    TidsbankenClient,
-    TidsbankenSettings,
-    TidsbankenSink,
-    TidsbankenSource,
-)
-from connectors.webcrm import WebcrmClient, WebcrmSettings, WebcrmSink, WebcrmSource
 
 
 @dataclass(frozen=True)
@@ -101,47 +73,47 @@ class Connector:
 
 
 REGISTRY: dict[str, ConnectorSpec] = {
-    "webcrm": ConnectorSpec(
-        settings=WebcrmSettings,
-        client=WebcrmClient,
-        source=WebcrmSource,
-        sink=WebcrmSink,
+    webcrm.SYSTEM: ConnectorSpec(
+        settings=webcrm.WebcrmSettings,
+        client=webcrm.build_client,
+        source=webcrm.WebcrmSource,
+        sink=webcrm.WebcrmSink,
     ),
-    "customcrm": ConnectorSpec(
-        settings=CustomcrmSettings,
-        client=CustomcrmClient,
-        source=CustomcrmSource,
-        sink=CustomcrmSink,
+    customcrm.SYSTEM: ConnectorSpec(
+        settings=customcrm.CustomcrmSettings,
+        client=customcrm.build_client,
+        source=customcrm.CustomcrmSource,
+        sink=customcrm.CustomcrmSink,
     ),
-    "customwebshop": ConnectorSpec(
-        settings=CustomwebshopSettings,
-        client=CustomwebshopClient,
-        source=CustomwebshopSource,
-        sink=CustomwebshopSink,
+    customwebshop.SYSTEM: ConnectorSpec(
+        settings=customwebshop.CustomwebshopSettings,
+        client=customwebshop.build_client,
+        source=customwebshop.CustomwebshopSource,
+        sink=customwebshop.CustomwebshopSink,
     ),
-    "chargebee": ConnectorSpec(
-        settings=ChargebeeSettings,
-        client=ChargebeeClient,
-        source=ChargebeeSource,
-        sink=ChargebeeSink,
+    chargebee.SYSTEM: ConnectorSpec(
+        settings=chargebee.ChargebeeSettings,
+        client=chargebee.build_client,
+        source=chargebee.ChargebeeSource,
+        sink=chargebee.ChargebeeSink,
     ),
-    "membercare": ConnectorSpec(
-        settings=MembercareSettings,
-        client=MembercareClient,
-        source=MembercareSource,
-        sink=MembercareSink,
+    membercare.SYSTEM: ConnectorSpec(
+        settings=membercare.MembercareSettings,
+        client=membercare.build_client,
+        source=membercare.MembercareSource,
+        sink=membercare.MembercareSink,
     ),
-    "crmoffice": ConnectorSpec(
-        settings=CrmofficeSettings,
-        client=CrmofficeClient,
-        source=CrmofficeSource,
-        sink=CrmofficeSink,
+    crmoffice.SYSTEM: ConnectorSpec(
+        settings=crmoffice.CrmofficeSettings,
+        client=crmoffice.build_client,
+        source=crmoffice.CrmofficeSource,
+        sink=crmoffice.CrmofficeSink,
     ),
-    "tidsbanken": ConnectorSpec(
-        settings=TidsbankenSettings,
-        client=TidsbankenClient,
-        source=TidsbankenSource,
-        sink=TidsbankenSink,
+    tidsbanken.SYSTEM: ConnectorSpec(
+        settings=tidsbanken.TidsbankenSettings,
+        client=tidsbanken.build_client,
+        source=tidsbanken.TidsbankenSource,
+        sink=tidsbanken.TidsbankenSink,
     ),
 }
 """Every system tether has a connector for, by system id."""

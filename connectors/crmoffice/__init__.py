@@ -2,22 +2,18 @@
 
 from __future__ import annotations
 
-from connectors.crmoffice.client import (
-    TYPES,
-    CrmofficeAuth,
-    CrmofficeClient,
-    CrmofficeType,
-)
+from connectors.crmoffice.client import SYSTEM, CrmofficeAuth, build_client
+from connectors.crmoffice.entities import ENTITIES
 from connectors.crmoffice.settings import CrmofficeSettings
 from connectors.crmoffice.sink import CrmofficeSink
 from connectors.crmoffice.source import CrmofficeSource
 
 __all__ = [
-    "TYPES",
+    "ENTITIES",
+    "SYSTEM",
     "CrmofficeAuth",
-    "CrmofficeClient",
     "CrmofficeSettings",
     "CrmofficeSink",
     "CrmofficeSource",
-    "CrmofficeType",
+    "build_client",
 ]

@@ -2,18 +2,19 @@
 
 from __future__ import annotations
 
-from connectors.tidsbanken.client import ENTITIES, TidsbankenAuth, TidsbankenClient
+from connectors.tidsbanken.client import SYSTEM, build_client, odata_time
+from connectors.tidsbanken.entities import ENTITIES
 from connectors.tidsbanken.settings import TidsbankenSettings
 from connectors.tidsbanken.sink import TidsbankenSink, derived_id
-from connectors.tidsbanken.source import TidsbankenSource, odata_time
+from connectors.tidsbanken.source import TidsbankenSource
 
 __all__ = [
     "ENTITIES",
-    "TidsbankenAuth",
-    "TidsbankenClient",
+    "SYSTEM",
     "TidsbankenSettings",
     "TidsbankenSink",
     "TidsbankenSource",
+    "build_client",
     "derived_id",
     "odata_time",
 ]
