@@ -91,6 +91,9 @@ class HttpSource(ABC):
     Attributes:
         restarts: Whether a page that moves the cursor restarts the read at the
             first page (``False`` where the page token is a keyset of its own).
+        skips_older: Whether rows older than the cursor a page was asked for
+            are dropped as published before: for feeds whose filter overlaps
+            the cursor or is only assumed to work.
         tracker: How the cursor remembers what was published at its instant.
 
     Args:
@@ -104,6 +107,7 @@ class HttpSource(ABC):
     system: ClassVar[str]
     specs: ClassVar[tuple[EntitySpec, ...]]
     restarts: ClassVar[bool] = True
+    skips_older: ClassVar[bool] = False
     tracker: ClassVar[type[CursorTracker]] = CursorTracker
 
     def __init__(self, client: HttpClient, settings: ConnectorSettings) -> None:
@@ -186,7 +190,8 @@ class HttpSource(ABC):
         reported: set[str] = set()
         while not paginator.finished:
             rows, body = await self.fetch_page(spec, since, paginator.current_token)
-            page = await self._page(spec, rows, tracker, since, reported)
+            floor = since if self.skips_older else None
+            page = await self._page(spec, rows, tracker, floor, reported)
             if page.events or page.bad_records:
                 yield page
             paginator.advance(body)

@@ -47,12 +47,6 @@ class VersionTracker(CursorTracker):
         """Whether this version of the record was already published."""
         return _key(record_id, modified_at) in self.ids
 
-    def passed(
-        self, record_id: str, modified_at: datetime, floor: datetime | None
-    ) -> bool:
-        """Whether this version was published (its time alone says nothing)."""
-        return self.seen(record_id, modified_at)
-
     def observe(self, record_id: str, modified_at: datetime) -> None:
         """Account for a published version; the cursor only moves forward."""
         key = _key(record_id, modified_at)

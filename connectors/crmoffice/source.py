@@ -33,6 +33,7 @@ class CrmofficeSource(HttpSource):
 
     system = SYSTEM
     specs = ENTITIES
+    skips_older = True
     settings: CrmofficeSettings
 
     def snapshot(self, spec: EntitySpec) -> bool:

@@ -59,6 +59,7 @@ class MembercareSource(HttpSource):
 
     system = SYSTEM
     specs = ENTITIES
+    skips_older = True
     settings: MembercareSettings
 
     def paginator(self, spec: EntitySpec) -> NextLinkPaginator:

@@ -27,6 +27,7 @@ class TidsbankenSource(HttpSource):
 
     system = SYSTEM
     specs = ENTITIES
+    skips_older = True
     settings: TidsbankenSettings
 
     def paginator(self, spec: EntitySpec) -> OffsetPaginator:
