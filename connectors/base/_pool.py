@@ -12,7 +12,31 @@ from connectors.base._call import Call
 from connectors.errors import ConfigurationError, FatalError
 
 
-class Pool:
+class Resource:
+    """Something opened before use and closed after; ``async with`` does both."""
+
+    async def open(self) -> None:
+        """Acquire what the resource needs; calling it twice is harmless."""
+        raise NotImplementedError
+
+    async def aclose(self) -> None:
+        """Release it; the resource may be opened again."""
+        raise NotImplementedError
+
+    async def __aenter__(self) -> Self:
+        await self.open()
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.aclose()
+
+
+class Pool(Resource):
     """Owns the connection pool: explicit timeouts and limits, never per request.
 
     Args:
@@ -62,18 +86,6 @@ class Pool:
         if self._client is not None:
             client, self._client = self._client, None
             await client.aclose()
-
-    async def __aenter__(self) -> Self:
-        await self.open()
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        await self.aclose()
 
     def build_request(self, call: Call) -> httpx.Request:
         """The request for one attempt of ``call``, without credentials.

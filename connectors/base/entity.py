@@ -98,30 +98,37 @@ class EntitySpec:
         other reasons, so it is not reported again on every read. A time after
         ``latest`` gives no position: the cursor must never jump into the future.
         """
-        record_id = self.record_id(row)
-        raw = row.get(self.updated_field) if isinstance(row, Mapping) else None
-        if not isinstance(raw, str) or self.updated_field is None:
+        written = self.written_at(row)
+        if written is None or not clock.places(written):
             return None
+        record_id = self.record_id(row)
         if record_id == MISSING_ID:
             # No id to remember it by: a fingerprint of the record's declared
             # fields stands in (extras such as a feed's row number vary), or the
             # record would be dead-lettered again on every poll, as the feed
             # keeps returning it at the cursor, until someone fixes it.
-            assert isinstance(row, Mapping)  # raw is a str, so row is a mapping
+            assert isinstance(row, Mapping)  # it has a time, so it is a mapping
             declared = {f.alias or n for n, f in self.model.model_fields.items()}
             fields = {k: v for k, v in row.items() if k in declared}
             raw_fields = orjson.dumps(scrub(fields), option=orjson.OPT_SORT_KEYS)
             record_id = f"{MISSING_ID}#{hashlib.sha256(raw_fields).hexdigest()[:16]}"
-        try:
-            written = datetime.fromisoformat(raw)
-        except ValueError:
-            return None
-        if not clock.places(written):
-            return None
         when = clock.to_utc(written)
         if latest is not None and when > latest:
             return None
         return record_id, when
+
+    def written_at(self, row: Any) -> datetime | None:
+        """A raw record's modification time as the system wrote it, read leniently.
+
+        ``None`` when it has none that ``datetime.fromisoformat`` can read.
+        """
+        if not isinstance(row, Mapping) or self.updated_field is None:
+            return None
+        raw = row.get(self.updated_field)
+        try:
+            return datetime.fromisoformat(raw) if isinstance(raw, str) else None
+        except ValueError:
+            return None
 
     def to_event(
         self,

@@ -5,15 +5,13 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterable, Awaitable, Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
-from typing import Any, ClassVar
+from typing import Any
 from urllib.parse import quote
 
-from connectors.base.client import HttpClient
-from connectors.base.entity import EntitySpec, field_value, same_value, spec_for
+from connectors.base._bound import SystemBound
+from connectors.base.entity import EntitySpec, field_value, same_value
 from connectors.base.protocols import Capabilities
-from connectors.base.settings import ConnectorSettings
 from connectors.errors import (
-    ConfigurationError,
     InvalidRecordError,
     RecordError,
     RejectedRecordError,
@@ -42,7 +40,7 @@ def item_path(collection: str, record_id: str) -> str:
     return f"{collection}/{quote(record_id, safe='')}"
 
 
-class HttpSink:
+class HttpSink(SystemBound):
     """Capabilities from the specs, parsing, finding, and record coordinates on errors.
 
     Subclasses declare ``system`` and ``specs`` and implement ``create`` and
@@ -58,20 +56,6 @@ class HttpSink:
         ConfigurationError: ``client`` belongs to another system.
     """
 
-    system: ClassVar[str]
-    specs: ClassVar[tuple[EntitySpec, ...]]
-
-    def __init__(self, client: HttpClient, settings: ConnectorSettings) -> None:
-        if client.system != self.system:
-            msg = f"{self.system} needs a {self.system} client, got {client.system}'s"
-            raise ConfigurationError(msg)
-        self.client = client
-        self.settings = settings
-
-    def spec(self, entity: str) -> EntitySpec:
-        """The declaration of ``entity``; ``ConfigurationError`` if unknown."""
-        return spec_for(self.specs, self.system, entity)
-
     def capabilities(self, entity: str) -> Capabilities:
         """What the API allows for ``entity``."""
         return self.spec(entity).capabilities
@@ -84,6 +68,32 @@ class HttpSink:
         """
         clock = self.settings.clock(spec.name)
         return spec.to_event(self.system, row, clock=clock, observed=utc_now())
+
+    def writable(self, entity: str, operation: str, record_id: str = "") -> EntitySpec:
+        """The declaration of ``entity``, once ``operation`` is known to be allowed.
+
+        Raises:
+            ConfigurationError: The system has no such entity type.
+            RejectedRecordError: The API does not offer ``operation`` for it.
+        """
+        spec = self.spec(entity)
+        self.require(spec, operation, record_id)
+        return spec
+
+    async def write(
+        self, spec: EntitySpec, method: str, path: str, **options: Any
+    ) -> ChangeEvent:
+        """Send a write whose answer is the record as now stored, and read it.
+
+        Args:
+            spec: The entity type.
+            method: HTTP method.
+            path: Path relative to the client's ``base_url``.
+            **options: ``HttpClient.request`` arguments (``body``, ``headers``,
+                ``idempotent``, ``params``).
+        """
+        response = await self.client.request(method, path, **options)
+        return self.event(spec, self.client.decode_json(response))
 
     def require(self, spec: EntitySpec, operation: str, record_id: str = "") -> None:
         """Refuse an operation the API does not offer for this type.
@@ -138,8 +148,7 @@ class HttpSink:
 
     async def delete(self, entity: str, record_id: str) -> None:
         """Delete where the type allows it; an entity already gone counts as deleted."""
-        spec = self.spec(entity)
-        self.require(spec, "delete", record_id)
+        spec = self.writable(entity, "delete", record_id)
         with self.about(spec, record_id):
             await self.client.request_optional("DELETE", self.item(spec, record_id))
 

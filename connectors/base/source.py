@@ -9,8 +9,9 @@ from datetime import datetime
 from functools import partial
 from typing import Any, ClassVar
 
+from connectors.base._bound import SystemBound
 from connectors.base.client import HttpClient
-from connectors.base.entity import EntitySpec, spec_for
+from connectors.base.entity import EntitySpec
 from connectors.base.pagination import Paginator, scan
 from connectors.base.protocols import BadRecord, SourcePage
 from connectors.base.records import fingerprint
@@ -21,7 +22,7 @@ from connectors.base.snapshot import (
     SnapshotRules,
     snapshot_pages,
 )
-from connectors.errors import ConfigurationError, InvalidRecordError
+from connectors.errors import InvalidRecordError
 from schemas.envelope import ChangeEvent, Cursor, utc_now
 
 logger = logging.getLogger(__name__)
@@ -72,7 +73,7 @@ class CursorTracker:
         return Cursor(since=self.since, boundary_ids=tuple(sorted(self.ids)))
 
 
-class HttpSource(ABC):
+class HttpSource(SystemBound, ABC):
     """A ``Source`` over a change feed that filters on ``modified >= since``.
 
     Subclasses declare ``system`` and ``specs`` (in dependency order) and
@@ -104,27 +105,17 @@ class HttpSource(ABC):
         ConfigurationError: ``client`` belongs to another system.
     """
 
-    system: ClassVar[str]
-    specs: ClassVar[tuple[EntitySpec, ...]]
     restarts: ClassVar[bool] = True
     skips_older: ClassVar[bool] = False
     tracker: ClassVar[type[CursorTracker]] = CursorTracker
 
     def __init__(self, client: HttpClient, settings: ConnectorSettings) -> None:
-        if client.system != self.system:
-            msg = f"{self.system} needs a {self.system} client, got {client.system}'s"
-            raise ConfigurationError(msg)
-        self.client = client
-        self.settings = settings
+        super().__init__(client, settings)
         self.limits = settings.record_limits()
 
     def entities(self) -> tuple[str, ...]:
         """The entity types, in dependency order."""
         return tuple(spec.name for spec in self.specs)
-
-    def spec(self, entity: str) -> EntitySpec:
-        """The declaration of ``entity``; ``ConfigurationError`` if unknown."""
-        return spec_for(self.specs, self.system, entity)
 
     @abstractmethod
     def paginator(self, spec: EntitySpec) -> Paginator[Any]:

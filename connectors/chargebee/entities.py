@@ -7,9 +7,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from connectors.base.entity import MISSING_ID, EntitySpec
+from connectors.base.entity import EntitySpec
 from connectors.base.protocols import Capabilities
-from connectors.base.records import UTC_CLOCK, LocalClock
 from schemas.base import WireModel
 from schemas.chargebee import BusinessEntity, Customer, Item, Order, millis_to_datetime
 
@@ -29,31 +28,19 @@ class ChargebeeEntity(EntitySpec):
     filters: frozenset[str] = field(default_factory=frozenset)
     soft_deletes: bool = True
 
-    def position(
-        self,
-        row: Any,
-        latest: datetime | None = None,
-        clock: LocalClock = UTC_CLOCK,
-    ) -> tuple[str, datetime] | None:
-        """A raw record's (id, modification time) from ``resource_version`` (ms)."""
-        record_id = self.record_id(row)
-        if record_id == MISSING_ID or not isinstance(row, Mapping):
+    def written_at(self, row: Any) -> datetime | None:
+        """``resource_version`` (milliseconds), else ``updated_at`` (seconds)."""
+        if not isinstance(row, Mapping):
             return None
         version = row.get("resource_version")
         if version is None and isinstance(row.get("updated_at"), int):
             version = row["updated_at"] * 1000
         when = millis_to_datetime(version)
-        if not isinstance(when, datetime) or (latest is not None and when > latest):
-            return None
-        return record_id, when
+        return when if isinstance(when, datetime) else None
 
 
 def _entity(
-    name: str,
-    path: str,
-    model: type[WireModel],
-    capabilities: Capabilities,
-    filters: tuple[str, ...],
+    name: str, path: str, model: type[WireModel], can: Capabilities, filters: str = ""
 ) -> ChargebeeEntity:
     return ChargebeeEntity(
         name=name,
@@ -61,35 +48,31 @@ def _entity(
         model=model,
         id_field="id",
         updated_field="resource_version",
-        capabilities=capabilities,
+        capabilities=can,
         deleted_field="deleted",
         wrapper=name.lower(),
-        filters=frozenset(filters),
+        filters=frozenset(filters.split()),
     )
 
 
+_LOOKUP_ONLY = Capabilities(create=False, update=False, delete=False)
+
 ENTITIES: tuple[ChargebeeEntity, ...] = (
     # Read through the Events API; the API cannot create, change or list them.
-    _entity(
-        "Business_entity",
-        "events",
-        BusinessEntity,
-        Capabilities(create=False, update=False, delete=False),
-        (),
-    ),
+    _entity("Business_entity", "events", BusinessEntity, _LOOKUP_ONLY),
     _entity(
         "Customer",
         "customers",
         Customer,
         Capabilities(create=True, update=True, delete=False),
-        ("id", "first_name", "last_name", "email", "company", "phone"),
+        "id first_name last_name email company phone",
     ),
     _entity(
         "Item",
         "items",
         Item,
         Capabilities(create=True, update=True, delete=True),
-        ("id", "name", "item_family_id", "type", "status", "channel"),
+        "id name item_family_id type status channel",
     ),
     # An order can only be created for an invoice: tether updates orders it links.
     _entity(
@@ -97,8 +80,9 @@ ENTITIES: tuple[ChargebeeEntity, ...] = (
         "orders",
         Order,
         Capabilities(create=False, update=True, delete=True),
-        ("id", "invoice_id", "subscription_id", "status"),
+        "id invoice_id subscription_id status",
     ),
 )
 """Chargebee's types in dependency order (customers belong to business entities,
-orders point at customers and items)."""
+orders point at customers and items). ``filters`` are the fields the list call
+filters on with ``field[is]=value``."""

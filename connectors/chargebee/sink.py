@@ -50,8 +50,13 @@ class ChargebeeSink(HttpSink):
     specs = ENTITIES
     settings: ChargebeeSettings
 
-    def _spec(self, entity: str) -> ChargebeeEntity:
-        spec = self.spec(entity)
+    def _spec(
+        self, entity: str, operation: str = "", record_id: str = ""
+    ) -> ChargebeeEntity:
+        if operation:
+            spec = self.writable(entity, operation, record_id)
+        else:
+            spec = self.spec(entity)
         assert isinstance(spec, ChargebeeEntity)
         return spec
 
@@ -137,8 +142,7 @@ class ChargebeeSink(HttpSink):
         self, entity: str, data: dict[str, Any], *, idempotency_key: str
     ) -> ChangeEvent:
         """Create with a client-chosen id; a retry never makes a second entity."""
-        spec = self._spec(entity)
-        self.require(spec, "create")
+        spec = self._spec(entity, "create")
         params = {
             k: v for k, v in data.items() if k not in ("deleted", "resource_version")
         }
@@ -168,8 +172,7 @@ class ChargebeeSink(HttpSink):
         self, entity: str, record_id: str, changes: dict[str, Any]
     ) -> ChangeEvent:
         """``POST /{res}/{id}`` with the changes; returns the new state."""
-        spec = self._spec(entity)
-        self.require(spec, "update", record_id)
+        spec = self._spec(entity, "update", record_id)
         with self.about(spec, record_id):
             params = self._update_params(spec, record_id, changes)
             body: Any = None
@@ -207,8 +210,7 @@ class ChargebeeSink(HttpSink):
 
     async def delete(self, entity: str, record_id: str) -> None:
         """Soft delete; an entity already deleted or gone counts as deleted."""
-        spec = self._spec(entity)
-        self.require(spec, "delete", record_id)
+        spec = self._spec(entity, "delete", record_id)
         with self.about(spec, record_id):
             current = await self.get(entity, record_id)
             if current is None or current.op is Operation.DELETE:

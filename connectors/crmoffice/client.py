@@ -51,10 +51,6 @@ class CrmofficeAuth(RenewingTokenAuth):
     def __repr__(self) -> str:
         return "CrmofficeAuth(client_secret=SecretStr('**********'))"
 
-    def sign(self, request: httpx.Request, token: str) -> None:
-        """Set ``Authorization: Bearer <access token>``."""
-        request.headers["Authorization"] = f"Bearer {token}"
-
     async def fetch_token(self, client: HttpClient) -> tuple[str, float]:
         """Run the grant; the access token and its ``expires_in``."""
         form = {

@@ -67,21 +67,18 @@ class CrmofficeSink(HttpSink):
         self, entity: str, data: dict[str, Any], *, idempotency_key: str
     ) -> ChangeEvent:
         """``POST`` the record; ``idempotency_key`` is not sent (no such header)."""
-        spec = self.spec(entity)
-        self.require(spec, "create")
+        spec = self.writable(entity, "create")
         with self.about(spec):
             body = {k: v for k, v in data.items() if k not in _SERVER_FIELDS}
-            response = await self.client.request(
-                "POST", spec.path, body=body, idempotent=False
+            return await self.write(
+                spec, "POST", spec.path, body=body, idempotent=False
             )
-            return self.event(spec, self.client.decode_json(response))
 
     async def update(
         self, entity: str, record_id: str, changes: dict[str, Any]
     ) -> ChangeEvent:
         """Merge ``changes`` into the current record and ``PUT`` all of it."""
-        spec = self.spec(entity)
-        self.require(spec, "update", record_id)
+        spec = self.writable(entity, "update", record_id)
         path = self.item(spec, record_id)
         with self.about(spec, record_id):
             merged = deep_merge(await self.current(spec, record_id), changes)

@@ -57,26 +57,22 @@ class CustomRestSink(HttpSink):
         self, entity: str, data: dict[str, Any], *, idempotency_key: str
     ) -> ChangeEvent:
         """``POST`` with ``Idempotency-Key``: a retry returns the first result."""
-        spec = self.spec(entity)
-        self.require(spec, "create")
+        spec = self.writable(entity, "create")
         with self.about(spec):
-            response = await self.client.request(
+            return await self.write(
+                spec,
                 "POST",
                 f"/{spec.path}",
                 body=_writable(spec, data),
                 headers={"Idempotency-Key": idempotency_key},
                 idempotent=True,
             )
-            return self.event(spec, self.client.decode_json(response))
 
     async def update(
         self, entity: str, record_id: str, changes: dict[str, Any]
     ) -> ChangeEvent:
         """``PUT`` only the changed fields; returns the new state."""
-        spec = self.spec(entity)
-        self.require(spec, "update", record_id)
+        spec = self.writable(entity, "update", record_id)
         with self.about(spec, record_id):
             body = _writable(spec, changes)
-            path = self.item(spec, record_id)
-            response = await self.client.request("PUT", path, body=body)
-            return self.event(spec, self.client.decode_json(response))
+            return await self.write(spec, "PUT", self.item(spec, record_id), body=body)

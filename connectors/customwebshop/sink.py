@@ -74,8 +74,7 @@ class CustomwebshopSink(CustomRestSink):
     ) -> ChangeEvent:
         """``PUT`` the changed fields; line changes merged into the current lines."""
         if entity == "Order" and LINES in changes:
-            spec = self.spec(entity)
-            self.require(spec, "update", record_id)
+            spec = self.writable(entity, "update", record_id)
             with self.about(spec, record_id):
                 current = await self.current(spec, record_id)
                 lines = current.get(LINES)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from connectors.base.connector import ConnectorSpec
 from connectors.base.records import LocalClock
 from connectors.membercare._fields import COUNTRY_ALIASES, country_code
 from connectors.membercare.client import SYSTEM, MembercareAuth, build_client
@@ -10,7 +11,13 @@ from connectors.membercare.settings import MembercareSettings
 from connectors.membercare.sink import MembercareSink
 from connectors.membercare.source import MembercareSource
 
+CONNECTOR = ConnectorSpec(
+    MembercareSettings, build_client, MembercareSource, MembercareSink
+)
+"""How the Membercare connector is built (``connectors.REGISTRY``)."""
+
 __all__ = [
+    "CONNECTOR",
     "COUNTRY_ALIASES",
     "ENTITIES",
     "SYSTEM",

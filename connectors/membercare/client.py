@@ -10,11 +10,11 @@ from datetime import datetime
 from typing import Any
 
 import httpx
-from pydantic import SecretStr, ValidationError
+from pydantic import ValidationError
 
 from connectors.base.client import HttpClient
 from connectors.base.pagination import NextLinkPaginator
-from connectors.base.records import LocalClock, validation_reason
+from connectors.base.records import validation_reason
 from connectors.base.tokens import RenewingTokenAuth
 from connectors.errors import AuthenticationError
 from connectors.membercare.settings import MembercareSettings
@@ -60,24 +60,26 @@ def install_log_redaction() -> None:
 class MembercareAuth(RenewingTokenAuth):
     """Exchanges the API key for a token and sends it in the ``token`` header.
 
-    The token is renewed ``margin`` seconds before its (local-time) expiration,
-    and once more whenever Membercare answers 401.
+    The token is renewed ``token_refresh_margin`` seconds before its (local
+    time) expiration, and once more whenever Membercare answers 401.
+
+    Args:
+        settings: Membercare settings (the key, the person, the time zone).
+        monotonic: Monotonic seconds; injectable for tests.
+        now: The current time, to read the local expiration.
     """
 
     def __init__(
         self,
-        api_key: SecretStr,
-        person: str,
-        clock: LocalClock,
+        settings: MembercareSettings,
         *,
-        margin: float = 60.0,
         monotonic: Callable[[], float] = time.monotonic,
         now: Callable[[], datetime] = utc_now,
     ) -> None:
-        super().__init__(margin=margin, monotonic=monotonic)
-        self._api_key = api_key
-        self._person = person
-        self._clock = clock
+        super().__init__(margin=settings.token_refresh_margin, monotonic=monotonic)
+        self._api_key = settings.api_key
+        self._person = settings.person_to_impersonate
+        self._clock = settings.clock("")
         self._now = now
 
     def __repr__(self) -> str:
@@ -123,14 +125,7 @@ def build_client(
         now: The current time, to read the token's local expiry.
         **options: Further ``HttpClient.from_settings`` arguments.
     """
-    auth = MembercareAuth(
-        settings.api_key,
-        settings.person_to_impersonate,
-        settings.clock(""),
-        margin=settings.token_refresh_margin,
-        monotonic=monotonic,
-        now=now,
-    )
+    auth = MembercareAuth(settings, monotonic=monotonic, now=now)
     install_log_redaction()
     return HttpClient.from_settings(
         settings, system=SYSTEM, auth=auth, monotonic=monotonic, now=now, **options

@@ -52,8 +52,8 @@ from schemas.envelope import ChangeEvent
 class MembercareSink(HttpSink):
     """Writes to Membercare; see the module docstring for what each type takes.
 
-    ``get`` is the base sink's (types without a time say "now"); ``delete`` is
-    refused for every type.
+    ``get`` and ``delete`` are the base sink's: types without a time say "now",
+    and no type can be deleted.
     """
 
     system = SYSTEM
@@ -92,9 +92,8 @@ class MembercareSink(HttpSink):
 
         ``idempotency_key`` is not sent: Membercare has no such header.
         """
-        spec = self.spec(entity)
+        spec = self.writable(entity, "create")
         with self.about(spec):
-            self.require(spec, "create")
             if spec.name == "Organizations":
                 return await self._create_organization(spec, data)
             addresses = indexed(data.get("addresses"))
@@ -103,14 +102,14 @@ class MembercareSink(HttpSink):
             )
             self._refuse_unwritable(spec, "", data, [*allowed, "addresses"])
             body = {k: v for k, v in data.items() if k in allowed}
-            response = await self.client.request(
+            created = await self.write(
+                spec,
                 "POST",
                 spec.path,
                 params={"useAutomaticDebtorAccountNumber": "true"},
                 body=body,
                 idempotent=False,
             )
-            created = self.event(spec, self.client.decode_json(response))
             if addresses:
                 await self._post_addresses(spec, created.id, None, addresses)
                 return self.event(spec, await self.current(spec, created.id))
@@ -120,9 +119,8 @@ class MembercareSink(HttpSink):
         self, entity: str, record_id: str, changes: dict[str, Any]
     ) -> ChangeEvent:
         """Apply ``changes`` through the type's update endpoints; the new state."""
-        spec = self.spec(entity)
+        spec = self.writable(entity, "update", record_id)
         with self.about(spec, record_id):
-            self.require(spec, "update", record_id)
             path = self.item(spec, record_id)
             if spec.name == "Invoices":
                 self._refuse_unwritable(spec, record_id, changes, ["financeStatus"])
@@ -218,10 +216,10 @@ class MembercareSink(HttpSink):
         self._refuse_unwritable(spec, key, data, ORGANIZATION_CREATE_FIELDS)
 
         async def post() -> ChangeEvent:
-            response = await self.client.request(
-                "POST", spec.path, body=dict(data), idempotent=False
+            body = dict(data)
+            return await self.write(
+                spec, "POST", spec.path, body=body, idempotent=False
             )
-            return self.event(spec, self.client.decode_json(response))
 
         # The client chose the key: one already there is a replay of this create.
         return await self.create_once(spec.name, key, post)

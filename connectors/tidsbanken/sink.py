@@ -84,8 +84,7 @@ class TidsbankenSink(HttpSink):
         self, entity: str, data: dict[str, Any], *, idempotency_key: str
     ) -> ChangeEvent:
         """``POST`` with the ``Id`` from ``data`` or derived from the key."""
-        spec = self.spec(entity)
-        self.require(spec, "create")
+        spec = self.writable(entity, "create")
         given = data.get("Id")
         record_id = (
             str(given)
@@ -98,10 +97,7 @@ class TidsbankenSink(HttpSink):
         async def post() -> ChangeEvent:
             self.event(spec, body | {TIME_FIELD: "1970-01-01T00:00:00Z"})
             path = KUNDE_PATH if spec.name == "Kunde" else AVDELING_WRITE_PATH
-            response = await self.client.request(
-                "POST", path, body=body, idempotent=False
-            )
-            return self.event(spec, self.client.decode_json(response))
+            return await self.write(spec, "POST", path, body=body, idempotent=False)
 
         with self.about(spec, record_id):
             # An entity holding the Id is a replay; a lost response or a refused
@@ -112,8 +108,7 @@ class TidsbankenSink(HttpSink):
         self, entity: str, record_id: str, changes: dict[str, Any]
     ) -> ChangeEvent:
         """Kunde: merge and ``PUT`` the array; Avdeling: ``PATCH`` the changes."""
-        spec = self.spec(entity)
-        self.require(spec, "update", record_id)
+        spec = self.writable(entity, "update", record_id)
         with self.about(spec, record_id):
             fields = {k: v for k, v in _server_fields(changes).items() if k != "Id"}
             if spec.name == "Kunde":
@@ -132,10 +127,6 @@ class TidsbankenSink(HttpSink):
                 msg = f"{SYSTEM} {spec.name} {record_id}: gone right after the update"
                 raise RejectedRecordError(msg)
             return self.event(spec, row)
-
-    async def delete(self, entity: str, record_id: str) -> None:
-        """Tidsbanken deletes nothing through its API."""
-        self.require(self.spec(entity), "delete", record_id)
 
     async def _row(self, spec: EntitySpec, record_id: str) -> dict[str, Any] | None:
         """The raw stored entity, or ``None``."""

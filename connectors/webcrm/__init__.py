@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from connectors.base.connector import ConnectorSpec
 from connectors.webcrm.client import (
     SYSTEM,
     WebcrmAuth,
@@ -13,7 +14,11 @@ from connectors.webcrm.settings import WebcrmSettings
 from connectors.webcrm.sink import WebcrmSink
 from connectors.webcrm.source import WebcrmSource, change_query
 
+CONNECTOR = ConnectorSpec(WebcrmSettings, build_client, WebcrmSource, WebcrmSink)
+"""How the Webcrm connector is built (``connectors.REGISTRY``)."""
+
 __all__ = [
+    "CONNECTOR",
     "ENTITIES",
     "SYSTEM",
     "WebcrmAuth",

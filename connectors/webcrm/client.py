@@ -9,7 +9,6 @@ from typing import Any
 
 import httpx
 import orjson
-from pydantic import SecretStr
 
 from connectors.base.client import HttpClient
 from connectors.base.tokens import RenewingTokenAuth
@@ -38,31 +37,26 @@ def retry_after_seconds(response: httpx.Response) -> float | None:
 class WebcrmAuth(RenewingTokenAuth):
     """Exchanges the app token for an access token and sends it as Bearer.
 
-    The access token is renewed ``margin`` seconds before it expires, and once
-    more whenever Webcrm answers 401 (it may have been revoked early).
+    The access token is renewed ``token_refresh_margin`` seconds before it
+    expires, and once more whenever Webcrm answers 401 (it may have been revoked
+    early).
 
     Args:
-        auth_code: The application token.
-        margin: Seconds before expiry at which to renew.
-        clock: Monotonic seconds; injectable for tests.
+        settings: Webcrm settings (``api_token``, the application token).
+        monotonic: Monotonic seconds; injectable for tests.
     """
 
     def __init__(
         self,
-        auth_code: SecretStr,
+        settings: WebcrmSettings,
         *,
-        margin: float = 60.0,
-        clock: Callable[[], float] = time.monotonic,
+        monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
-        super().__init__(margin=margin, monotonic=clock)
-        self._auth_code = auth_code
+        super().__init__(margin=settings.token_refresh_margin, monotonic=monotonic)
+        self._auth_code = settings.api_token
 
     def __repr__(self) -> str:
         return "WebcrmAuth(auth_code=SecretStr('**********'))"
-
-    def sign(self, request: httpx.Request, token: str) -> None:
-        """Set ``Authorization: Bearer <access token>``."""
-        request.headers["Authorization"] = f"Bearer {token}"
 
     async def fetch_token(self, client: HttpClient) -> tuple[str, float]:
         """Log in with the app token; the access token and its ``ExpiresIn``."""
@@ -94,8 +88,7 @@ def build_client(
         **options: Further ``HttpClient.from_settings`` arguments (``transport``,
             ``sleep``, ``now``, ``rng``).
     """
-    margin = settings.token_refresh_margin
-    auth = WebcrmAuth(settings.api_token, margin=margin, clock=monotonic)
+    auth = WebcrmAuth(settings, monotonic=monotonic)
     return HttpClient.from_settings(
         settings,
         system=SYSTEM,

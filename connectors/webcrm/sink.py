@@ -53,8 +53,7 @@ class WebcrmSink(HttpSink):
 
         ``idempotency_key`` is not sent: Webcrm has no such header.
         """
-        spec = self.spec(entity)
-        self.require(spec, "create")
+        spec = self.writable(entity, "create")
         path = f"/{spec.path}"
         with self.about(spec):
             body = {**data, spec.id_field: 0}
@@ -75,8 +74,7 @@ class WebcrmSink(HttpSink):
         self, entity: str, record_id: str, changes: dict[str, Any]
     ) -> ChangeEvent:
         """Merge ``changes`` into the current object and ``PUT`` all of it."""
-        spec = self.spec(entity)
-        self.require(spec, "update", record_id)
+        spec = self.writable(entity, "update", record_id)
         path = self.item(spec, record_id)
         with self.about(spec, record_id):
             current = await self.current(spec, record_id)

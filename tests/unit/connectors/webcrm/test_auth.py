@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import httpx
 import pytest
-from pydantic import SecretStr
 
 from connectors.errors import AuthenticationError
 from connectors.webcrm import WebcrmAuth, build_client, retry_after_seconds
@@ -149,7 +148,7 @@ async def test_a_login_without_expiry_assumes_an_hour(
 
 
 def test_auth_repr_hides_the_app_token() -> None:
-    assert SECRET not in repr(WebcrmAuth(SecretStr(SECRET)))
+    assert SECRET not in repr(WebcrmAuth(settings()))
 
 
 @pytest.mark.parametrize(
