@@ -7,12 +7,13 @@ import logging
 import random
 import time
 from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Self
 
 import httpx
 
-from connectors.base._body import decode_json, shape_error
+from connectors.base._body import JsonBodies
 from connectors.base._call import Call
 from connectors.base._pool import Pool
 from connectors.base.auth import Auth
@@ -26,7 +27,6 @@ from connectors.base.status import (
 )
 from connectors.errors import (
     AuthenticationError,
-    SyncError,
     TransientError,
 )
 from schemas.envelope import utc_now
@@ -43,7 +43,7 @@ RetryHint = Callable[[httpx.Response], float | None]
 _NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
 
 
-class HttpClient(Pool):
+class HttpClient(Pool, JsonBodies):
     """Owns one ``httpx.AsyncClient`` and turns every outcome into data or an error.
 
     Statuses go through ``status_policy``; retryable failures are retried here
@@ -98,10 +98,7 @@ class HttpClient(Pool):
         self.status_policy = status_policy
         self.retry = retry or RetryPolicy()
         self.limiter = limiter
-        self._retry_hint = retry_hint
-        self._sleep = sleep
-        self._now = now
-        self._rng = rng
+        self._waits = _Waits(self.retry, sleep, now, rng, retry_hint)
 
     @classmethod
     def from_settings(
@@ -240,34 +237,6 @@ class HttpClient(Pool):
         response = await self.request_optional("GET", path, params=params)
         return None if response is None else self.decode_json(response)
 
-    def decode_json(self, response: httpx.Response) -> Any:
-        """The decoded JSON body (``None`` when empty).
-
-        Invalid UTF-8 does not fail the body: it is decoded with
-        ``surrogateescape``, so only the records holding such bytes are refused
-        (by their wire models), not the whole page. NaN and Infinity literals
-        are read too, and refused per record the same way.
-
-        Raises:
-            MalformedResponseError: A ``GET`` answered with a body that is not
-                JSON (an HTML error page with status 200, XML, truncated text);
-                the server may send a proper page next time.
-            FatalError: Any other request did (a write must not be repeated
-                blindly, and usually it means ``base_url`` points at a web site).
-        """
-        return decode_json(response, self.system)
-
-    def shape_error(
-        self, method: str, path: str, problem: str, body: Any = None
-    ) -> SyncError:
-        """The error for a body whose shape the connector cannot use.
-
-        A listing (``GET``) is read again later (``MalformedResponseError``,
-        keeping the start of ``body`` for the operator); a write's answer is a
-        ``FatalError``, since repeating it is not safe.
-        """
-        return shape_error(self.system, self.base_url, method, path, problem, body)
-
     def _where(self, request: httpx.Request) -> str:
         return f"{self.system} {request.method} {request.url.path}"
 
@@ -287,8 +256,8 @@ class HttpClient(Pool):
                 if not (call.safe or isinstance(exc, _NOT_SENT)):
                     msg = f"{failure} after the request was sent: {_UNKNOWN}"
                     raise TransientError(msg) from exc
-                delay = self.retry.backoff(attempt, self._rng)
-                if await self._pause(failure, attempt, waited, delay):
+                delay = self._waits.backoff(attempt)
+                if await self._waits.pause(failure, attempt, waited, delay):
                     waited += delay
                     continue
                 msg = f"{failure} after {attempt} attempt(s)"
@@ -309,10 +278,10 @@ class HttpClient(Pool):
                 raise AuthenticationError(msg)
             if action not in (Action.RETRY, Action.RATE_LIMITED):
                 raise error_for(action, where, status, self.system)
-            hint = self._retry_after(response)
+            hint = self._waits.retry_after(response)
             retryable = call.safe or status in self.status_policy.unprocessed
-            delay = self.retry.backoff(attempt, self._rng) if hint is None else hint
-            if retryable and await self._pause(
+            delay = self._waits.backoff(attempt) if hint is None else hint
+            if retryable and await self._waits.pause(
                 f"{where} -> {status}", attempt, waited, delay
             ):
                 waited += delay
@@ -335,27 +304,39 @@ class HttpClient(Pool):
             await self.limiter.acquire()
         return request
 
-    async def _pause(
-        self, what: str, attempt: int, waited: float, delay: float
-    ) -> bool:
-        """Sleep before the next attempt, if attempts and total wait allow it."""
-        if attempt >= self.retry.max_attempts or waited + delay > self.retry.max_wait:
-            return False
-        logger.warning(
-            "%s; retry %d/%d in %.2fs",
-            what,
-            attempt + 1,
-            self.retry.max_attempts,
-            delay,
-        )
-        await self._sleep(delay)
-        return True
 
-    def _retry_after(self, response: httpx.Response) -> float | None:
-        hint = parse_retry_after(response.headers.get("Retry-After"), self._now())
-        if hint is None and self._retry_hint is not None:
-            hint = self._retry_hint(response)
+@dataclass(frozen=True)
+class _Waits:
+    """How long to wait before another attempt, and whether one is allowed."""
+
+    policy: RetryPolicy
+    sleep: Callable[[float], Awaitable[None]]
+    now: Callable[[], datetime]
+    rng: Callable[[], float]
+    hint: RetryHint | None
+
+    def backoff(self, attempt: int) -> float:
+        """The capped, jittered backoff after failed attempt ``attempt``."""
+        return self.policy.backoff(attempt, self.rng)
+
+    def retry_after(self, response: httpx.Response) -> float | None:
+        """The server's delay: ``Retry-After``, else the body's hint."""
+        hint = parse_retry_after(response.headers.get("Retry-After"), self.now())
+        if hint is None and self.hint is not None:
+            hint = self.hint(response)
         return hint
+
+    async def pause(self, what: str, attempt: int, waited: float, delay: float) -> bool:
+        """Sleep before the next attempt, if attempts and total wait allow it."""
+        limit = self.policy
+        if attempt >= limit.max_attempts or waited + delay > limit.max_wait:
+            return False
+        next_try = attempt + 1
+        logger.warning(
+            "%s; retry %d/%d in %.2fs", what, next_try, limit.max_attempts, delay
+        )
+        await self.sleep(delay)
+        return True
 
 
 _REFUSALS = frozenset({Action.FATAL_AUTH, Action.REJECT_RECORD, Action.NOT_FOUND})
