@@ -2,147 +2,29 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
-from types import TracebackType
-from typing import Any, Self
-
 import httpx
 
-from connectors.base.client import HttpClient
-from connectors.base.protocols import Sink, Source
+from connectors import (
+    chargebee,
+    crmoffice,
+    customcrm,
+    customwebshop,
+    membercare,
+    tidsbanken,
+    webcrm,
+)
+from connectors.base.connector import Connector, ConnectorSpec
 from connectors.base.settings import ConnectorSettings
-from connectors.chargebee import (
-    ChargebeeClient,
-    ChargebeeSettings,
-    ChargebeeSink,
-    ChargebeeSource,
-)
-from connectors.crmoffice import (
-    CrmofficeClient,
-    CrmofficeSettings,
-    CrmofficeSink,
-    CrmofficeSource,
-)
-from connectors.customcrm import (
-    CustomcrmClient,
-    CustomcrmSettings,
-    CustomcrmSink,
-    CustomcrmSource,
-)
-from connectors.customwebshop import (
-    CustomwebshopClient,
-    CustomwebshopSettings,
-    CustomwebshopSink,
-    CustomwebshopSource,
-)
 from connectors.errors import ConfigurationError
-from connectors.membercare import (
-    MembercareClient,
-    MembercareSettings,
-    MembercareSink,
-    MembercareSource,
-)
-from connectors.tidsbanken import (
-    TidsbankenClient,
-    TidsbankenSettings,
-    TidsbankenSink,
-    TidsbankenSource,
-)
-from connectors.webcrm import WebcrmClient, WebcrmSettings, WebcrmSink, WebcrmSource
-
-
-@dataclass(frozen=True)
-class ConnectorSpec:
-    """How to build one system's connector.
-
-    Attributes:
-        settings: The settings class (reads ``{SYSTEM}_*`` from the environment).
-        client: Builds the client from settings (``transport=`` for tests).
-        source: Builds the source from the client and settings.
-        sink: Builds the sink from the client and settings.
-    """
-
-    settings: type[ConnectorSettings]
-    client: Callable[..., HttpClient]
-    source: Callable[[HttpClient, Any], Source]
-    sink: Callable[[HttpClient, Any], Sink]
-
-
-@dataclass(frozen=True)
-class Connector:
-    """A system's source and sink sharing one client; ``async with`` opens it."""
-
-    system: str
-    settings: ConnectorSettings
-    client: HttpClient
-    source: Source
-    sink: Sink
-
-    async def open(self) -> None:
-        """Open the shared client."""
-        await self.client.open()
-
-    async def aclose(self) -> None:
-        """Close the shared client."""
-        await self.client.aclose()
-
-    async def __aenter__(self) -> Self:
-        await self.open()
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        await self.aclose()
-
 
 REGISTRY: dict[str, ConnectorSpec] = {
-    "webcrm": ConnectorSpec(
-        settings=WebcrmSettings,
-        client=WebcrmClient,
-        source=WebcrmSource,
-        sink=WebcrmSink,
-    ),
-    "customcrm": ConnectorSpec(
-        settings=CustomcrmSettings,
-        client=CustomcrmClient,
-        source=CustomcrmSource,
-        sink=CustomcrmSink,
-    ),
-    "customwebshop": ConnectorSpec(
-        settings=CustomwebshopSettings,
-        client=CustomwebshopClient,
-        source=CustomwebshopSource,
-        sink=CustomwebshopSink,
-    ),
-    "chargebee": ConnectorSpec(
-        settings=ChargebeeSettings,
-        client=ChargebeeClient,
-        source=ChargebeeSource,
-        sink=ChargebeeSink,
-    ),
-    "membercare": ConnectorSpec(
-        settings=MembercareSettings,
-        client=MembercareClient,
-        source=MembercareSource,
-        sink=MembercareSink,
-    ),
-    "crmoffice": ConnectorSpec(
-        settings=CrmofficeSettings,
-        client=CrmofficeClient,
-        source=CrmofficeSource,
-        sink=CrmofficeSink,
-    ),
-    "tidsbanken": ConnectorSpec(
-        settings=TidsbankenSettings,
-        client=TidsbankenClient,
-        source=TidsbankenSource,
-        sink=TidsbankenSink,
-    ),
+    "webcrm": webcrm.CONNECTOR,
+    "customcrm": customcrm.CONNECTOR,
+    "customwebshop": customwebshop.CONNECTOR,
+    "chargebee": chargebee.CONNECTOR,
+    "membercare": membercare.CONNECTOR,
+    "crmoffice": crmoffice.CONNECTOR,
+    "tidsbanken": tidsbanken.CONNECTOR,
 }
 """Every system tether has a connector for, by system id."""
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from connectors.base.auth import Auth, BearerAuth
+from connectors.base.auth import Auth, BasicAuth, BearerAuth, HeaderAuth
 from connectors.base.client import HttpClient, RetryHint
 from connectors.base.entity import (
     MISSING_ID,
@@ -11,9 +11,18 @@ from connectors.base.entity import (
     same_value,
     validation_reason,
 )
-from connectors.base.pagination import CursorPaginator, PageNumberPaginator, Paginator
+from connectors.base.pagination import (
+    CursorPaginator,
+    NextLinkPaginator,
+    OffsetPaginator,
+    PageNumberPaginator,
+    Paginator,
+    SinglePagePaginator,
+    scan,
+)
 from connectors.base.protocols import BadRecord, Capabilities, Sink, Source, SourcePage
 from connectors.base.ratelimit import SlidingWindowLimiter
+from connectors.base.records import LocalClock, RecordLimits
 from connectors.base.retry import RetryPolicy, parse_retry_after
 from connectors.base.settings import ConnectorSettings
 from connectors.base.sink import HttpSink
@@ -37,20 +46,27 @@ __all__ = [
     "Action",
     "Auth",
     "BadRecord",
+    "BasicAuth",
     "BearerAuth",
     "Capabilities",
     "ConnectorSettings",
     "CursorPaginator",
     "CursorTracker",
     "EntitySpec",
+    "HeaderAuth",
     "HttpClient",
     "HttpSink",
     "HttpSource",
+    "LocalClock",
+    "NextLinkPaginator",
+    "OffsetPaginator",
     "PageNumberPaginator",
     "Paginator",
+    "RecordLimits",
     "RetryHint",
     "RetryPolicy",
     "Sink",
+    "SinglePagePaginator",
     "SlidingWindowLimiter",
     "Source",
     "SourcePage",
@@ -59,5 +75,6 @@ __all__ = [
     "field_value",
     "parse_retry_after",
     "same_value",
+    "scan",
     "validation_reason",
 ]

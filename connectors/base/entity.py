@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import orjson
@@ -13,7 +13,11 @@ from pydantic import ValidationError
 
 from connectors.base.protocols import Capabilities
 from connectors.base.records import (
+    DEFAULT_LIMITS,
     MISSING_ID,
+    UTC_CLOCK,
+    LocalClock,
+    RecordLimits,
     declared_type,
     invalid_record,
     record_id_at,
@@ -22,36 +26,19 @@ from connectors.base.records import (
 from connectors.errors import ConfigurationError, InvalidRecordError
 from schemas.base import WireModel
 from schemas.envelope import ChangeEvent, Operation, utc_now
-from schemas.text import DEFAULT_MAX_TEXT_CHARS, MAX_TEXT_CONTEXT, scrub
+from schemas.text import MAX_TEXT_CONTEXT, scrub
 
 __all__ = [
     "DEFAULT_LIMITS",
     "MISSING_ID",
     "EntitySpec",
+    "LocalClock",
     "RecordLimits",
     "field_value",
     "same_value",
     "spec_for",
     "validation_reason",
 ]
-
-
-@dataclass(frozen=True)
-class RecordLimits:
-    """What a record may hold before tether refuses it (from the connector settings).
-
-    Attributes:
-        max_text_chars: Characters per text field.
-        max_future: How far past now a modification time may lie. A clock a
-            little ahead is normal; a record "modified" in year 9999 would move
-            the cursor there, and nothing changed after it would ever be read.
-    """
-
-    max_text_chars: int = DEFAULT_MAX_TEXT_CHARS
-    max_future: timedelta = timedelta(days=1)
-
-
-DEFAULT_LIMITS = RecordLimits()
 
 
 @dataclass(frozen=True)
@@ -63,18 +50,25 @@ class EntitySpec:
         path: The URL path segment of its collection (``Organisations``).
         model: The wire model each record is validated against.
         id_field: Wire name of the record id.
-        updated_field: Wire name of the modification time (aware datetime).
+        updated_field: Wire name of the modification time; ``None`` for a type
+            whose records carry none (it is read as full listings, and its
+            events are stamped with when tether saw them).
         capabilities: What the API allows for this type.
         deleted_field: Wire name of a soft-delete flag, if the API has one.
+        time_hint: What to check when a record lacks its modification time
+            (for APIs where having one is only assumed).
+        integer_ids: Ids are integers, so any other id names nothing.
     """
 
     name: str
     path: str
     model: type[WireModel]
     id_field: str
-    updated_field: str
+    updated_field: str | None
     capabilities: Capabilities = field(default_factory=Capabilities)
     deleted_field: str | None = None
+    time_hint: str = ""
+    integer_ids: bool = False
     _updated_attr: str = field(init=False, repr=False, compare=False, default="")
 
     def __post_init__(self) -> None:
@@ -82,17 +76,21 @@ class EntitySpec:
             f.alias or name: name for name, f in self.model.model_fields.items()
         }
         for wire in (self.id_field, self.updated_field):
-            if wire not in by_alias:
+            if wire is not None and wire not in by_alias:
                 msg = f"{self.model.__name__} has no field {wire!r} for {self.name}"
                 raise ConfigurationError(msg)
-        object.__setattr__(self, "_updated_attr", by_alias[self.updated_field])
+        if self.updated_field is not None:
+            object.__setattr__(self, "_updated_attr", by_alias[self.updated_field])
 
     def record_id(self, row: Any) -> str:
         """The raw record's id as text, or ``MISSING_ID``."""
         return record_id_at(row, self.id_field)
 
     def position(
-        self, row: Any, latest: datetime | None = None
+        self,
+        row: Any,
+        latest: datetime | None = None,
+        clock: LocalClock = UTC_CLOCK,
     ) -> tuple[str, datetime] | None:
         """A raw record's (id, UTC modification time), read leniently.
 
@@ -100,27 +98,37 @@ class EntitySpec:
         other reasons, so it is not reported again on every read. A time after
         ``latest`` gives no position: the cursor must never jump into the future.
         """
-        record_id = self.record_id(row)
-        raw = row.get(self.updated_field) if isinstance(row, Mapping) else None
-        if not isinstance(raw, str):
+        written = self.written_at(row)
+        if written is None or not clock.places(written):
             return None
+        record_id = self.record_id(row)
         if record_id == MISSING_ID:
             # No id to remember it by: a fingerprint of the record's declared
             # fields stands in (extras such as a feed's row number vary), or the
             # record would be dead-lettered again on every poll, as the feed
             # keeps returning it at the cursor, until someone fixes it.
-            assert isinstance(row, Mapping)  # raw is a str, so row is a mapping
+            assert isinstance(row, Mapping)  # it has a time, so it is a mapping
             declared = {f.alias or n for n, f in self.model.model_fields.items()}
             fields = {k: v for k, v in row.items() if k in declared}
             raw_fields = orjson.dumps(scrub(fields), option=orjson.OPT_SORT_KEYS)
             record_id = f"{MISSING_ID}#{hashlib.sha256(raw_fields).hexdigest()[:16]}"
+        when = clock.to_utc(written)
+        if latest is not None and when > latest:
+            return None
+        return record_id, when
+
+    def written_at(self, row: Any) -> datetime | None:
+        """A raw record's modification time as the system wrote it, read leniently.
+
+        ``None`` when it has none that ``datetime.fromisoformat`` can read.
+        """
+        if not isinstance(row, Mapping) or self.updated_field is None:
+            return None
+        raw = row.get(self.updated_field)
         try:
-            when = datetime.fromisoformat(raw)
+            return datetime.fromisoformat(raw) if isinstance(raw, str) else None
         except ValueError:
             return None
-        if when.tzinfo is None or (latest is not None and when > latest):
-            return None
-        return record_id, when.astimezone(UTC)
 
     def to_event(
         self,
@@ -128,6 +136,9 @@ class EntitySpec:
         row: Any,
         limits: RecordLimits = DEFAULT_LIMITS,
         now: datetime | None = None,
+        *,
+        clock: LocalClock = UTC_CLOCK,
+        observed: datetime | None = None,
     ) -> ChangeEvent:
         """Validate a raw record and wrap it as a ``ChangeEvent``.
 
@@ -139,6 +150,10 @@ class EntitySpec:
             row: The raw record.
             limits: Text length and how far in the future it may be modified.
             now: The current time (UTC), injectable for tests.
+            clock: Turns the record's own time into true UTC.
+            observed: When tether saw this state: the modification time of a
+                record without one of its own. Without it such a record is
+                invalid.
 
         Raises:
             InvalidRecordError: The record is not an object, fails the model or
@@ -161,7 +176,7 @@ class EntitySpec:
         data = record.model_dump(mode="json", by_alias=True)
         if record_id == MISSING_ID:
             raise self._invalid(system, record_id, f"{self.id_field} is empty")
-        modified_at: datetime = getattr(record, self._updated_attr)
+        modified_at = self._modified_at(system, record_id, record, clock, observed)
         latest = (now or utc_now()) + limits.max_future
         if modified_at > latest:
             reason = (
@@ -185,6 +200,24 @@ class EntitySpec:
             modified_at=modified_at,
         )
 
+    def _modified_at(
+        self,
+        system: str,
+        record_id: str,
+        record: WireModel,
+        clock: LocalClock,
+        observed: datetime | None,
+    ) -> datetime:
+        own = getattr(record, self._updated_attr) if self._updated_attr else None
+        if isinstance(own, datetime):
+            return clock.to_utc(own)
+        if observed is not None:
+            return observed
+        reason = f"{self.updated_field or 'the modification time'} is missing"
+        if self.time_hint:
+            reason = f"{reason} ({self.time_hint})"
+        raise self._invalid(system, record_id, reason)
+
     def _invalid(self, system: str, record_id: str, reason: str) -> InvalidRecordError:
         return invalid_record(system, self.name, record_id, reason)
 
@@ -204,12 +237,18 @@ def spec_for(specs: tuple[EntitySpec, ...], system: str, entity: str) -> EntityS
 
 
 def field_value(row: Any, path: str) -> Any:
-    """The value at a dotted ``path`` of a record (``None`` when absent)."""
+    """The value at a dotted ``path`` of a record (``None`` when absent).
+
+    A part made of digits indexes a list (``addresses.0.street``).
+    """
     value = row
     for part in path.split("."):
-        if not isinstance(value, Mapping):
+        if isinstance(value, Mapping):
+            value = value.get(part)
+        elif isinstance(value, list) and part.isdigit() and int(part) < len(value):
+            value = value[int(part)]
+        else:
             return None
-        value = value.get(part)
     return value
 
 

@@ -1,19 +1,82 @@
-"""Raw records of a declared type: finding the type, the record's id, validation."""
+"""Raw records: their ids, what they may hold, how their times read, why refused."""
 
 from __future__ import annotations
 
+import base64
+import hashlib
 from collections.abc import Iterable, Mapping
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta, tzinfo
 from typing import Any, Protocol, TypeVar
 
+import orjson
 from pydantic import ValidationError
 
 from connectors.errors import ConfigurationError, InvalidRecordError
-from schemas.base import WireModel
-from schemas.envelope import ChangeEvent
+from schemas.text import DEFAULT_MAX_TEXT_CHARS, scrub
 
 MISSING_ID = "<missing>"
 """The record id reported for a record that has none."""
+
+
+@dataclass(frozen=True)
+class RecordLimits:
+    """What a record may hold before tether refuses it (from the connector settings).
+
+    Attributes:
+        max_text_chars: Characters per text field.
+        max_future: How far past now a modification time may lie. A clock a
+            little ahead is normal; a record "modified" in year 9999 would move
+            the cursor there, and nothing changed after it would ever be read.
+    """
+
+    max_text_chars: int = DEFAULT_MAX_TEXT_CHARS
+    max_future: timedelta = timedelta(days=1)
+
+
+DEFAULT_LIMITS = RecordLimits()
+
+
+@dataclass(frozen=True)
+class LocalClock:
+    """How a system's own times relate to true UTC.
+
+    A naive time is read in ``zone``; in the repeated hour at the end of summer
+    time it is read as the first of the two (an offset-less time cannot say
+    which).
+
+    Attributes:
+        zone: The zone of the times the system writes without an offset
+            (Membercare's local times); ``None`` when it always writes offsets,
+            so that a time without one cannot be placed.
+        skew: How far the system's clock lags behind true time; added to every
+            time it writes.
+    """
+
+    zone: tzinfo | None = None
+    skew: timedelta = timedelta(0)
+
+    def places(self, value: datetime) -> bool:
+        """Whether ``value`` can be placed in time (it has an offset, or a zone)."""
+        return value.tzinfo is not None or self.zone is not None
+
+    def to_utc(self, value: datetime) -> datetime:
+        """``value`` (naive local, or aware) as true UTC."""
+        aware = value if value.tzinfo else value.replace(tzinfo=self.zone or UTC)
+        return aware.astimezone(UTC) + self.skew
+
+    def to_local(self, moment: datetime) -> datetime:
+        """A true moment as the system's clock shows it (aware, in ``zone``)."""
+        return (moment - self.skew).astimezone(self.zone or UTC)
+
+    def to_local_text(self, moment: datetime) -> str:
+        """A true moment as the system writes it: local, no offset, milliseconds."""
+        local = self.to_local(moment).replace(tzinfo=None)
+        return local.isoformat(timespec="milliseconds")
+
+
+UTC_CLOCK = LocalClock()
+"""The clock of a system that writes true UTC times with offsets."""
 
 
 class Named(Protocol):
@@ -63,41 +126,12 @@ def validation_reason(exc: ValidationError) -> str:
     )
 
 
-def parse_record(
-    system: str, entity: str, model: type[WireModel], id_field: str, row: Any
-) -> tuple[str, WireModel]:
-    """Validate a raw record against ``model``; its id and the validated record.
-
-    Raises:
-        InvalidRecordError: Not an object, fails the model, or has no id.
-    """
-    record_id = record_id_at(row, id_field)
-    if not isinstance(row, Mapping):
-        reason = f"expected a JSON object, got {type(row).__name__}"
-        raise invalid_record(system, entity, record_id, reason)
+def fingerprint(value: Any) -> str:
+    """8 characters that change whenever ``value`` (JSON-able) changes."""
+    options = orjson.OPT_SORT_KEYS | orjson.OPT_NON_STR_KEYS
     try:
-        record = model.model_validate(row)
-    except ValidationError as exc:
-        reason = validation_reason(exc)
-        raise invalid_record(system, entity, record_id, reason) from None
-    if record_id == MISSING_ID:
-        reason = f"{id_field} is empty"
-        raise invalid_record(system, entity, record_id, reason)
-    return record_id, record
-
-
-def record_event(
-    system: str,
-    entity: str,
-    record_id: str,
-    record: WireModel,
-    modified_at: datetime,
-) -> ChangeEvent:
-    """A validated record as an upsert ``ChangeEvent``, with the API's field names."""
-    return ChangeEvent(
-        system=system,
-        entity=entity,
-        id=record_id,
-        data=record.model_dump(mode="json", by_alias=True),
-        modified_at=modified_at,
-    )
+        raw = orjson.dumps(value, option=options)
+    except TypeError:  # invalid UTF-8 decoded as lone surrogates, or too deep
+        raw = orjson.dumps(scrub(value), option=options)
+    digest = hashlib.blake2b(raw, digest_size=6).digest()
+    return base64.urlsafe_b64encode(digest).decode()

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any, Self, TypeVar
 
 from pydantic import Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from connectors.base.records import UTC_CLOCK, LocalClock, RecordLimits
 from connectors.base.retry import RetryPolicy
 from connectors.errors import ConfigurationError
 from schemas.text import DEFAULT_MAX_TEXT_CHARS
@@ -58,6 +60,9 @@ class ConnectorSettings(BaseSettings):
         max_future_seconds: How far ahead of now a record's modification time
             may lie (clock skew); later ones are dead-lettered, so that the
             change cursor never jumps into the future.
+        max_delete_fraction: Types read as full listings report vanished
+            records as deleted only while at most this share of them vanish at
+            once (an empty or failed listing is never "everything was deleted").
     """
 
     model_config = SettingsConfigDict(
@@ -72,6 +77,7 @@ class ConnectorSettings(BaseSettings):
     rate_limit_per_minute: int | None = Field(default=None, ge=1)
     max_text_chars: int = Field(default=DEFAULT_MAX_TEXT_CHARS, ge=1)
     max_future_seconds: float = Field(default=86_400.0, ge=0)
+    max_delete_fraction: float = Field(default=0.5, ge=0, le=1)
 
     @field_validator("base_url")
     @classmethod
@@ -93,6 +99,17 @@ class ConnectorSettings(BaseSettings):
     def retry_policy(self) -> RetryPolicy:
         """The ``RetryPolicy`` these settings describe."""
         return RetryPolicy(max_attempts=self.max_attempts, max_wait=self.max_retry_wait)
+
+    def record_limits(self) -> RecordLimits:
+        """The ``RecordLimits`` these settings describe."""
+        return RecordLimits(
+            max_text_chars=self.max_text_chars,
+            max_future=timedelta(seconds=self.max_future_seconds),
+        )
+
+    def clock(self, entity: str) -> LocalClock:
+        """How ``entity``'s times relate to true UTC; systems with skew override it."""
+        return UTC_CLOCK
 
     def public_dict(self) -> dict[str, Any]:
         """All settings as JSON-able values, secrets masked (for start-up logs)."""

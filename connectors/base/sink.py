@@ -3,39 +3,24 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import AsyncIterable, Awaitable, Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
-from typing import Any, ClassVar
+from typing import Any
 from urllib.parse import quote
 
-from connectors.base.client import HttpClient
-from connectors.base.entity import EntitySpec, spec_for
+from connectors.base._bound import SystemBound
+from connectors.base.entity import EntitySpec, field_value, same_value
 from connectors.base.protocols import Capabilities
-from connectors.base.settings import ConnectorSettings
-from connectors.errors import InvalidRecordError, RecordError, RejectedRecordError
-from schemas.envelope import ChangeEvent
+from connectors.errors import (
+    InvalidRecordError,
+    RecordError,
+    RejectedRecordError,
+    SyncError,
+    TransientError,
+)
+from schemas.envelope import ChangeEvent, Operation, utc_now
 
 logger = logging.getLogger(__name__)
-
-
-def require_operation(
-    capabilities: Capabilities,
-    system: str,
-    entity: str,
-    operation: str,
-    record_id: str = "",
-) -> None:
-    """Refuse an operation the API does not offer for a type.
-
-    Raises:
-        RejectedRecordError: ``operation`` (create/update/delete) is not allowed.
-    """
-    if not getattr(capabilities, operation):
-        which = record_id or "(new)"
-        msg = f"{system} {entity} {which}: the API cannot {operation} it"
-        raise RejectedRecordError(
-            msg, system=system, entity=entity, record_id=record_id
-        )
 
 
 @contextmanager
@@ -55,56 +40,60 @@ def item_path(collection: str, record_id: str) -> str:
     return f"{collection}/{quote(record_id, safe='')}"
 
 
-def matching_events(
-    rows: Iterable[Any],
-    hit: Callable[[Any], bool],
-    event: Callable[[Any], ChangeEvent],
-) -> list[ChangeEvent]:
-    """The ``rows`` that ``hit`` accepts, as events, for ``Sink.find``.
+class HttpSink(SystemBound):
+    """Capabilities from the specs, parsing, finding, and record coordinates on errors.
 
-    A match that fails validation is logged and left out: ``find`` looks for a
-    record to link to, and one tether cannot read is no use for that.
-    """
-    matches: list[ChangeEvent] = []
-    for row in rows:
-        if not hit(row):
-            continue
-        try:
-            matches.append(event(row))
-        except InvalidRecordError as exc:
-            logger.warning("skipping a match that fails validation: %s", exc)
-    return matches
-
-
-class HttpSink:
-    """Capabilities from the specs, parsing, and record coordinates on errors.
-
-    Subclasses declare ``system`` and ``specs`` and implement the ``Sink``
-    methods ``get``, ``find``, ``create``, ``update`` and ``delete``.
+    Subclasses declare ``system`` and ``specs`` and implement ``create`` and
+    ``update``; ``get`` (``GET {path}/{id}``) and ``delete`` (``DELETE
+    {path}/{id}``, where the type allows it) have defaults, and ``matching``
+    serves every ``find``.
 
     Args:
         client: The system's client, shared with its source.
         settings: The connector's settings.
+
+    Raises:
+        ConfigurationError: ``client`` belongs to another system.
     """
-
-    system: ClassVar[str]
-    specs: ClassVar[tuple[EntitySpec, ...]]
-
-    def __init__(self, client: HttpClient, settings: ConnectorSettings) -> None:
-        self.client = client
-        self.settings = settings
-
-    def spec(self, entity: str) -> EntitySpec:
-        """The declaration of ``entity``; ``ConfigurationError`` if unknown."""
-        return spec_for(self.specs, self.system, entity)
 
     def capabilities(self, entity: str) -> Capabilities:
         """What the API allows for ``entity``."""
         return self.spec(entity).capabilities
 
     def event(self, spec: EntitySpec, row: Any) -> ChangeEvent:
-        """A record the API returned, as a ``ChangeEvent`` (``InvalidRecordError``)."""
-        return spec.to_event(self.system, row)
+        """A record the API returned, as a ``ChangeEvent`` (``InvalidRecordError``).
+
+        A type without modification times is stamped with now: this is its
+        state as of now.
+        """
+        clock = self.settings.clock(spec.name)
+        return spec.to_event(self.system, row, clock=clock, observed=utc_now())
+
+    def writable(self, entity: str, operation: str, record_id: str = "") -> EntitySpec:
+        """The declaration of ``entity``, once ``operation`` is known to be allowed.
+
+        Raises:
+            ConfigurationError: The system has no such entity type.
+            RejectedRecordError: The API does not offer ``operation`` for it.
+        """
+        spec = self.spec(entity)
+        self.require(spec, operation, record_id)
+        return spec
+
+    async def write(
+        self, spec: EntitySpec, method: str, path: str, **options: Any
+    ) -> ChangeEvent:
+        """Send a write whose answer is the record as now stored, and read it.
+
+        Args:
+            spec: The entity type.
+            method: HTTP method.
+            path: Path relative to the client's ``base_url``.
+            **options: ``HttpClient.request`` arguments (``body``, ``headers``,
+                ``idempotent``, ``params``).
+        """
+        response = await self.client.request(method, path, **options)
+        return self.event(spec, self.client.decode_json(response))
 
     def require(self, spec: EntitySpec, operation: str, record_id: str = "") -> None:
         """Refuse an operation the API does not offer for this type.
@@ -112,12 +101,130 @@ class HttpSink:
         Raises:
             RejectedRecordError: ``operation`` (create/update/delete) is not allowed.
         """
-        require_operation(
-            spec.capabilities, self.system, spec.name, operation, record_id
-        )
+        if not getattr(self.capabilities(spec.name), operation):
+            which = record_id or "(new)"
+            msg = f"{self.system} {spec.name} {which}: the API cannot {operation} it"
+            raise RejectedRecordError(
+                msg, system=self.system, entity=spec.name, record_id=record_id
+            )
 
     def about(
         self, spec: EntitySpec, record_id: str = ""
     ) -> AbstractContextManager[None]:
         """Fill in entity and id on any ``RecordError`` raised inside."""
         return record_context(self.system, spec.name, record_id)
+
+    @staticmethod
+    def item(spec: EntitySpec, record_id: str, action: str = "") -> str:
+        """The path of one record (plus an action such as ``/delete``)."""
+        return item_path(spec.path, record_id) + action
+
+    async def get(self, entity: str, record_id: str) -> ChangeEvent | None:
+        """The current state, or ``None``; a soft-deleted record is a delete event."""
+        spec = self.spec(entity)
+        with self.about(spec, record_id):
+            row = await self.read_row(spec, record_id)
+            return None if row is None else self.event(spec, row)
+
+    async def read_row(self, spec: EntitySpec, record_id: str) -> Any | None:
+        """The raw record (``GET {path}/{id}``), or ``None`` when there is none."""
+        if spec.integer_ids and not record_id.isdigit():
+            return None  # integer ids: nothing else can exist
+        return await self.client.get_json_optional(self.item(spec, record_id))
+
+    async def current(self, spec: EntitySpec, record_id: str) -> dict[str, Any]:
+        """The raw record an update starts from.
+
+        Raises:
+            RejectedRecordError: It does not exist.
+        """
+        row = await self.read_row(spec, record_id)
+        if not isinstance(row, dict):
+            msg = f"{self.system} {spec.name} {record_id}: does not exist"
+            raise RejectedRecordError(
+                msg, system=self.system, entity=spec.name, record_id=record_id
+            )
+        return row
+
+    async def delete(self, entity: str, record_id: str) -> None:
+        """Delete where the type allows it; an entity already gone counts as deleted."""
+        spec = self.writable(entity, "delete", record_id)
+        with self.about(spec, record_id):
+            await self.client.request_optional("DELETE", self.item(spec, record_id))
+
+    async def matching(
+        self,
+        spec: EntitySpec,
+        pages: AsyncIterable[tuple[list[Any], Any]],
+        field_path: str,
+        value: Any,
+        hit: Callable[[Any], bool] | None = None,
+    ) -> list[ChangeEvent]:
+        """The live records of a listing whose ``field_path`` equals ``value``.
+
+        ``hit`` decides instead of the plain comparison when given. A match
+        that fails validation is logged and left out: ``find`` looks for a
+        record to link to, and one tether cannot read is no use for that; so is
+        a deleted one.
+
+        Args:
+            spec: The entity type.
+            pages: The listing, as ``scan`` yields it.
+            field_path: A dotted path into the raw record.
+            value: The wanted value (``same_value`` semantics).
+            hit: Whether a raw record matches, instead of the comparison.
+        """
+
+        def same(row: Any) -> bool:
+            return same_value(field_value(row, field_path), value)
+
+        matches: list[ChangeEvent] = []
+        async for rows, _ in pages:
+            for row in rows:
+                if not (hit or same)(row):
+                    continue
+                try:
+                    event = self.event(spec, row)
+                except InvalidRecordError as exc:
+                    logger.warning("skipping a match that fails validation: %s", exc)
+                    continue
+                if event.op is Operation.UPSERT:
+                    matches.append(event)
+        return matches
+
+    async def create_once(
+        self,
+        entity: str,
+        record_id: str,
+        post: Callable[[], Awaitable[ChangeEvent]],
+        *,
+        look_first: bool = True,
+        settles: tuple[type[SyncError], ...] = (TransientError, RejectedRecordError),
+    ) -> ChangeEvent:
+        """Create a record under an id the client chose, never twice.
+
+        A live record holding the id already is the result (a replay of an
+        earlier create); so is one found after ``post`` failed with one of
+        ``settles`` (a lost answer, or "already exists").
+
+        Args:
+            entity: The entity type.
+            record_id: The id the create asks for.
+            post: Sends the create; returns the created record.
+            look_first: Look the id up before posting.
+            settles: The errors a look-up settles.
+        """
+        if look_first:
+            existing = await self.get(entity, record_id)
+            if existing is not None and existing.op is Operation.UPSERT:
+                return existing
+        try:
+            return await post()
+        except settles:
+            existing = await self.get(entity, record_id)
+            if existing is None or existing.op is not Operation.UPSERT:
+                raise
+            logger.info(
+                "%s %s %s already exists; using it", self.system, entity, record_id
+            )
+            return existing

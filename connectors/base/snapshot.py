@@ -20,37 +20,21 @@ a crash between pages re-publishes only what was not yet flushed.
 
 from __future__ import annotations
 
-import base64
-import hashlib
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-import orjson
-
-from connectors.base.entity import MISSING_ID
 from connectors.base.protocols import BadRecord, SourcePage
+from connectors.base.records import MISSING_ID, fingerprint
 from connectors.errors import InvalidRecordError
 from schemas.envelope import ChangeEvent, Cursor, Operation
-from schemas.text import scrub
 
 logger = logging.getLogger(__name__)
 
 SNAPSHOT_MARK = "snapshot:v1"
 """The first ``boundary_ids`` entry of a snapshot cursor."""
-
-
-def fingerprint(value: Any) -> str:
-    """8 characters that change whenever ``value`` (JSON-able) changes."""
-    options = orjson.OPT_SORT_KEYS | orjson.OPT_NON_STR_KEYS
-    try:
-        raw = orjson.dumps(value, option=options)
-    except TypeError:  # invalid UTF-8 decoded as lone surrogates, or too deep
-        raw = orjson.dumps(scrub(value), option=options)
-    digest = hashlib.blake2b(raw, digest_size=6).digest()
-    return base64.urlsafe_b64encode(digest).decode()
 
 
 @dataclass

@@ -22,8 +22,8 @@ class RenewingTokenAuth(ABC):
     answers 401. One lock serialises the fetches, so concurrent requests share
     a single login.
 
-    Subclasses implement ``fetch_token`` (the login call) and ``sign`` (where
-    the token goes on a request).
+    Subclasses implement ``fetch_token`` (the login call) and may override
+    ``sign`` (where the token goes on a request; ``Authorization: Bearer``).
 
     Args:
         margin: Seconds before expiry to renew.
@@ -51,9 +51,9 @@ class RenewingTokenAuth(ABC):
             AuthenticationError: The login was refused or answered no token.
         """
 
-    @abstractmethod
     def sign(self, request: httpx.Request, token: str) -> None:
-        """Put ``token`` on ``request``."""
+        """Put ``token`` on ``request``: ``Authorization: Bearer <token>``."""
+        request.headers["Authorization"] = f"Bearer {token}"
 
     async def apply(self, request: httpx.Request, client: HttpClient) -> None:
         """Sign ``request``, fetching a token first when there is none or it is due."""

@@ -4,20 +4,22 @@ from __future__ import annotations
 
 import logging
 from typing import Any
-from urllib.parse import quote
 
-from connectors.base.entity import EntitySpec, field_value, same_value
-from connectors.base.pagination import CursorPaginator
-from connectors.base.sink import HttpSink, matching_events
-from connectors.chargebee._form import derived_id, filter_list, to_unix
+from connectors.base.entity import field_value, same_value
+from connectors.base.pagination import CursorPaginator, scan
+from connectors.base.sink import HttpSink
+from connectors.chargebee._form import derived_id, to_unix
 from connectors.chargebee.client import (
-    ENTITIES,
+    NEXT_OFFSET,
     SYSTEM,
-    ChargebeeClient,
-    ChargebeeEntity,
+    business_entity_events,
+    list_page,
+    list_rows,
+    post_form,
+    unwrap,
 )
+from connectors.chargebee.entities import ENTITIES, ChargebeeEntity
 from connectors.chargebee.settings import ChargebeeSettings
-from connectors.chargebee.source import BUSINESS_ENTITY_EVENTS, NEXT_OFFSET
 from connectors.errors import InvalidRecordError, RejectedRecordError
 from schemas.envelope import ChangeEvent, Operation
 
@@ -46,17 +48,17 @@ class ChargebeeSink(HttpSink):
 
     system = SYSTEM
     specs = ENTITIES
-    client: ChargebeeClient
     settings: ChargebeeSettings
 
-    def _spec(self, entity: str) -> ChargebeeEntity:
-        spec = self.spec(entity)
+    def _spec(
+        self, entity: str, operation: str = "", record_id: str = ""
+    ) -> ChargebeeEntity:
+        if operation:
+            spec = self.writable(entity, operation, record_id)
+        else:
+            spec = self.spec(entity)
         assert isinstance(spec, ChargebeeEntity)
         return spec
-
-    @staticmethod
-    def _item(spec: EntitySpec, record_id: str, action: str = "") -> str:
-        return f"/{spec.path}/{quote(record_id, safe='')}{action}"
 
     # -- reads ------------------------------------------------------------------------
 
@@ -66,11 +68,13 @@ class ChargebeeSink(HttpSink):
         with self.about(spec, record_id):
             if spec.name == "Business_entity":
                 return (await self._business_entities()).get(record_id)
-            path = self._item(spec, record_id)
+            path = self.item(spec, record_id)
             body = await self.client.get_json_optional(path)
             if body is None:
                 return None
-            return self.event(spec, self.client.unwrap(body, spec.wrapper, "GET", path))
+            return self.event(
+                spec, unwrap(self.client, body, spec.wrapper, "GET", path)
+            )
 
     async def find(self, entity: str, field_path: str, value: Any) -> list[ChangeEvent]:
         """Live entities whose ``field_path`` equals ``value``.
@@ -83,37 +87,23 @@ class ChargebeeSink(HttpSink):
         if value is None:
             return []
         if spec.name == "Business_entity":
-            candidates = list((await self._business_entities()).values())
-        else:
-            candidates = await self._listing(spec, field_path, value)
-        return [
-            event
-            for event in candidates
-            if event.op is Operation.UPSERT
-            and same_value(field_value(event.data, field_path), value)
-        ]
-
-    async def _listing(
-        self, spec: ChargebeeEntity, field_path: str, value: Any
-    ) -> list[ChangeEvent]:
+            return [
+                event
+                for event in (await self._business_entities()).values()
+                if event.op is Operation.UPSERT
+                and same_value(field_value(event.data, field_path), value)
+            ]
         path = f"/{spec.path}"
         params: dict[str, Any] = {"limit": self.settings.page_size}
         if field_path in spec.filters and not isinstance(value, bool):
             params[f"{field_path}[is]"] = str(value)
-        found: list[ChangeEvent] = []
-        paginator: CursorPaginator[str | None] = CursorPaginator(None, NEXT_OFFSET)
-        while not paginator.finished:
-            token = paginator.current_token
-            body = await self.client.get_json(
-                path, params=params if token is None else {**params, "offset": token}
-            )
-            found += matching_events(
-                self.client.list_rows(body, spec.wrapper, path),
-                lambda row: same_value(field_value(row, field_path), value),
-                lambda row: self.event(spec, row),
-            )
-            paginator.advance(body)
-        return found
+
+        async def fetch(offset: str | None) -> tuple[list[Any], Any]:
+            body = await list_page(self.client, path, params, offset)
+            return list_rows(self.client, body, spec.wrapper, path), body
+
+        pages = scan(CursorPaginator(None, NEXT_OFFSET), fetch)
+        return await self.matching(spec, pages, field_path, value)
 
     async def _business_entities(self) -> dict[str, ChangeEvent]:
         """Every business entity's latest state, replayed from its events."""
@@ -122,24 +112,20 @@ class ChargebeeSink(HttpSink):
             key: {"id": key, "name": name, "status": "active", "resource_version": 0}
             for key, name in self.settings.known_business_entities.items()
         }
-        params: dict[str, Any] = {
-            "limit": self.settings.page_size,
-            "event_type[in]": filter_list(list(BUSINESS_ENTITY_EVENTS)),
-            "sort_by[asc]": "occurred_at",
-        }
-        paginator: CursorPaginator[str | None] = CursorPaginator(None, NEXT_OFFSET)
-        while not paginator.finished:
-            token = paginator.current_token
-            query = params if token is None else {**params, "offset": token}
-            body = await self.client.get_json("/events", params=query)
-            for event in self.client.list_rows(body, "event", "/events"):
+        params = business_entity_events(self.settings.page_size)
+
+        async def fetch(offset: str | None) -> tuple[list[Any], Any]:
+            body = await list_page(self.client, "/events", params, offset)
+            return list_rows(self.client, body, "event", "/events"), body
+
+        async for events, _ in scan(CursorPaginator(None, NEXT_OFFSET), fetch):
+            for event in events:
                 content = event.get("content") if isinstance(event, dict) else None
                 entity = (
                     content.get(spec.wrapper) if isinstance(content, dict) else None
                 )
                 if isinstance(entity, dict) and entity.get("id"):
                     latest[str(entity["id"])] = entity
-            paginator.advance(body)
         states: dict[str, ChangeEvent] = {}
         for key, row in latest.items():
             try:
@@ -156,8 +142,7 @@ class ChargebeeSink(HttpSink):
         self, entity: str, data: dict[str, Any], *, idempotency_key: str
     ) -> ChangeEvent:
         """Create with a client-chosen id; a retry never makes a second entity."""
-        spec = self._spec(entity)
-        self.require(spec, "create")
+        spec = self._spec(entity, "create")
         params = {
             k: v for k, v in data.items() if k not in ("deleted", "resource_version")
         }
@@ -166,32 +151,28 @@ class ChargebeeSink(HttpSink):
         if spec.name == "Item":
             params.setdefault("type", self.settings.item_type)
             params.setdefault("item_family_id", self.settings.item_family_id)
+
+        async def post() -> ChangeEvent:
+            path = f"/{spec.path}"
+            key = idempotency_key
+            body = await post_form(self.client, path, params, idempotency_key=key)
+            row = unwrap(self.client, body, spec.wrapper, "POST", spec.path)
+            return self.event(spec, row)
+
         with self.about(spec, record_id):
-            try:
-                body = await self.client.post_form(
-                    f"/{spec.path}", params, idempotency_key=idempotency_key
-                )
-            except RejectedRecordError:
-                # The id may be taken already: by our own earlier create whose
-                # idempotency key the server forgot, or by an entity matching would
-                # have linked anyway. A live one with this id is the result.
-                existing = await self.get(entity, record_id)
-                if existing is None or existing.op is Operation.DELETE:
-                    raise
-                logger.info(
-                    "%s %s %s already exists; using it", SYSTEM, entity, record_id
-                )
-                return existing
-            return self.event(
-                spec, self.client.unwrap(body, spec.wrapper, "POST", spec.path)
+            # Refused, the id may be taken already: by our own earlier create whose
+            # idempotency key the server forgot, or by an entity matching would
+            # have linked anyway. A live one with this id is the result.
+            settles = (RejectedRecordError,)
+            return await self.create_once(
+                entity, record_id, post, look_first=False, settles=settles
             )
 
     async def update(
         self, entity: str, record_id: str, changes: dict[str, Any]
     ) -> ChangeEvent:
         """``POST /{res}/{id}`` with the changes; returns the new state."""
-        spec = self._spec(entity)
-        self.require(spec, "update", record_id)
+        spec = self._spec(entity, "update", record_id)
         with self.about(spec, record_id):
             params = self._update_params(spec, record_id, changes)
             body: Any = None
@@ -199,13 +180,13 @@ class ChargebeeSink(HttpSink):
                 billing = {k: v for k, v in params.items() if k in BILLING_FIELDS}
                 params = {k: v for k, v in params.items() if k not in BILLING_FIELDS}
                 if billing:
-                    path = self._item(spec, record_id, "/update_billing_info")
-                    body = await self.client.post_form(path, billing)
+                    path = self.item(spec, record_id, "/update_billing_info")
+                    body = await post_form(self.client, path, billing)
             if params or body is None:
-                body = await self.client.post_form(self._item(spec, record_id), params)
-            return self.event(
-                spec, self.client.unwrap(body, spec.wrapper, "POST", spec.path)
-            )
+                path = self.item(spec, record_id)
+                body = await post_form(self.client, path, params)
+            row = unwrap(self.client, body, spec.wrapper, "POST", spec.path)
+            return self.event(spec, row)
 
     def _update_params(
         self, spec: ChargebeeEntity, record_id: str, changes: dict[str, Any]
@@ -229,13 +210,11 @@ class ChargebeeSink(HttpSink):
 
     async def delete(self, entity: str, record_id: str) -> None:
         """Soft delete; an entity already deleted or gone counts as deleted."""
-        spec = self._spec(entity)
-        self.require(spec, "delete", record_id)
+        spec = self._spec(entity, "delete", record_id)
         with self.about(spec, record_id):
             current = await self.get(entity, record_id)
             if current is None or current.op is Operation.DELETE:
                 return
             key = f"tether-delete:{spec.name}:{record_id}"
-            await self.client.post_form(
-                self._item(spec, record_id, "/delete"), idempotency_key=key
-            )
+            path = self.item(spec, record_id, "/delete")
+            await post_form(self.client, path, idempotency_key=key)

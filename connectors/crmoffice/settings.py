@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from pydantic import Field, SecretStr
 from pydantic_settings import SettingsConfigDict
 
+from connectors.base.records import LocalClock
 from connectors.base.settings import ConnectorSettings
 
 
@@ -34,8 +37,6 @@ class CrmofficeSettings(ConnectorSettings):
         clock_skew_seconds: How far Crmoffice's clock lags behind true time.
         page_size: Records per page (at most 500).
         token_refresh_margin: Seconds before expiry at which a token is renewed.
-        max_delete_fraction: With ``updated_since`` off, vanished records are
-            reported as deleted only while at most this share vanish at once.
     """
 
     model_config = SettingsConfigDict(env_prefix="CRMOFFICE_")
@@ -52,9 +53,12 @@ class CrmofficeSettings(ConnectorSettings):
     clock_skew_seconds: float = 0.0
     page_size: int = Field(default=100, ge=1, le=500)
     token_refresh_margin: float = Field(default=60.0, ge=0)
-    max_delete_fraction: float = Field(default=0.5, ge=0, le=1)
 
     @property
     def token_endpoint(self) -> str:
         """Where tokens come from."""
         return self.token_url or f"{self.base_url}/connect/token"
+
+    def clock(self, entity: str) -> LocalClock:
+        """Crmoffice writes UTC with offsets, ``clock_skew_seconds`` behind."""
+        return LocalClock(skew=timedelta(seconds=self.clock_skew_seconds))

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from connectors.base.customrest import CustomRestSink
-from connectors.customcrm.client import ENTITIES, SYSTEM
+from connectors.customcrm.client import SYSTEM
+from connectors.customcrm.entities import ENTITIES
+from connectors.customrest.sink import CustomRestSink
 
 
 class CustomcrmSink(CustomRestSink):

@@ -1,38 +1,16 @@
-"""``CustomwebshopClient`` and Customwebshop's entity types on our REST contract."""
+"""The Customwebshop client: our REST contract's bearer API key."""
 
 from __future__ import annotations
 
 from typing import Any
 
-import httpx
-
-from connectors.base.customrest import CustomRestClient
-from connectors.base.entity import EntitySpec
-from connectors.base.protocols import Capabilities
+from connectors.base.client import HttpClient
+from connectors.customrest import client as customrest
 from connectors.customwebshop.settings import CustomwebshopSettings
-from schemas.customwebshop import Customer, Order, Product
 
 SYSTEM = "customwebshop"
 
-_ALL = Capabilities(create=True, update=True, delete=True)
 
-ENTITIES: tuple[EntitySpec, ...] = (
-    EntitySpec("Customer", "customers", Customer, "Id", "UpdatedAt", _ALL, "Deleted"),
-    EntitySpec("Product", "products", Product, "Id", "UpdatedAt", _ALL, "Deleted"),
-    EntitySpec("Order", "orders", Order, "Id", "UpdatedAt", _ALL, "Deleted"),
-)
-"""Customwebshop's types in dependency order (orders point at customers and, by
-their lines, at products)."""
-
-
-class CustomwebshopClient(CustomRestClient):
-    """The Customwebshop ``HttpClient`` (bearer API key)."""
-
-    def __init__(
-        self,
-        settings: CustomwebshopSettings,
-        *,
-        transport: httpx.AsyncBaseTransport | None = None,
-        **overrides: Any,
-    ) -> None:
-        super().__init__(settings, system=SYSTEM, transport=transport, **overrides)
+def build_client(settings: CustomwebshopSettings, **options: Any) -> HttpClient:
+    """The Customwebshop client (``transport=`` and the like for tests)."""
+    return customrest.build_client(settings, system=SYSTEM, **options)

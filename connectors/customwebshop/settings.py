@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pydantic_settings import SettingsConfigDict
 
-from connectors.base.customrest import CustomRestSettings
+from connectors.customrest.settings import CustomRestSettings
 
 
 class CustomwebshopSettings(CustomRestSettings):

@@ -5,8 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from connectors.base.customrest import CustomRestSink
-from connectors.customwebshop.client import ENTITIES, SYSTEM
+from connectors.customrest.sink import CustomRestSink
+from connectors.customwebshop.client import SYSTEM
+from connectors.customwebshop.entities import ENTITIES
 from connectors.errors import RejectedRecordError
 from schemas.envelope import ChangeEvent
 
@@ -73,15 +74,9 @@ class CustomwebshopSink(CustomRestSink):
     ) -> ChangeEvent:
         """``PUT`` the changed fields; line changes merged into the current lines."""
         if entity == "Order" and LINES in changes:
-            spec = self.spec(entity)
-            self.require(spec, "update", record_id)
+            spec = self.writable(entity, "update", record_id)
             with self.about(spec, record_id):
-                current = await self.client.get_json_optional(
-                    self._item(spec, record_id)
-                )
-                if not isinstance(current, dict):
-                    msg = f"{SYSTEM} Order {record_id}: does not exist, cannot update"
-                    raise RejectedRecordError(msg)
+                current = await self.current(spec, record_id)
                 lines = current.get(LINES)
                 merged = merge_lines(
                     lines if isinstance(lines, list) else [], changes[LINES]

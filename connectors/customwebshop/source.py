@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from connectors.base.customrest import CustomRestSource
-from connectors.customwebshop.client import ENTITIES, SYSTEM
+from connectors.customrest.source import CustomRestSource
+from connectors.customwebshop.client import SYSTEM
+from connectors.customwebshop.entities import ENTITIES
 
 
 class CustomwebshopSource(CustomRestSource):

@@ -2,27 +2,30 @@
 
 from __future__ import annotations
 
+from connectors.base.connector import ConnectorSpec
+from connectors.base.records import LocalClock
 from connectors.membercare._fields import COUNTRY_ALIASES, country_code
-from connectors.membercare.client import (
-    TYPES,
-    LocalClock,
-    MembercareAuth,
-    MembercareClient,
-    MembercareType,
-)
+from connectors.membercare.client import SYSTEM, MembercareAuth, build_client
+from connectors.membercare.entities import ENTITIES
 from connectors.membercare.settings import MembercareSettings
 from connectors.membercare.sink import MembercareSink
 from connectors.membercare.source import MembercareSource
 
+CONNECTOR = ConnectorSpec(
+    MembercareSettings, build_client, MembercareSource, MembercareSink
+)
+"""How the Membercare connector is built (``connectors.REGISTRY``)."""
+
 __all__ = [
+    "CONNECTOR",
     "COUNTRY_ALIASES",
-    "TYPES",
+    "ENTITIES",
+    "SYSTEM",
     "LocalClock",
     "MembercareAuth",
-    "MembercareClient",
     "MembercareSettings",
     "MembercareSink",
     "MembercareSource",
-    "MembercareType",
+    "build_client",
     "country_code",
 ]

@@ -108,19 +108,6 @@ ADDRESS_FIELDS = [
 ]
 
 
-def get_path(row: Any, path: str) -> Any:
-    """The value at a dotted path; digits index lists (``addresses.0.street``)."""
-    value = row
-    for part in path.split("."):
-        if isinstance(value, Mapping):
-            value = value.get(part)
-        elif isinstance(value, list) and part.isdigit() and int(part) < len(value):
-            value = value[int(part)]
-        else:
-            return None
-    return value
-
-
 def indexed(value: Any) -> dict[int, dict[str, Any]]:
     """Address changes as index -> partial address, from a list or ``{"0": ...}``."""
     if isinstance(value, list):

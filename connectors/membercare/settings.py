@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import SettingsConfigDict
 
+from connectors.base.records import LocalClock
 from connectors.base.settings import ConnectorSettings
 
 
@@ -24,9 +26,6 @@ class MembercareSettings(ConnectorSettings):
             added after the zone conversion.
         page_size: ``pageSize`` of each listing page (the default is 50).
         token_refresh_margin: Seconds before expiry at which the token is renewed.
-        max_delete_fraction: Types read as full listings (organizations,
-            invoices, products, countries) report vanished records as deleted
-            only while at most this share of them vanish at once.
     """
 
     model_config = SettingsConfigDict(env_prefix="MEMBERCARE_")
@@ -37,7 +36,6 @@ class MembercareSettings(ConnectorSettings):
     clock_skew_seconds: float = 0.0
     page_size: int = Field(default=100, ge=1, le=1000)
     token_refresh_margin: float = Field(default=60.0, ge=0)
-    max_delete_fraction: float = Field(default=0.5, ge=0, le=1)
 
     @field_validator("time_zone")
     @classmethod
@@ -53,3 +51,7 @@ class MembercareSettings(ConnectorSettings):
     def zone(self) -> ZoneInfo:
         """The tenant's time zone."""
         return ZoneInfo(self.time_zone)
+
+    def clock(self, entity: str) -> LocalClock:
+        """The tenant's local times (``time_zone``), ``clock_skew_seconds`` behind."""
+        return LocalClock(self.zone, timedelta(seconds=self.clock_skew_seconds))

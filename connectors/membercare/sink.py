@@ -26,21 +26,12 @@ natural key before creating again.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, ClassVar
+from typing import Any
 
-from connectors.base.client import HttpClient
-from connectors.base.entity import same_value
-from connectors.base.protocols import Capabilities
-from connectors.base.sink import (
-    item_path,
-    matching_events,
-    record_context,
-    require_operation,
-)
-from connectors.errors import (
-    RejectedRecordError,
-    TransientError,
-)
+from connectors.base.entity import EntitySpec, field_value, same_value
+from connectors.base.pagination import scan
+from connectors.base.sink import HttpSink
+from connectors.errors import RejectedRecordError
 from connectors.membercare._fields import (
     COMPANY_CREATE_FIELDS,
     COMPANY_PUT_FIELDS,
@@ -49,52 +40,25 @@ from connectors.membercare._fields import (
     PERSON_FIELDS,
     PERSON_PATCH_NAMES,
     country_code,
-    get_path,
     indexed,
     merged_address,
 )
-from connectors.membercare.client import (
-    SYSTEM,
-    MembercareType,
-    membercare_client,
-    to_event,
-    type_for,
-)
+from connectors.membercare.client import SYSTEM, envelope, paginator
+from connectors.membercare.entities import ENTITIES
 from connectors.membercare.settings import MembercareSettings
-from schemas.envelope import ChangeEvent, utc_now
-
-_ADDRESSED = ("Companies", "Persons")
+from schemas.envelope import ChangeEvent
 
 
-class MembercareSink:
+class MembercareSink(HttpSink):
     """Writes to Membercare; see the module docstring for what each type takes.
 
-    Args:
-        client: The Membercare client, shared with the source.
-        settings: Membercare settings.
+    ``get`` and ``delete`` are the base sink's: types without a time say "now",
+    and no type can be deleted.
     """
 
-    system: ClassVar[str] = SYSTEM
-
-    def __init__(self, client: HttpClient, settings: MembercareSettings) -> None:
-        self.client = membercare_client(client)
-        self.settings = settings
-
-    def capabilities(self, entity: str) -> Capabilities:
-        """What the API allows for ``entity``."""
-        return type_for(entity).capabilities
-
-    async def get(self, entity: str, record_id: str) -> ChangeEvent | None:
-        """The current state, or ``None``; types without a time say "now"."""
-        with record_context(SYSTEM, entity, record_id):
-            return await self._get(entity, record_id)
-
-    async def _get(self, entity: str, record_id: str) -> ChangeEvent | None:
-        declared = type_for(entity)
-        if declared.id_field == "id" and not record_id.isdigit():
-            return None  # integer ids: nothing else can exist
-        row = await self.client.get_json_optional(self._item(declared, record_id))
-        return None if row is None else self._event(declared, row)
+    system = SYSTEM
+    specs = ENTITIES
+    settings: MembercareSettings
 
     async def find(self, entity: str, field_path: str, value: Any) -> list[ChangeEvent]:
         """Records whose ``field_path`` equals ``value``, from a full listing.
@@ -103,22 +67,23 @@ class MembercareSink:
         here (text case-insensitively). Countries also match by spelling: a
         ``name`` or ``iso2Letter`` of "Norway", "Norge" or "NO" finds Norge.
         """
-        declared = type_for(entity)
+        spec = self.spec(entity)
         if value is None:
             return []
-        code = country_code(value) if declared.name == "Countries" else None
+        code = country_code(value) if spec.name == "Countries" else None
 
         def hit(row: Any) -> bool:
-            return same_value(get_path(row, field_path), value) or (
-                code is not None and get_path(row, "iso2Letter") == code
+            return same_value(field_value(row, field_path), value) or (
+                code is not None and field_value(row, "iso2Letter") == code
             )
 
-        matches: list[ChangeEvent] = []
-        async for page in self.client.pages(declared.path):
-            matches += matching_events(
-                page.result, hit, lambda row: self._event(declared, row)
-            )
-        return matches
+        async def fetch(page: int) -> tuple[list[Any], Any]:
+            query = {"page": page, "pageSize": self.settings.page_size}
+            body = await envelope(self.client, spec.path, query)
+            return body["result"], body
+
+        pages = scan(paginator(spec.path), fetch)
+        return await self.matching(spec, pages, field_path, value, hit)
 
     async def create(
         self, entity: str, data: dict[str, Any], *, idempotency_key: str
@@ -127,93 +92,55 @@ class MembercareSink:
 
         ``idempotency_key`` is not sent: Membercare has no such header.
         """
-        with record_context(SYSTEM, entity):
-            return await self._create(entity, data)
-
-    async def _create(self, entity: str, data: dict[str, Any]) -> ChangeEvent:
-        declared = self._allowed(entity, "create", "")
-        addresses = (
-            indexed(data.get("addresses")) if declared.name in _ADDRESSED else {}
-        )
-        if declared.name == "Organizations":
-            return await self._create_organization(declared, data)
-        allowed = (
-            COMPANY_CREATE_FIELDS if declared.name == "Companies" else PERSON_FIELDS
-        )
-        self._refuse_unwritable(declared, "", data, [*allowed, "addresses"])
-        body = {k: v for k, v in data.items() if k in allowed}
-        response = await self.client.request(
-            "POST",
-            declared.path,
-            params={"useAutomaticDebtorAccountNumber": "true"},
-            body=body,
-            idempotent=False,
-        )
-        created = self._event(declared, self.client.decode_json(response))
-        if addresses:
-            await self._post_addresses(declared, created.id, None, addresses)
-            return await self._reread(declared, created.id)
-        return created
+        spec = self.writable(entity, "create")
+        with self.about(spec):
+            if spec.name == "Organizations":
+                return await self._create_organization(spec, data)
+            addresses = indexed(data.get("addresses"))
+            allowed = (
+                COMPANY_CREATE_FIELDS if spec.name == "Companies" else PERSON_FIELDS
+            )
+            self._refuse_unwritable(spec, "", data, [*allowed, "addresses"])
+            body = {k: v for k, v in data.items() if k in allowed}
+            created = await self.write(
+                spec,
+                "POST",
+                spec.path,
+                params={"useAutomaticDebtorAccountNumber": "true"},
+                body=body,
+                idempotent=False,
+            )
+            if addresses:
+                await self._post_addresses(spec, created.id, None, addresses)
+                return self.event(spec, await self.current(spec, created.id))
+            return created
 
     async def update(
         self, entity: str, record_id: str, changes: dict[str, Any]
     ) -> ChangeEvent:
         """Apply ``changes`` through the type's update endpoints; the new state."""
-        with record_context(SYSTEM, entity, record_id):
-            return await self._update(entity, record_id, changes)
-
-    async def _update(
-        self, entity: str, record_id: str, changes: dict[str, Any]
-    ) -> ChangeEvent:
-        declared = self._allowed(entity, "update", record_id)
-        name = declared.name
-        path = self._item(declared, record_id)
-        if name == "Invoices":
-            self._refuse_unwritable(declared, record_id, changes, ["financeStatus"])
-            await self.client.request("PATCH", path, body=changes, idempotent=True)
-        elif name == "Organizations":
-            self._refuse_unwritable(
-                declared, record_id, changes, ORGANIZATION_PATCH_FIELDS
-            )
-            await self.client.request("PATCH", path, body=changes, idempotent=True)
-        elif name == "Persons":
-            self._refuse_unwritable(
-                declared, record_id, changes, [*PERSON_PATCH_NAMES, "addresses"]
-            )
-            patch = {
-                PERSON_PATCH_NAMES[k]: v
-                for k, v in changes.items()
-                if k in PERSON_PATCH_NAMES
-            }
-            if patch:
-                await self.client.request("PATCH", path, body=patch, idempotent=True)
-            await self._update_addresses(declared, record_id, changes)
-        else:
-            self._refuse_unwritable(
-                declared, record_id, changes, [*COMPANY_PUT_FIELDS, "addresses"]
-            )
-            put = {k: v for k, v in changes.items() if k in COMPANY_PUT_FIELDS}
-            if put:
-                current = await self._current(declared, record_id)
-                body = {f: current.get(f) for f in COMPANY_PUT_FIELDS if f in current}
-                await self.client.request("PUT", path, body=body | put)
-            await self._update_addresses(declared, record_id, changes)
-        return await self._reread(declared, record_id)
-
-    async def delete(self, entity: str, record_id: str) -> None:
-        """Membercare deletes nothing through its API."""
-        self._allowed(entity, "delete", record_id)
+        spec = self.writable(entity, "update", record_id)
+        with self.about(spec, record_id):
+            path = self.item(spec, record_id)
+            if spec.name == "Invoices":
+                self._refuse_unwritable(spec, record_id, changes, ["financeStatus"])
+                await self.client.request("PATCH", path, body=changes, idempotent=True)
+            elif spec.name == "Organizations":
+                self._refuse_unwritable(
+                    spec, record_id, changes, ORGANIZATION_PATCH_FIELDS
+                )
+                await self.client.request("PATCH", path, body=changes, idempotent=True)
+            elif spec.name == "Persons":
+                await self._update_person(spec, record_id, changes)
+            else:
+                await self._update_company(spec, record_id, changes)
+            return self.event(spec, await self.current(spec, record_id))
 
     # -- helpers -------------------------------------------------------------------
 
-    def _allowed(self, entity: str, operation: str, record_id: str) -> MembercareType:
-        declared = type_for(entity)
-        require_operation(declared.capabilities, SYSTEM, entity, operation, record_id)
-        return declared
-
-    @staticmethod
     def _refuse_unwritable(
-        declared: MembercareType,
+        self,
+        spec: EntitySpec,
         record_id: str,
         data: Mapping[str, Any],
         allowed: list[str],
@@ -222,43 +149,50 @@ class MembercareSink:
         if refused:
             which = record_id or "(new)"
             fields = ", ".join(refused)
-            msg = f"{SYSTEM} {declared.name} {which}: the API cannot write {fields}"
+            msg = f"{SYSTEM} {spec.name} {which}: the API cannot write {fields}"
             raise RejectedRecordError(
-                msg, system=SYSTEM, entity=declared.name, record_id=record_id
+                msg, system=SYSTEM, entity=spec.name, record_id=record_id
             )
 
-    @staticmethod
-    def _item(declared: MembercareType, record_id: str) -> str:
-        return item_path(declared.path, record_id)
+    async def _update_person(
+        self, spec: EntitySpec, record_id: str, changes: dict[str, Any]
+    ) -> None:
+        allowed = [*PERSON_PATCH_NAMES, "addresses"]
+        self._refuse_unwritable(spec, record_id, changes, allowed)
+        patch = {
+            PERSON_PATCH_NAMES[k]: v
+            for k, v in changes.items()
+            if k in PERSON_PATCH_NAMES
+        }
+        if patch:
+            path = self.item(spec, record_id)
+            await self.client.request("PATCH", path, body=patch, idempotent=True)
+        await self._update_addresses(spec, record_id, changes)
 
-    def _event(self, declared: MembercareType, row: Any) -> ChangeEvent:
-        return to_event(declared, row, utc_now(), self.client.clock)
-
-    async def _current(
-        self, declared: MembercareType, record_id: str
-    ) -> dict[str, Any]:
-        row = await self.client.get_json_optional(self._item(declared, record_id))
-        if not isinstance(row, dict):
-            msg = f"{SYSTEM} {declared.name} {record_id}: does not exist"
-            raise RejectedRecordError(
-                msg, system=SYSTEM, entity=declared.name, record_id=record_id
-            )
-        return row
-
-    async def _reread(self, declared: MembercareType, record_id: str) -> ChangeEvent:
-        return self._event(declared, await self._current(declared, record_id))
+    async def _update_company(
+        self, spec: EntitySpec, record_id: str, changes: dict[str, Any]
+    ) -> None:
+        allowed = [*COMPANY_PUT_FIELDS, "addresses"]
+        self._refuse_unwritable(spec, record_id, changes, allowed)
+        put = {k: v for k, v in changes.items() if k in COMPANY_PUT_FIELDS}
+        if put:
+            current = await self.current(spec, record_id)
+            body = {f: current.get(f) for f in COMPANY_PUT_FIELDS if f in current}
+            path = self.item(spec, record_id)
+            await self.client.request("PUT", path, body=body | put)
+        await self._update_addresses(spec, record_id, changes)
 
     async def _update_addresses(
-        self, declared: MembercareType, record_id: str, changes: Mapping[str, Any]
+        self, spec: EntitySpec, record_id: str, changes: Mapping[str, Any]
     ) -> None:
         wanted = indexed(changes.get("addresses"))
         if wanted:
-            current = await self._current(declared, record_id)
-            await self._post_addresses(declared, record_id, current, wanted)
+            current = await self.current(spec, record_id)
+            await self._post_addresses(spec, record_id, current, wanted)
 
     async def _post_addresses(
         self,
-        declared: MembercareType,
+        spec: EntitySpec,
         record_id: str,
         current: Mapping[str, Any] | None,
         wanted: dict[int, dict[str, Any]],
@@ -268,29 +202,24 @@ class MembercareSink:
             merged_address(existing[i] if i < len(existing) else None, partial)
             for i, partial in sorted(wanted.items())
         ]
-        path = f"{self._item(declared, record_id)}/addresses"
+        path = self.item(spec, record_id, "/addresses")
         # Posting the same address again replaces it with itself: safe to retry.
         await self.client.request("POST", path, body=body, idempotent=True)
 
     async def _create_organization(
-        self, declared: MembercareType, data: Mapping[str, Any]
+        self, spec: EntitySpec, data: Mapping[str, Any]
     ) -> ChangeEvent:
         key = data.get("identificationNumber")
         if not isinstance(key, str) or not key:
             msg = f"{SYSTEM} Organizations (new): identificationNumber is required"
-            raise RejectedRecordError(msg, system=SYSTEM, entity=declared.name)
-        self._refuse_unwritable(declared, key, data, ORGANIZATION_CREATE_FIELDS)
-        existing = await self._get(declared.name, key)
-        if existing is not None:
-            return existing  # the client chose the key: this is a replay
-        try:
-            response = await self.client.request(
-                "POST", declared.path, body=dict(data), idempotent=False
+            raise RejectedRecordError(msg, system=SYSTEM, entity=spec.name)
+        self._refuse_unwritable(spec, key, data, ORGANIZATION_CREATE_FIELDS)
+
+        async def post() -> ChangeEvent:
+            body = dict(data)
+            return await self.write(
+                spec, "POST", spec.path, body=body, idempotent=False
             )
-        except (TransientError, RejectedRecordError):
-            # Lost answer or "already exists": whether it exists now decides.
-            existing = await self._get(declared.name, key)
-            if existing is None:
-                raise
-            return existing
-        return self._event(declared, self.client.decode_json(response))
+
+        # The client chose the key: one already there is a replay of this create.
+        return await self.create_once(spec.name, key, post)

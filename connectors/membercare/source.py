@@ -13,38 +13,29 @@ Times: ``lastChange`` has no offset; it is the tenant's local time
 ``MEMBERCARE_CLOCK_SKEW_SECONDS``. The cursor is UTC; ``changedAfter`` is sent
 back in local time, one millisecond early, because the feed is strictly "after"
 while the keyset read needs the boundary instant again (the ids already
-published there are skipped).
+published there are skipped). The cursor follows the feed's own times, so the
+feed's order holds even when a debtor changed again before it was fetched.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator, Mapping
-from datetime import timedelta
-from typing import Any, ClassVar
-from urllib.parse import quote
+from collections.abc import Mapping
+from datetime import datetime, timedelta
+from functools import partial
+from typing import Any
 
 from pydantic import ValidationError
 
-from connectors.base.client import HttpClient
-from connectors.base.entity import validation_reason
-from connectors.base.protocols import BadRecord, SourcePage
-from connectors.base.snapshot import SnapshotRules, snapshot_pages
-from connectors.base.source import CursorTracker
-from connectors.errors import InvalidRecordError
-from connectors.membercare.client import (
-    DEBTORS_PATH,
-    SYSTEM,
-    TYPES,
-    MembercareType,
-    NextPageUrlPaginator,
-    membercare_client,
-    record_id,
-    to_event,
-    type_for,
-)
+from connectors.base.entity import EntitySpec
+from connectors.base.pagination import NextLinkPaginator, scan
+from connectors.base.records import invalid_record, validation_reason
+from connectors.base.sink import item_path
+from connectors.base.snapshot import Listing
+from connectors.base.source import GONE, HttpSource
+from connectors.membercare.client import DEBTORS_PATH, SYSTEM, envelope, paginator
+from connectors.membercare.entities import ENTITIES
 from connectors.membercare.settings import MembercareSettings
-from schemas.envelope import ChangeEvent, Cursor, utc_now
 from schemas.membercare import Debtor
 
 logger = logging.getLogger(__name__)
@@ -63,110 +54,66 @@ def debtor_kind(item: Mapping[str, Any]) -> str | None:
     return None
 
 
-class MembercareSource:
-    """Reads Membercare changes; see the module docstring for how.
+class MembercareSource(HttpSource):
+    """Reads Membercare changes; see the module docstring for how."""
 
-    Args:
-        client: The Membercare client, shared with the sink.
-        settings: Membercare settings.
-    """
+    system = SYSTEM
+    specs = ENTITIES
+    skips_older = True
+    settings: MembercareSettings
 
-    system: ClassVar[str] = SYSTEM
+    def paginator(self, spec: EntitySpec) -> NextLinkPaginator:
+        """Page numbers while the envelope names a next page."""
+        return paginator(spec.path if self.snapshot(spec) else DEBTORS_PATH)
 
-    def __init__(self, client: HttpClient, settings: MembercareSettings) -> None:
-        self.client = membercare_client(client)
-        self.settings = settings
-
-    def entities(self) -> tuple[str, ...]:
-        """Countries, Products, Companies, Persons, Organizations, Invoices."""
-        return tuple(declared.name for declared in TYPES)
-
-    async def read(
-        self, entity: str, cursor: Cursor | None
-    ) -> AsyncIterator[SourcePage]:
-        """Pages of changes after ``cursor``; everything without one."""
-        declared = type_for(entity)
-        if declared.feed is not None:
-            async for page in self._read_feed(declared, cursor):
-                yield page
-            return
-        # Listed in full before anything is compared: a failed listing raises
-        # here and reports nothing, least of all deletes.
-        listing = await self.client.listing(declared.path)
-        clock = self.client.clock
-        rules = SnapshotRules(
-            system=SYSTEM,
-            entity=declared.name,
-            record_id=lambda row: record_id(declared, row),
-            to_event=lambda row, seen: to_event(declared, row, seen, clock),
-            page_size=self.settings.page_size,
-            max_delete_fraction=self.settings.max_delete_fraction,
-        )
-        for page in snapshot_pages(rules, cursor, listing, utc_now()):
-            yield page
-
-    async def _read_feed(
-        self, declared: MembercareType, cursor: Cursor | None
-    ) -> AsyncIterator[SourcePage]:
-        """Keyset read of ``/debtors``, restarting at page 1 when the cursor moves."""
-        tracker = CursorTracker(cursor)
-        paginator = NextPageUrlPaginator()
-        clock = self.client.clock
-        while not paginator.finished:
-            since = tracker.since
-            params: dict[str, Any] = {}
-            if since is not None:
-                params["changedAfter"] = clock.to_local_text(since - _TICK)
-            query = {
-                **params,
-                "page": paginator.page,
-                "pageSize": self.settings.page_size,
-            }
-            envelope = await self.client.envelope(DEBTORS_PATH, query)
-            events: list[ChangeEvent] = []
-            bad: list[BadRecord] = []
-            for item in envelope.result:
-                await self._feed_item(declared, item, tracker, since, events, bad)
-            if events or bad:
-                yield SourcePage(events=events, cursor=tracker.cursor, bad_records=bad)
-            paginator.advance(envelope, f"{SYSTEM} GET {DEBTORS_PATH}")
-            if tracker.since != since and not paginator.finished:
-                paginator = NextPageUrlPaginator()
-
-    async def _feed_item(
-        self,
-        declared: MembercareType,
-        item: Any,
-        tracker: CursorTracker,
-        since: Any,
-        events: list[ChangeEvent],
-        bad: list[BadRecord],
-    ) -> None:
-        """Fetch and judge one feed item of ``declared``'s kind; skip the rest."""
-        if not isinstance(item, Mapping) or debtor_kind(item) != declared.feed:
-            if not isinstance(item, Mapping) or debtor_kind(item) is None:
+    async def fetch_page(
+        self, spec: EntitySpec, since: datetime | None, token: Any
+    ) -> tuple[list[Any], Any]:
+        """A page of the listing, or the feed's items of ``spec``'s kind."""
+        query: dict[str, Any] = {"page": token, "pageSize": self.settings.page_size}
+        if self.snapshot(spec):
+            body = await envelope(self.client, spec.path, query)
+            return body["result"], body
+        if since is not None:
+            local = self.settings.clock(spec.name).to_local_text(since - _TICK)
+            query = {"changedAfter": local, **query}
+        body = await envelope(self.client, DEBTORS_PATH, query)
+        kind = spec.path.rpartition("/")[2]
+        rows = []
+        for item in body["result"]:
+            found = debtor_kind(item) if isinstance(item, Mapping) else None
+            if found is None:
                 logger.warning("%s debtors feed: an item without a usable url", SYSTEM)
-            return
-        rid = record_id(declared, item)
+            elif found == kind:
+                rows.append(item)
+        return rows, body
+
+    async def resolve(self, spec: EntitySpec, row: Any) -> Any:
+        """The debtor a feed item names, fetched in full; ``GONE`` once gone."""
+        record_id = spec.record_id(row)
         try:
-            debtor = Debtor.model_validate(item)
+            Debtor.model_validate(row)
         except ValidationError as exc:
             reason = f"feed item: {validation_reason(exc)}"
-            bad.append(BadRecord(SYSTEM, declared.name, rid, reason, dict(item)))
-            return
-        fed_at = self.client.clock.to_utc(debtor.last_change)
-        if tracker.seen(rid, fed_at) or (since is not None and fed_at < since):
-            return  # published before the cursor moved here
-        row = await self.client.get_json_optional(f"{declared.path}/{quote(rid)}")
-        if row is None:
+            raise invalid_record(SYSTEM, spec.name, record_id, reason) from None
+        path = item_path(spec.path, record_id)
+        record = await self.client.get_json_optional(path)
+        if record is None:
             logger.info(
-                "%s %s %s left the feed before it was read", SYSTEM, declared.name, rid
+                "%s %s %s left the feed before it was read",
+                SYSTEM,
+                spec.name,
+                record_id,
             )
-        else:
-            try:
-                events.append(to_event(declared, row, fed_at, self.client.clock))
-            except InvalidRecordError as exc:
-                logger.warning("%s", exc)
-                bad.append(BadRecord(SYSTEM, declared.name, rid, str(exc), row))
-        # The cursor follows the feed's own times, so the feed's order holds.
-        tracker.observe(rid, fed_at)
+            return GONE
+        return record
+
+    async def listing(self, spec: EntitySpec) -> Listing:
+        """Every record of a collection; complete when the count adds up."""
+        rows: list[Any] = []
+        announced: int | None = None
+        fetch = partial(self.fetch_page, spec, None)
+        async for page, body in scan(self.paginator(spec), fetch):
+            rows.extend(page)
+            announced = body["totalCount"]
+        return Listing(rows, complete=announced is not None and announced == len(rows))

@@ -1,101 +1,43 @@
-"""``TidsbankenClient``: the APIM gateway headers, and Tidsbanken's entity types."""
+"""The Tidsbanken client: the APIM gateway headers, and OData bodies."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from collections.abc import Mapping
+from datetime import UTC, datetime
 from typing import Any
 
-import httpx
-from pydantic import SecretStr
-
+from connectors.base.auth import HeaderAuth
 from connectors.base.client import HttpClient
-from connectors.base.entity import EntitySpec
-from connectors.base.protocols import Capabilities
-from connectors.base.ratelimit import SlidingWindowLimiter
 from connectors.tidsbanken.settings import TidsbankenSettings
-from schemas.envelope import ChangeEvent
-from schemas.tidsbanken import Avdeling, Kunde
 
 SYSTEM = "tidsbanken"
-TIME_FIELD = "SistEndretDato"
-
-_WRITABLE = Capabilities(create=True, update=True, delete=False)
-
-ENTITIES: tuple[EntitySpec, ...] = (
-    EntitySpec("Avdeling", "ansatt/avdeling", Avdeling, "Id", TIME_FIELD, _WRITABLE),
-    EntitySpec("Kunde", "prosjekt/Kunde", Kunde, "Id", TIME_FIELD, _WRITABLE),
-)
-"""Tidsbanken's types. Both are created with a client-chosen ``Id`` and updated
-(Kunde by ``PUT`` of an array, Avdeling by ``PATCH``); nothing can be deleted."""
 
 
-class TidsbankenAuth:
-    """Sends ``tb-key``, ``Ocp-Apim-Subscription-Key`` and ``x-api-version``.
-
-    Static keys cannot be renewed, so a 401 stands (``AuthenticationError``).
-    """
-
-    def __init__(
-        self, tb_key: SecretStr, subscription_key: SecretStr, api_version: str
-    ) -> None:
-        self._tb_key = tb_key
-        self._subscription_key = subscription_key
-        self._api_version = api_version
-
-    def __repr__(self) -> str:
-        return "TidsbankenAuth(tb_key=SecretStr('**********'), ...)"
-
-    async def apply(self, request: httpx.Request, client: HttpClient) -> None:
-        """Set the three gateway headers."""
-        request.headers["tb-key"] = self._tb_key.get_secret_value()
-        request.headers["Ocp-Apim-Subscription-Key"] = (
-            self._subscription_key.get_secret_value()
-        )
-        request.headers["x-api-version"] = self._api_version
-
-    async def refresh(self, client: HttpClient) -> bool:
-        """Nothing to renew."""
-        return False
+def build_client(settings: TidsbankenSettings, **options: Any) -> HttpClient:
+    """The Tidsbanken client: ``tb-key``, ``Ocp-Apim-Subscription-Key`` and
+    ``x-api-version`` on every request (static keys: a 401 stands)."""
+    auth = HeaderAuth(
+        {
+            "tb-key": settings.tb_key,
+            "Ocp-Apim-Subscription-Key": settings.subscription_key,
+            "x-api-version": settings.api_version,
+        }
+    )
+    return HttpClient.from_settings(settings, system=SYSTEM, auth=auth, **options)
 
 
-def skew_of(settings: TidsbankenSettings, entity: str) -> timedelta:
-    """How far ``entity``'s ``SistEndretDato`` lags behind true UTC."""
-    return timedelta(seconds=settings.clock_skew_seconds.get(entity, 0.0))
+def odata_time(moment: datetime) -> str:
+    """An unquoted OData date-time literal in UTC: ``2024-03-01T10:15:30.123Z``."""
+    text = moment.astimezone(UTC).isoformat(timespec="milliseconds")
+    return text.replace("+00:00", "Z")
 
 
-def corrected(event: ChangeEvent, skew: timedelta) -> ChangeEvent:
-    """``event`` with its modification time moved from the label to true UTC."""
-    if not skew:
-        return event
-    return event.model_copy(update={"modified_at": event.modified_at + skew})
+def literal(text: str) -> str:
+    """An OData string literal: quoted, inner quotes doubled."""
+    return "'" + text.replace("'", "''") + "'"
 
 
-class TidsbankenClient(HttpClient):
-    """The Tidsbanken ``HttpClient`` (gateway headers, JSON).
-
-    Args:
-        settings: Tidsbanken settings.
-        transport: An httpx transport (tests).
-        **overrides: Further ``HttpClient`` arguments (``sleep``, ``now``, ``rng``).
-    """
-
-    def __init__(
-        self,
-        settings: TidsbankenSettings,
-        *,
-        transport: httpx.AsyncBaseTransport | None = None,
-        **overrides: Any,
-    ) -> None:
-        limit = settings.rate_limit_per_minute
-        super().__init__(
-            system=SYSTEM,
-            base_url=settings.base_url,
-            auth=TidsbankenAuth(
-                settings.tb_key, settings.subscription_key, settings.api_version
-            ),
-            retry=settings.retry_policy(),
-            timeout=settings.timeout,
-            limiter=SlidingWindowLimiter(limit) if limit else None,
-            transport=transport,
-            **overrides,
-        )
+def values(body: Any) -> list[Any] | None:
+    """The ``value`` array of an OData body, or None when the body has none."""
+    rows = body.get("value") if isinstance(body, Mapping) else None
+    return rows if isinstance(rows, list) else None

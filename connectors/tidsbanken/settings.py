@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from pydantic import Field, SecretStr
 from pydantic_settings import SettingsConfigDict
 
+from connectors.base.records import LocalClock
 from connectors.base.settings import ConnectorSettings
 
 
@@ -36,3 +39,9 @@ class TidsbankenSettings(ConnectorSettings):
     )
     page_size: int = Field(default=100, ge=1, le=1000)
     id_prefix: str = Field(default="tether-", max_length=20)
+
+    def clock(self, entity: str) -> LocalClock:
+        """``entity``'s ``SistEndretDato`` is UTC plus its skew."""
+        return LocalClock(
+            skew=timedelta(seconds=self.clock_skew_seconds.get(entity, 0.0))
+        )

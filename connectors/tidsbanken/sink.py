@@ -6,30 +6,17 @@ import hashlib
 from typing import Any
 from urllib.parse import quote
 
-from connectors.base.entity import EntitySpec, field_value, same_value
-from connectors.base.sink import HttpSink, matching_events
-from connectors.errors import (
-    RejectedRecordError,
-    TransientError,
-)
-from connectors.tidsbanken.client import (
-    ENTITIES,
-    SYSTEM,
-    TIME_FIELD,
-    corrected,
-    skew_of,
-)
+from connectors.base.entity import EntitySpec
+from connectors.base.pagination import OffsetPaginator, scan
+from connectors.base.sink import HttpSink
+from connectors.errors import RejectedRecordError
+from connectors.tidsbanken.client import SYSTEM, literal, values
+from connectors.tidsbanken.entities import ENTITIES, TIME_FIELD
 from connectors.tidsbanken.settings import TidsbankenSettings
-from connectors.tidsbanken.source import SkipTopPaginator, values
 from schemas.envelope import ChangeEvent
 
 KUNDE_PATH = "prosjekt/Kunde"
 AVDELING_WRITE_PATH = "ansatt/Avdeling"
-
-
-def literal(text: str) -> str:
-    """An OData string literal: quoted, inner quotes doubled."""
-    return "'" + text.replace("'", "''") + "'"
 
 
 def derived_id(prefix: str, idempotency_key: str) -> str:
@@ -66,7 +53,7 @@ class TidsbankenSink(HttpSink):
         spec = self.spec(entity)
         with self.about(spec, record_id):
             row = await self._row(spec, record_id)
-            return None if row is None else self._event(spec, row)
+            return None if row is None else self.event(spec, row)
 
     async def find(self, entity: str, field_path: str, value: Any) -> list[ChangeEvent]:
         """Entities whose ``field_path`` equals ``value`` (by ``Id``, else a listing).
@@ -80,61 +67,48 @@ class TidsbankenSink(HttpSink):
         if field_path == "Id":
             found = await self.get(entity, str(value))
             return [] if found is None else [found]
-        matches: list[ChangeEvent] = []
-        paginator = SkipTopPaginator(self.settings.page_size)
-        while not paginator.finished:
+
+        async def fetch(skip: int) -> tuple[list[Any], Any]:
             params = {
                 "$orderby": "Id asc",
                 "$top": self.settings.page_size,
-                "$skip": paginator.current_token,
+                "$skip": skip,
             }
-            body = await self.client.get_json(spec.path, params=params)
-            matches += matching_events(
-                values(body) or [],
-                lambda row: same_value(field_value(row, field_path), value),
-                lambda row: self._event(spec, row),
-            )
-            paginator.advance(body)
-        return matches
+            rows = values(await self.client.get_json(spec.path, params=params))
+            return rows or [], rows or []
+
+        pages = scan(OffsetPaginator(self.settings.page_size), fetch)
+        return await self.matching(spec, pages, field_path, value)
 
     async def create(
         self, entity: str, data: dict[str, Any], *, idempotency_key: str
     ) -> ChangeEvent:
         """``POST`` with the ``Id`` from ``data`` or derived from the key."""
-        spec = self.spec(entity)
-        self.require(spec, "create")
+        spec = self.writable(entity, "create")
         given = data.get("Id")
         record_id = (
             str(given)
             if given
             else derived_id(self.settings.id_prefix, idempotency_key)
         )
-        with self.about(spec, record_id):
-            existing = await self._row(spec, record_id)
-            if existing is not None:
-                return self._event(spec, existing)  # a replay of an earlier create
-            body = {k: v for k, v in _server_fields(data).items() if v is not None}
-            body["Id"] = record_id
-            self._event(spec, body | {TIME_FIELD: "1970-01-01T00:00:00Z"})
+        body = {k: v for k, v in _server_fields(data).items() if v is not None}
+        body["Id"] = record_id
+
+        async def post() -> ChangeEvent:
+            self.event(spec, body | {TIME_FIELD: "1970-01-01T00:00:00Z"})
             path = KUNDE_PATH if spec.name == "Kunde" else AVDELING_WRITE_PATH
-            try:
-                response = await self.client.request(
-                    "POST", path, body=body, idempotent=False
-                )
-            except (TransientError, RejectedRecordError):
-                # Lost response or "duplicate Id": whether it exists now decides.
-                existing = await self._row(spec, record_id)
-                if existing is None:
-                    raise
-                return self._event(spec, existing)
-            return self._event(spec, self.client.decode_json(response))
+            return await self.write(spec, "POST", path, body=body, idempotent=False)
+
+        with self.about(spec, record_id):
+            # An entity holding the Id is a replay; a lost response or a refused
+            # "duplicate Id" is settled by whether it exists now.
+            return await self.create_once(entity, record_id, post)
 
     async def update(
         self, entity: str, record_id: str, changes: dict[str, Any]
     ) -> ChangeEvent:
         """Kunde: merge and ``PUT`` the array; Avdeling: ``PATCH`` the changes."""
-        spec = self.spec(entity)
-        self.require(spec, "update", record_id)
+        spec = self.writable(entity, "update", record_id)
         with self.about(spec, record_id):
             fields = {k: v for k, v in _server_fields(changes).items() if k != "Id"}
             if spec.name == "Kunde":
@@ -143,7 +117,7 @@ class TidsbankenSink(HttpSink):
                     msg = f"{SYSTEM} Kunde {record_id}: does not exist, cannot update"
                     raise RejectedRecordError(msg)
                 merged = _server_fields(current) | fields | {"Id": record_id}
-                self._event(spec, merged | {TIME_FIELD: current.get(TIME_FIELD)})
+                self.event(spec, merged | {TIME_FIELD: current.get(TIME_FIELD)})
                 await self.client.request("PUT", KUNDE_PATH, body=[merged])
             else:
                 path = f"{AVDELING_WRITE_PATH}/{quote(record_id, safe='')}"
@@ -152,11 +126,7 @@ class TidsbankenSink(HttpSink):
             if row is None:
                 msg = f"{SYSTEM} {spec.name} {record_id}: gone right after the update"
                 raise RejectedRecordError(msg)
-            return self._event(spec, row)
-
-    async def delete(self, entity: str, record_id: str) -> None:
-        """Tidsbanken deletes nothing through its API."""
-        self.require(self.spec(entity), "delete", record_id)
+            return self.event(spec, row)
 
     async def _row(self, spec: EntitySpec, record_id: str) -> dict[str, Any] | None:
         """The raw stored entity, or ``None``."""
@@ -175,6 +145,3 @@ class TidsbankenSink(HttpSink):
             return body if isinstance(body, dict) else None
         row = rows[0] if rows else None
         return row if isinstance(row, dict) else None
-
-    def _event(self, spec: EntitySpec, row: Any) -> ChangeEvent:
-        return corrected(self.event(spec, row), skew_of(self.settings, spec.name))

@@ -8,7 +8,8 @@ from typing import Any
 from connectors.base.entity import EntitySpec
 from connectors.base.pagination import PageNumberPaginator
 from connectors.base.source import HttpSource
-from connectors.webcrm.client import ENTITIES, SYSTEM
+from connectors.webcrm.client import SYSTEM
+from connectors.webcrm.entities import ENTITIES
 
 QUERIES_PATH = "/Queries"
 
@@ -27,8 +28,8 @@ def change_query(spec: EntitySpec, since: datetime) -> str:
 
     The table is the entity's singular (``Organisation``), as in its field names.
     """
-    table = spec.updated_field.removesuffix("UpdatedAt")
-    column = spec.updated_field
+    column = spec.updated_field or ""
+    table = column.removesuffix("UpdatedAt")
     where = f"WHERE {column} >= '{iso_utc(since)}'"
     return f"SELECT * FROM {table} {where} ORDER BY {column}"  # noqa: S608 - no input
 
@@ -43,7 +44,7 @@ class WebcrmSource(HttpSource):
     system = SYSTEM
     specs = ENTITIES
 
-    def paginator(self) -> PageNumberPaginator:
+    def paginator(self, spec: EntitySpec) -> PageNumberPaginator:
         """Pages 1, 2, ... until an empty array."""
         return PageNumberPaginator()
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -164,3 +165,46 @@ async def test_contact_edits_from_membercare_persons(
     )
     assert updated.data is not None
     assert updated.data["givenName"] == "Kari"
+
+
+LONG = "Lang tekst " * 8
+"""88 characters: more than the 60 the limit tests allow, less than the default."""
+
+
+async def read_limited(
+    crmoffice: CrmofficeStandIn, **values: Any
+) -> tuple[list[str], dict[str, str]]:
+    """Event ids and bad record reasons of a full read of companies."""
+    async with build_connector("crmoffice", settings(crmoffice, **values)) as opened:
+        pages = await read(opened, "Companies")
+    bad = {b.record_id: b.reason for p in pages for b in p.bad_records}
+    return ids(pages), bad
+
+
+@pytest.mark.parametrize("updated_since", [True, False])
+async def test_records_beyond_the_settings_limits_are_bad_records(
+    crmoffice: CrmofficeStandIn, updated_since: bool
+) -> None:
+    crmoffice.reset()
+    crmoffice.supports_updated_since = updated_since
+    ahead = datetime.now(UTC) + timedelta(hours=2)
+    stamp = ahead.isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    seeded = crmoffice.seed(
+        "Companies",
+        [{"name": "Kort AS"}, {"name": LONG}, {"name": "Snart AS", "updatedAt": stamp}],
+    )
+    short, long, soon = (r["id"] for r in seeded)
+    limits = {"max_text_chars": 60, "max_future_seconds": 600}
+    events, bad = await read_limited(crmoffice, updated_since=updated_since, **limits)
+    assert "more than the limit of 60" in bad.pop(long)
+    if updated_since:
+        assert events == [short]
+        assert "updatedAt" in bad[soon]
+        assert "in the future" in bad.pop(soon)
+    else:
+        # Without the assumption the stand-in sends no times: seen now, it flows.
+        assert events == sorted([short, soon])
+    assert bad == {}
+    # The default limits let all of them through: the refusals are the settings'.
+    everything = await read_limited(crmoffice, updated_since=updated_since)
+    assert everything == (sorted([short, long, soon]), {})

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from pydantic import SecretStr
@@ -230,3 +231,78 @@ async def test_expired_tokens_are_renewed(
     assert await connector.sink.get("Companies", "1001") is not None
     membercare.expire_tokens()
     assert await connector.sink.get("Companies", "1001") is not None
+
+
+LONG = "Lang tekst " * 8
+"""88 characters: more than the 60 the limit tests allow, less than the default."""
+
+
+async def read_limited(
+    standin: MembercareStandIn, entity: str, **limits: Any
+) -> tuple[list[str], dict[str, str]]:
+    """Event ids and bad record reasons of a full read with ``limits`` set."""
+    settings = MembercareSettings(
+        base_url=f"{standin.url}/api",
+        api_key=SecretStr(standin.api_key),
+        person_to_impersonate=standin.api_user,
+        page_size=3,
+        timeout=5.0,
+        **limits,
+    )
+    async with build_connector("membercare", settings) as opened:
+        pages = await read(opened, entity)
+    bad = {b.record_id: b.reason for p in pages for b in p.bad_records}
+    return sorted(events_ids(pages)), bad
+
+
+def events_ids(pages: list[SourcePage]) -> list[str]:
+    return [event.id for page in pages for event in page.events]
+
+
+@pytest.mark.parametrize(
+    ("entity", "good", "long"),
+    [
+        ("Companies", {"companyName": "Kort AS"}, {"companyName": LONG}),
+        (
+            "Organizations",
+            {"identificationNumber": "0101", "name": "Kort lag"},
+            {"identificationNumber": "0102", "name": LONG},
+        ),
+    ],
+)
+async def test_text_longer_than_the_settings_allow_is_a_bad_record(
+    server: MembercareStandIn,
+    entity: str,
+    good: dict[str, Any],
+    long: dict[str, Any],
+) -> None:
+    server.reset()
+    kept, refused = (
+        str(server.id_of(entity, r)) for r in server.seed(entity, [good, long])
+    )
+    events, bad = await read_limited(server, entity, max_text_chars=60)
+    assert events == [kept]
+    assert list(bad) == [refused]
+    assert "more than the limit of 60" in bad[refused]
+    # The default limit lets both through: the refusal is the setting's doing.
+    assert await read_limited(server, entity) == (sorted([kept, refused]), {})
+
+
+async def test_a_change_further_ahead_than_the_settings_allow_is_a_bad_record(
+    server: MembercareStandIn,
+) -> None:
+    server.reset()
+    oslo = ZoneInfo("Europe/Oslo")
+    ahead = datetime.now(oslo) + timedelta(hours=2)
+    local = ahead.replace(tzinfo=None).isoformat(timespec="milliseconds")
+    seeded = server.seed(
+        "Companies",
+        [{"companyName": "Nå AS"}, {"companyName": "Snart AS", "lastChange": local}],
+    )
+    now, soon = (str(server.id_of("Companies", r)) for r in seeded)
+    events, bad = await read_limited(server, "Companies", max_future_seconds=600)
+    assert events == [now]
+    assert list(bad) == [soon]
+    assert "lastChange" in bad[soon]
+    assert "in the future" in bad[soon]
+    assert await read_limited(server, "Companies") == (sorted([now, soon]), {})

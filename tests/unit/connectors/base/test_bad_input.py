@@ -135,7 +135,7 @@ class ListSource(HttpSource):
     specs = (SPEC,)
     pages: list[list[Any]] = []
 
-    def paginator(self) -> Paginator[Any]:
+    def paginator(self, spec: EntitySpec) -> Paginator[Any]:
         return PageNumberPaginator()
 
     async def fetch_page(

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from pydantic import SecretStr, ValidationError
 
+from connectors.base.records import LocalClock, RecordLimits
 from connectors.base.retry import RetryPolicy
 from connectors.base.settings import ConnectorSettings
 from connectors.customcrm import CustomcrmSettings
@@ -79,3 +82,17 @@ def test_load_reads_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     assert settings.base_url == "http://127.0.0.1:9"
     assert settings.page_size == 25
     assert settings.api_key.get_secret_value() == SECRET
+
+
+def test_record_limits_clock_and_deletes_follow_the_settings() -> None:
+    settings = ConnectorSettings(
+        base_url="https://x.test",
+        max_text_chars=5,
+        max_future_seconds=90,
+        max_delete_fraction=0.25,
+    )
+    assert settings.record_limits() == RecordLimits(5, timedelta(seconds=90))
+    assert settings.clock("Anything") == LocalClock()
+    assert settings.max_delete_fraction == 0.25
+    with pytest.raises(ValidationError):
+        ConnectorSettings(base_url="https://x.test", max_delete_fraction=2)

@@ -9,12 +9,12 @@ import pytest
 
 from connectors.base.entity import MISSING_ID
 from connectors.base.protocols import SourcePage
+from connectors.base.records import fingerprint
 from connectors.base.snapshot import (
     SNAPSHOT_MARK,
     Listing,
     Snapshot,
     SnapshotRules,
-    fingerprint,
     snapshot_pages,
 )
 from connectors.errors import InvalidRecordError

@@ -90,3 +90,16 @@ async def test_refresh_fetches_a_new_token(client: HttpClient) -> None:
     assert await auth.refresh(client) is True
     assert await signed(auth, client) == "t2"
     assert auth.logins == 2
+
+
+class BearerTokens(RenewingTokenAuth):
+    """Signs with the default: ``Authorization: Bearer``."""
+
+    async def fetch_token(self, client: HttpClient) -> tuple[str, float]:
+        return "t1", 3600.0
+
+
+async def test_tokens_are_sent_as_bearer_by_default(client: HttpClient) -> None:
+    request = httpx.Request("GET", "https://example.test/x")
+    await BearerTokens(margin=60.0).apply(request, client)
+    assert request.headers["Authorization"] == "Bearer t1"

@@ -10,7 +10,8 @@ import orjson
 import pytest
 from pydantic import SecretStr
 
-from connectors.chargebee import ChargebeeClient, ChargebeeSettings
+from connectors.base.client import HttpClient
+from connectors.chargebee import ChargebeeSettings, build_client
 from tests.fakes import FakeApi, json_response
 from tests.unit.connectors.conftest import Sleeps
 
@@ -116,9 +117,9 @@ class Listing:
 
 
 @pytest.fixture
-async def client(api: FakeApi, sleeps: Sleeps) -> AsyncIterator[ChargebeeClient]:
+async def client(api: FakeApi, sleeps: Sleeps) -> AsyncIterator[HttpClient]:
     """An opened Chargebee client over the fake API."""
-    async with ChargebeeClient(
+    async with build_client(
         settings(), transport=api.transport, sleep=sleeps
     ) as opened:
         yield opened

@@ -5,7 +5,8 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from connectors.chargebee import ChargebeeClient, ChargebeeSink, derived_id
+from connectors.base.client import HttpClient
+from connectors.chargebee import ChargebeeSink, build_client, derived_id
 from connectors.errors import (
     AuthenticationError,
     InvalidRecordError,
@@ -29,12 +30,12 @@ from tests.unit.connectors.chargebee.conftest import (
 from tests.unit.connectors.conftest import Sleeps
 
 
-def make_sink(client: ChargebeeClient, **values: object) -> ChargebeeSink:
+def make_sink(client: HttpClient, **values: object) -> ChargebeeSink:
     return ChargebeeSink(client, settings(**values))
 
 
 def test_capabilities_follow_the_api() -> None:
-    sink = ChargebeeSink(ChargebeeClient(settings()), settings())
+    sink = ChargebeeSink(build_client(settings()), settings())
     table = {
         entity: (caps.create, caps.update, caps.delete, caps.lookup_only)
         for entity in ("Business_entity", "Customer", "Item", "Order")
@@ -53,7 +54,7 @@ def test_capabilities_follow_the_api() -> None:
     [("Business_entity", "create"), ("Order", "create"), ("Business_entity", "update")],
 )
 async def test_writes_the_api_refuses_are_refused_here(
-    client: ChargebeeClient, entity: str, operation: str
+    client: HttpClient, entity: str, operation: str
 ) -> None:
     sink = make_sink(client)
     write = (
@@ -66,7 +67,7 @@ async def test_writes_the_api_refuses_are_refused_here(
 
 
 async def test_an_item_is_created_with_its_id_type_and_family(
-    api: FakeApi, client: ChargebeeClient
+    api: FakeApi, client: HttpClient
 ) -> None:
     post = api.add(
         "POST",
@@ -94,7 +95,7 @@ async def test_an_item_is_created_with_its_id_type_and_family(
 
 
 async def test_without_a_mapped_id_one_is_derived_from_the_key(
-    api: FakeApi, client: ChargebeeClient
+    api: FakeApi, client: HttpClient
 ) -> None:
     key = "flow:src-1:2024-03-01T10:00:00+00:00"
     post = api.add("POST", f"{BASE}/items", wrapped("item", item(derived_id(key), 0)))
@@ -110,7 +111,7 @@ async def test_without_a_mapped_id_one_is_derived_from_the_key(
 
 
 async def test_an_id_already_taken_by_a_live_item_is_that_item(
-    api: FakeApi, client: ChargebeeClient
+    api: FakeApi, client: HttpClient
 ) -> None:
     api.add("POST", f"{BASE}/items", error(400, "duplicate_entry", "id"))
     api.add("GET", f"{BASE}/items/WP-1", wrapped("item", item("WP-1", 0)))
@@ -129,7 +130,7 @@ async def test_an_id_already_taken_by_a_live_item_is_that_item(
     ],
 )
 async def test_a_refused_create_stands_when_no_live_item_has_the_id(
-    api: FakeApi, client: ChargebeeClient, existing: httpx.Response
+    api: FakeApi, client: HttpClient, existing: httpx.Response
 ) -> None:
     api.add("POST", f"{BASE}/items", error(400, "param_wrong_value", "name"))
     api.add("GET", f"{BASE}/items/WP-1", existing)
@@ -138,9 +139,7 @@ async def test_a_refused_create_stands_when_no_live_item_has_the_id(
     assert (caught.value.entity, caught.value.record_id) == ("Item", "WP-1")
 
 
-async def test_an_item_update_keeps_its_id(
-    api: FakeApi, client: ChargebeeClient
-) -> None:
+async def test_an_item_update_keeps_its_id(api: FakeApi, client: HttpClient) -> None:
     post = api.add(
         "POST", f"{BASE}/items/WP-1", wrapped("item", item("WP-1", 9, name="W2"))
     )
@@ -156,7 +155,7 @@ async def test_an_item_update_keeps_its_id(
 
 
 async def test_an_order_update_sends_times_as_unix_seconds(
-    api: FakeApi, client: ChargebeeClient
+    api: FakeApi, client: HttpClient
 ) -> None:
     order = {"id": "ord_1", "updated_at": T0, "reference_id": "O-1", "order_date": T0}
     post = api.add("POST", f"{BASE}/orders/ord_1", wrapped("order", order))
@@ -174,7 +173,7 @@ async def test_an_order_update_sends_times_as_unix_seconds(
 
 
 async def test_a_customer_update_sends_billing_fields_to_update_billing_info(
-    api: FakeApi, client: ChargebeeClient
+    api: FakeApi, client: HttpClient
 ) -> None:
     customer = {"id": "c1", "updated_at": T0, "email": "k@x.no"}
     billing = api.add(
@@ -196,7 +195,7 @@ async def test_a_customer_update_sends_billing_fields_to_update_billing_info(
 
 
 async def test_find_uses_the_is_filter_where_chargebee_has_one(
-    api: FakeApi, client: ChargebeeClient
+    api: FakeApi, client: HttpClient
 ) -> None:
     rows = [
         item("a", 0, name="Widget"),
@@ -212,7 +211,7 @@ async def test_find_uses_the_is_filter_where_chargebee_has_one(
 
 
 async def test_find_reads_every_page_for_fields_without_a_filter(
-    api: FakeApi, client: ChargebeeClient
+    api: FakeApi, client: HttpClient
 ) -> None:
     orders = [
         {"id": f"o{n}", "updated_at": T0 + n, "reference_id": f"O-{n}"}
@@ -228,7 +227,7 @@ async def test_find_reads_every_page_for_fields_without_a_filter(
 
 
 async def test_business_entities_are_looked_up_in_their_latest_state(
-    api: FakeApi, client: ChargebeeClient
+    api: FakeApi, client: HttpClient
 ) -> None:
     events = [
         event("business_entity_created", business_entity("acme", 0, name="Acme"), 1),
@@ -252,7 +251,7 @@ async def test_business_entities_are_looked_up_in_their_latest_state(
 
 
 async def test_get_unwraps_and_a_missing_record_is_none(
-    api: FakeApi, client: ChargebeeClient
+    api: FakeApi, client: HttpClient
 ) -> None:
     quoted = api.add("GET", f"{BASE}/items/a/b", wrapped("item", item("a/b", 0)))
     api.add("GET", f"{BASE}/items/nope", error(404, "resource_not_found"))
@@ -264,9 +263,7 @@ async def test_get_unwraps_and_a_missing_record_is_none(
     assert await sink.get("Item", "nope") is None
 
 
-async def test_delete_is_soft_and_idempotent(
-    api: FakeApi, client: ChargebeeClient
-) -> None:
+async def test_delete_is_soft_and_idempotent(api: FakeApi, client: HttpClient) -> None:
     live, gone = item("a", 0), item("a", 1, deleted=True, status="deleted")
     api.add("GET", f"{BASE}/items/a", wrapped("item", live), wrapped("item", gone))
     api.add("GET", f"{BASE}/items/b", error(404, "resource_not_found"))
@@ -284,7 +281,7 @@ async def test_delete_is_soft_and_idempotent(
 
 
 async def test_a_429_waits_as_long_as_retry_after_says(
-    api: FakeApi, client: ChargebeeClient, sleeps: Sleeps
+    api: FakeApi, client: HttpClient, sleeps: Sleeps
 ) -> None:
     api.add(
         "GET",
@@ -297,7 +294,7 @@ async def test_a_429_waits_as_long_as_retry_after_says(
 
 
 async def test_a_refused_key_never_shows_in_the_error(
-    api: FakeApi, client: ChargebeeClient
+    api: FakeApi, client: HttpClient
 ) -> None:
     api.add("GET", f"{BASE}/items/a", error(401, "api_authentication_failed"))
     with pytest.raises(AuthenticationError) as caught:

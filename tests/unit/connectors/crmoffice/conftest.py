@@ -9,7 +9,8 @@ import httpx
 import pytest
 from pydantic import SecretStr
 
-from connectors.crmoffice import CrmofficeClient, CrmofficeSettings
+from connectors.base.client import HttpClient
+from connectors.crmoffice import CrmofficeSettings, build_client
 from tests.fakes import FakeApi, Route, json_response
 from tests.unit.connectors.conftest import Sleeps
 
@@ -55,7 +56,7 @@ def company(
 
 
 @pytest.fixture
-async def client(api: FakeApi, sleeps: Sleeps) -> AsyncIterator[CrmofficeClient]:
+async def client(api: FakeApi, sleeps: Sleeps) -> AsyncIterator[HttpClient]:
     add_token(api)
-    async with CrmofficeClient(settings(), transport=api.transport, sleep=sleeps) as c:
+    async with build_client(settings(), transport=api.transport, sleep=sleeps) as c:
         yield c

@@ -8,7 +8,7 @@ import httpx
 import pytest
 from pydantic import SecretStr
 
-from connectors.crmoffice import CrmofficeClient
+from connectors.crmoffice import build_client
 from connectors.errors import AuthenticationError
 from tests.fakes import FakeApi, json_response
 from tests.unit.connectors.conftest import Sleeps
@@ -22,7 +22,7 @@ def form(request: httpx.Request) -> dict[str, str]:
 async def test_client_credentials_then_bearer(api: FakeApi, sleeps: Sleeps) -> None:
     token = add_token(api)
     things = api.add("GET", "/users", json_response({"items": []}))
-    async with CrmofficeClient(settings(), transport=api.transport, sleep=sleeps) as c:
+    async with build_client(settings(), transport=api.transport, sleep=sleeps) as c:
         await c.get_json("users")
         await c.get_json("users")
     assert token.calls == 1
@@ -43,7 +43,7 @@ async def test_refresh_tokens_are_used_and_rotated(
         "GET", "/users", json_response({}, 401), json_response({"items": []})
     )
     options = settings(refresh_token=SecretStr("rt-1"))
-    async with CrmofficeClient(options, transport=api.transport, sleep=sleeps) as c:
+    async with build_client(options, transport=api.transport, sleep=sleeps) as c:
         await c.get_json("users")
     sent = [form(r) for r in token.requests]
     assert [(f["grant_type"], f["refresh_token"]) for f in sent] == [
@@ -60,7 +60,7 @@ async def test_a_separate_token_host(api: FakeApi, sleeps: Sleeps) -> None:
     token = add_token(api)
     api.add("GET", "/users", json_response({"items": []}))
     options = settings(token_url="https://sesam.crm.test/connect/token")
-    async with CrmofficeClient(options, transport=api.transport, sleep=sleeps) as c:
+    async with build_client(options, transport=api.transport, sleep=sleeps) as c:
         await c.get_json("users")
     assert token.requests[0].url.host == "sesam.crm.test"
 
@@ -70,7 +70,7 @@ async def test_refused_tokens_are_authentication_errors(
     api: FakeApi, sleeps: Sleeps, status: int
 ) -> None:
     add_token(api, json_response({"error": "invalid_client"}, status))
-    async with CrmofficeClient(settings(), transport=api.transport, sleep=sleeps) as c:
+    async with build_client(settings(), transport=api.transport, sleep=sleeps) as c:
         with pytest.raises(AuthenticationError) as caught:
             await c.get_json("users")
     assert SECRET not in str(caught.value)
@@ -79,7 +79,7 @@ async def test_refused_tokens_are_authentication_errors(
 
 async def test_an_answer_without_a_token(api: FakeApi, sleeps: Sleeps) -> None:
     add_token(api, json_response({"token_type": "Bearer"}))
-    async with CrmofficeClient(settings(), transport=api.transport, sleep=sleeps) as c:
+    async with build_client(settings(), transport=api.transport, sleep=sleeps) as c:
         with pytest.raises(AuthenticationError, match="no access_token"):
             await c.get_json("users")
     assert SECRET not in repr(c.auth)

@@ -12,7 +12,7 @@ import pytest
 from connectors.base.client import HttpClient
 from connectors.base.protocols import SourcePage
 from connectors.base.snapshot import SNAPSHOT_MARK
-from connectors.crmoffice import CrmofficeClient, CrmofficeSink, CrmofficeSource
+from connectors.crmoffice import CrmofficeSink, CrmofficeSource, build_client
 from connectors.errors import (
     ConfigurationError,
     FatalError,
@@ -49,7 +49,7 @@ class Feed:
 
 
 async def read_all(
-    client: CrmofficeClient, cursor: Cursor | None = None, **values: Any
+    client: HttpClient, cursor: Cursor | None = None, **values: Any
 ) -> list[SourcePage]:
     source = CrmofficeSource(client, settings(**values))
     return [page async for page in source.read("Companies", cursor)]
@@ -60,7 +60,7 @@ def ids(pages: list[SourcePage]) -> list[str]:
 
 
 async def test_the_feed_starts_from_1970_and_restarts_when_the_cursor_moves(
-    api: FakeApi, client: CrmofficeClient
+    api: FakeApi, client: HttpClient
 ) -> None:
     feed = Feed([company(f"c-{i}", stamp(i)) for i in range(3)])
     api.add("GET", "/companies", feed)
@@ -79,9 +79,7 @@ async def test_the_feed_starts_from_1970_and_restarts_when_the_cursor_moves(
     assert await read_all(client, pages[-1].cursor) == []
 
 
-async def test_clock_skew_and_missing_times(
-    api: FakeApi, client: CrmofficeClient
-) -> None:
+async def test_clock_skew_and_missing_times(api: FakeApi, client: HttpClient) -> None:
     rows = [company("c-1", stamp(0)), company("c-2", None), company("c-3", stamp(1))]
     api.add("GET", "/companies", json_response({"items": rows}))
     [page] = await read_all(client, clock_skew_seconds=30)
@@ -94,7 +92,7 @@ async def test_clock_skew_and_missing_times(
 
 
 async def test_without_paging_one_request_answers_everything(
-    api: FakeApi, client: CrmofficeClient
+    api: FakeApi, client: HttpClient
 ) -> None:
     feed = Feed([company(f"c-{i}", stamp(i)) for i in range(5)])
     api.add("GET", "/companies", feed)
@@ -102,9 +100,7 @@ async def test_without_paging_one_request_answers_everything(
     assert feed.requests == [{"updatedSince": "1970-01-01T00:00:00.000Z"}]
 
 
-async def test_a_server_that_does_not_page(
-    api: FakeApi, client: CrmofficeClient
-) -> None:
+async def test_a_server_that_does_not_page(api: FakeApi, client: HttpClient) -> None:
     rows = [company(f"c-{i}", stamp(0)) for i in range(3)]
     api.add("GET", "/companies", json_response({"items": rows}))
     assert len(ids(await read_all(client))) == 3  # more than a page: all of it
@@ -117,7 +113,7 @@ async def test_a_server_that_does_not_page(
 
 
 async def test_snapshots_when_updated_since_is_off(
-    api: FakeApi, client: CrmofficeClient
+    api: FakeApi, client: HttpClient
 ) -> None:
     rows = [company("c-1", None), company("c-2", stamp(5))]
 
@@ -142,16 +138,16 @@ async def test_snapshots_when_updated_since_is_off(
 
 
 def test_writes_off_means_lookup_only() -> None:
-    sink = CrmofficeSink(CrmofficeClient(settings()), settings(writes=False))
+    sink = CrmofficeSink(build_client(settings()), settings(writes=False))
     assert all(sink.capabilities(e).lookup_only for e in ("Companies", "Contacts"))
-    on = CrmofficeSink(CrmofficeClient(settings()), settings())
+    on = CrmofficeSink(build_client(settings()), settings())
     caps = on.capabilities("Activities")
     assert (caps.create, caps.update, caps.delete) == (True, True, False)
 
 
 async def test_refused_writes_send_nothing(api: FakeApi) -> None:
     sink = CrmofficeSink(
-        CrmofficeClient(settings(), transport=api.transport), settings(writes=False)
+        build_client(settings(), transport=api.transport), settings(writes=False)
     )
     with pytest.raises(RejectedRecordError, match="cannot create"):
         await sink.create("Companies", {"name": "x"}, idempotency_key="k")
@@ -163,7 +159,7 @@ async def test_refused_writes_send_nothing(api: FakeApi) -> None:
 
 
 async def test_updates_merge_nested_addresses_and_put_everything(
-    api: FakeApi, client: CrmofficeClient
+    api: FakeApi, client: HttpClient
 ) -> None:
     visit = {"streetAddress": "Storgata 1", "postalArea": "Oslo", "country": "Norge"}
     current = company("c-1", stamp(0), orgNr="912345678", visitAddress=visit)
@@ -187,7 +183,7 @@ async def test_updates_merge_nested_addresses_and_put_everything(
 
 
 async def test_create_is_unsafe_and_strips_server_fields(
-    api: FakeApi, client: CrmofficeClient
+    api: FakeApi, client: HttpClient
 ) -> None:
     post = api.add(
         "POST",
@@ -206,7 +202,7 @@ async def test_create_is_unsafe_and_strips_server_fields(
     assert post.calls == 2
 
 
-async def test_get_and_find(api: FakeApi, client: CrmofficeClient) -> None:
+async def test_get_and_find(api: FakeApi, client: HttpClient) -> None:
     api.add("GET", "/companies/c-404", json_response({}, 404))
     rows = [
         company("c-1", stamp(0), visitAddress={"country": "Norge"}),
@@ -226,7 +222,7 @@ async def test_get_and_find(api: FakeApi, client: CrmofficeClient) -> None:
 
 
 async def test_a_missing_record_cannot_be_updated(
-    api: FakeApi, client: CrmofficeClient
+    api: FakeApi, client: HttpClient
 ) -> None:
     api.add("GET", "/contacts/p-1", json_response({}, 404))
     with pytest.raises(RejectedRecordError, match="does not exist") as caught:
@@ -237,7 +233,7 @@ async def test_a_missing_record_cannot_be_updated(
 
 
 async def test_find_refuses_a_listing_that_repeats_itself(
-    api: FakeApi, client: CrmofficeClient
+    api: FakeApi, client: HttpClient
 ) -> None:
     rows = [company("c-1", stamp(0)), company("c-2", stamp(1))]
     api.add("GET", "/companies", json_response({"items": rows}))
@@ -246,9 +242,9 @@ async def test_find_refuses_a_listing_that_repeats_itself(
 
 
 def test_unknown_types_and_wrong_clients_are_configuration_errors() -> None:
-    sink = CrmofficeSink(CrmofficeClient(settings()), settings())
+    sink = CrmofficeSink(build_client(settings()), settings())
     with pytest.raises(ConfigurationError, match="no entity type 'Users'"):
         sink.capabilities("Users")
-    plain = HttpClient(system="crmoffice", base_url="https://x.test")
-    with pytest.raises(ConfigurationError, match="needs a CrmofficeClient"):
-        CrmofficeSource(plain, settings())
+    other = HttpClient(system="membercare", base_url="https://x.test")
+    with pytest.raises(ConfigurationError, match="crmoffice needs a crmoffice client"):
+        CrmofficeSource(other, settings())

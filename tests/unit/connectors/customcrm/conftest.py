@@ -10,7 +10,8 @@ import httpx
 import pytest
 from pydantic import SecretStr
 
-from connectors.customcrm import CustomcrmClient, CustomcrmSettings
+from connectors.base.client import HttpClient
+from connectors.customcrm import CustomcrmSettings, build_client
 from tests.fakes import FakeApi, json_response
 from tests.unit.connectors.conftest import Sleeps
 
@@ -68,9 +69,9 @@ class Listing:
 
 
 @pytest.fixture
-async def client(api: FakeApi, sleeps: Sleeps) -> AsyncIterator[CustomcrmClient]:
+async def client(api: FakeApi, sleeps: Sleeps) -> AsyncIterator[HttpClient]:
     """An opened Customcrm client over the fake API."""
-    async with CustomcrmClient(
+    async with build_client(
         settings(), transport=api.transport, sleep=sleeps
     ) as opened:
         yield opened

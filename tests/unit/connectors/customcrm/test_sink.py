@@ -6,26 +6,27 @@ import httpx
 import orjson
 import pytest
 
-from connectors.customcrm import CustomcrmClient, CustomcrmSink
+from connectors.base.client import HttpClient
+from connectors.customcrm import CustomcrmSink, build_client
 from connectors.errors import AuthenticationError, RejectedRecordError
 from schemas.envelope import Operation
 from tests.fakes import FakeApi, json_response
 from tests.unit.connectors.customcrm.conftest import SECRET, customer, settings
 
 
-def make_sink(client: CustomcrmClient) -> CustomcrmSink:
+def make_sink(client: HttpClient) -> CustomcrmSink:
     return CustomcrmSink(client, settings())
 
 
 def test_capabilities_allow_everything() -> None:
-    sink = CustomcrmSink(CustomcrmClient(settings()), settings())
+    sink = CustomcrmSink(build_client(settings()), settings())
     for entity in ("Customer", "Contact", "Product"):
         caps = sink.capabilities(entity)
         assert (caps.create, caps.update, caps.delete) == (True, True, True)
 
 
 async def test_create_sends_the_idempotency_key_and_retries_safely(
-    api: FakeApi, client: CustomcrmClient
+    api: FakeApi, client: HttpClient
 ) -> None:
     post = api.add(
         "POST",
@@ -44,9 +45,7 @@ async def test_create_sends_the_idempotency_key_and_retries_safely(
     assert orjson.loads(post.requests[0].content) == {"Name": "Fjord Bygg AS"}
 
 
-async def test_get_live_deleted_and_missing(
-    api: FakeApi, client: CustomcrmClient
-) -> None:
+async def test_get_live_deleted_and_missing(api: FakeApi, client: HttpClient) -> None:
     api.add("GET", "/api/customers/C-1", json_response(customer("C-1", 0)))
     api.add(
         "GET", "/api/customers/C-2", json_response(customer("C-2", 0, Deleted=True))
@@ -62,14 +61,14 @@ async def test_get_live_deleted_and_missing(
     assert await sink.get("Customer", "C-3") is None
 
 
-async def test_get_quotes_the_id(api: FakeApi, client: CustomcrmClient) -> None:
+async def test_get_quotes_the_id(api: FakeApi, client: HttpClient) -> None:
     route = api.add("GET", "/api/customers/a/b", json_response(customer("a/b", 0)))
     await make_sink(client).get("Customer", "a/b")
     assert route.requests[0].url.raw_path == b"/api/customers/a%2Fb"
 
 
 async def test_find_uses_the_filter_and_checks_it(
-    api: FakeApi, client: CustomcrmClient
+    api: FakeApi, client: HttpClient
 ) -> None:
     rows = [
         customer("C-1", 0, Email="Post@Fjord.no"),
@@ -89,9 +88,7 @@ async def test_find_uses_the_filter_and_checks_it(
     assert route.requests[1].url.params["page"] == "2"
 
 
-async def test_find_sends_booleans_as_text(
-    api: FakeApi, client: CustomcrmClient
-) -> None:
+async def test_find_sends_booleans_as_text(api: FakeApi, client: HttpClient) -> None:
     route = api.add(
         "GET", "/api/products", json_response({"data": [], "next_page": None})
     )
@@ -99,13 +96,11 @@ async def test_find_sends_booleans_as_text(
     assert route.requests[0].url.params["Active"] == "true"
 
 
-async def test_find_of_nothing_is_nothing(client: CustomcrmClient) -> None:
+async def test_find_of_nothing_is_nothing(client: HttpClient) -> None:
     assert await make_sink(client).find("Customer", "Email", None) == []
 
 
-async def test_update_puts_only_the_changes(
-    api: FakeApi, client: CustomcrmClient
-) -> None:
+async def test_update_puts_only_the_changes(api: FakeApi, client: HttpClient) -> None:
     put = api.add(
         "PUT", "/api/customers/C-1", json_response(customer("C-1", 5, City="Bergen"))
     )
@@ -118,7 +113,7 @@ async def test_update_puts_only_the_changes(
 
 
 async def test_update_of_a_missing_record_is_rejected(
-    api: FakeApi, client: CustomcrmClient
+    api: FakeApi, client: HttpClient
 ) -> None:
     api.add("PUT", "/api/contacts/P-9", json_response({"error": "not_found"}, 404))
     with pytest.raises(RejectedRecordError) as caught:
@@ -131,7 +126,7 @@ async def test_update_of_a_missing_record_is_rejected(
     )
 
 
-async def test_delete_is_idempotent(api: FakeApi, client: CustomcrmClient) -> None:
+async def test_delete_is_idempotent(api: FakeApi, client: HttpClient) -> None:
     route = api.add(
         "DELETE",
         "/api/products/PR-1",
@@ -145,7 +140,7 @@ async def test_delete_is_idempotent(api: FakeApi, client: CustomcrmClient) -> No
 
 
 async def test_a_refused_key_never_shows_in_the_error(
-    api: FakeApi, client: CustomcrmClient
+    api: FakeApi, client: HttpClient
 ) -> None:
     api.add("GET", "/api/customers/C-1", json_response({"error": "unauthorized"}, 401))
     with pytest.raises(AuthenticationError) as caught:

@@ -6,8 +6,9 @@ from datetime import timedelta
 
 import pytest
 
+from connectors.base.client import HttpClient
 from connectors.base.protocols import SourcePage
-from connectors.customcrm import CustomcrmClient, CustomcrmSource
+from connectors.customcrm import CustomcrmSource, build_client
 from connectors.errors import FatalError, MalformedResponseError
 from schemas.envelope import Cursor, Operation
 from tests.fakes import FakeApi, json_response
@@ -15,7 +16,7 @@ from tests.unit.connectors.customcrm.conftest import T0, Listing, customer, sett
 
 
 async def read_all(
-    client: CustomcrmClient, entity: str, cursor: Cursor | None
+    client: HttpClient, entity: str, cursor: Cursor | None
 ) -> list[SourcePage]:
     source = CustomcrmSource(client, settings())
     return [page async for page in source.read(entity, cursor)]
@@ -26,13 +27,11 @@ def ids(pages: list[SourcePage]) -> list[str]:
 
 
 def test_entities_in_dependency_order() -> None:
-    source = CustomcrmSource(CustomcrmClient(settings()), settings())
+    source = CustomcrmSource(build_client(settings()), settings())
     assert source.entities() == ("Customer", "Contact", "Product")
 
 
-async def test_full_read_follows_next_page(
-    api: FakeApi, client: CustomcrmClient
-) -> None:
+async def test_full_read_follows_next_page(api: FakeApi, client: HttpClient) -> None:
     listing = Listing([customer(f"C-{i}", i) for i in range(1, 6)])
     route = api.add("GET", "/api/customers", listing)
     pages = await read_all(client, "Customer", None)
@@ -47,7 +46,7 @@ async def test_full_read_follows_next_page(
 
 
 async def test_incremental_read_skips_boundary_ids(
-    api: FakeApi, client: CustomcrmClient
+    api: FakeApi, client: HttpClient
 ) -> None:
     listing = Listing([customer("C-1", 0), customer("C-2", 0), customer("C-3", 1)])
     api.add("GET", "/api/customers", listing)
@@ -58,7 +57,7 @@ async def test_incremental_read_skips_boundary_ids(
 
 
 async def test_soft_deleted_records_are_delete_events(
-    api: FakeApi, client: CustomcrmClient
+    api: FakeApi, client: HttpClient
 ) -> None:
     api.add(
         "GET",
@@ -80,9 +79,7 @@ async def test_soft_deleted_records_are_delete_events(
     assert event.modified_at == T0
 
 
-async def test_products_carry_typed_values(
-    api: FakeApi, client: CustomcrmClient
-) -> None:
+async def test_products_carry_typed_values(api: FakeApi, client: HttpClient) -> None:
     row = {
         "Id": "PR-1",
         "Name": "Widget",
@@ -99,7 +96,7 @@ async def test_products_carry_typed_values(
 
 
 async def test_a_malformed_row_is_a_bad_record(
-    api: FakeApi, client: CustomcrmClient
+    api: FakeApi, client: HttpClient
 ) -> None:
     rows = [
         customer("C-1", 0),
@@ -112,9 +109,7 @@ async def test_a_malformed_row_is_a_bad_record(
     assert [b.record_id for b in page.bad_records] == ["<missing>", "C-3"]
 
 
-async def test_a_repeated_next_page_raises(
-    api: FakeApi, client: CustomcrmClient
-) -> None:
+async def test_a_repeated_next_page_raises(api: FakeApi, client: HttpClient) -> None:
     api.add(
         "GET",
         "/api/customers",
@@ -126,7 +121,7 @@ async def test_a_repeated_next_page_raises(
 
 
 async def test_a_body_without_data_is_a_malformed_page(
-    api: FakeApi, client: CustomcrmClient
+    api: FakeApi, client: HttpClient
 ) -> None:
     api.add("GET", "/api/customers", json_response([customer("C-1", 0)]))
     with pytest.raises(

@@ -9,11 +9,12 @@ import orjson
 import pytest
 from pydantic import SecretStr
 
+from connectors.base.client import HttpClient
 from connectors.customwebshop import (
-    CustomwebshopClient,
     CustomwebshopSettings,
     CustomwebshopSink,
     CustomwebshopSource,
+    build_client,
     merge_lines,
 )
 from connectors.errors import RejectedRecordError
@@ -40,15 +41,15 @@ def order(record_id: str, **fields: Any) -> dict[str, Any]:
 
 
 @pytest.fixture
-async def client(api: FakeApi, sleeps: Sleeps) -> AsyncIterator[CustomwebshopClient]:
-    async with CustomwebshopClient(
+async def client(api: FakeApi, sleeps: Sleeps) -> AsyncIterator[HttpClient]:
+    async with build_client(
         settings(), transport=api.transport, sleep=sleeps
     ) as opened:
         yield opened
 
 
 def test_entities_and_capabilities() -> None:
-    client = CustomwebshopClient(settings())
+    client = build_client(settings())
     source = CustomwebshopSource(client, settings())
     sink = CustomwebshopSink(client, settings())
     assert source.entities() == ("Customer", "Product", "Order")
@@ -78,7 +79,7 @@ def test_merge_lines() -> None:
 
 
 async def test_an_order_is_created_with_lines_as_a_list(
-    api: FakeApi, client: CustomwebshopClient
+    api: FakeApi, client: HttpClient
 ) -> None:
     post = api.add("POST", "/api/orders", json_response(order("O-5001"), 201))
     sink = CustomwebshopSink(client, settings())
@@ -95,7 +96,7 @@ async def test_an_order_is_created_with_lines_as_a_list(
 
 
 async def test_a_line_change_is_merged_into_the_current_lines(
-    api: FakeApi, client: CustomwebshopClient
+    api: FakeApi, client: HttpClient
 ) -> None:
     api.add("GET", "/api/orders/O-1", json_response(order("O-1")))
     put = api.add("PUT", "/api/orders/O-1", json_response(order("O-1")))
@@ -110,7 +111,7 @@ async def test_a_line_change_is_merged_into_the_current_lines(
 
 
 async def test_a_line_change_to_a_missing_order_is_rejected(
-    api: FakeApi, client: CustomwebshopClient
+    api: FakeApi, client: HttpClient
 ) -> None:
     api.add("GET", "/api/orders/O-9", json_response({"error": "not_found"}, 404))
     sink = CustomwebshopSink(client, settings())
@@ -120,7 +121,7 @@ async def test_a_line_change_to_a_missing_order_is_rejected(
 
 
 async def test_an_update_without_lines_is_a_plain_put(
-    api: FakeApi, client: CustomwebshopClient
+    api: FakeApi, client: HttpClient
 ) -> None:
     put = api.add(
         "PUT", "/api/orders/O-1", json_response(order("O-1", Status="shipped"))
@@ -134,7 +135,7 @@ async def test_an_update_without_lines_is_a_plain_put(
 
 
 async def test_orders_are_read_with_their_lines(
-    api: FakeApi, client: CustomwebshopClient
+    api: FakeApi, client: HttpClient
 ) -> None:
     rows = [order("O-1", Reference=7, OrderDate="2024-03-01")]
     api.add("GET", "/api/orders", json_response({"data": rows, "next_page": None}))

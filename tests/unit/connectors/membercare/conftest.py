@@ -10,7 +10,8 @@ import httpx
 import pytest
 from pydantic import SecretStr
 
-from connectors.membercare import MembercareClient, MembercareSettings
+from connectors.base.client import HttpClient
+from connectors.membercare import MembercareSettings, build_client
 from tests.fakes import FakeApi, Route, json_response
 from tests.unit.connectors.conftest import Sleeps
 
@@ -64,14 +65,14 @@ def add_token(
     return api.add("GET", "/api/v1/token", *replies)
 
 
-def open_client(api: FakeApi, sleeps: Sleeps, **values: Any) -> MembercareClient:
-    return MembercareClient(
+def open_client(api: FakeApi, sleeps: Sleeps, **values: Any) -> HttpClient:
+    return build_client(
         settings(**values), transport=api.transport, sleep=sleeps, now=lambda: NOW
     )
 
 
 @pytest.fixture
-async def client(api: FakeApi, sleeps: Sleeps) -> AsyncIterator[MembercareClient]:
+async def client(api: FakeApi, sleeps: Sleeps) -> AsyncIterator[HttpClient]:
     """An opened Membercare client whose token request succeeds."""
     add_token(api)
     async with open_client(api, sleeps) as opened:

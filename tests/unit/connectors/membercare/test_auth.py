@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from connectors.errors import AuthenticationError, ConfigurationError
-from connectors.membercare import LocalClock, MembercareClient
+from connectors.membercare import LocalClock, build_client
 from tests.fakes import FakeApi, json_response
 from tests.unit.connectors.conftest import Sleeps
 from tests.unit.connectors.membercare.conftest import (
@@ -55,7 +55,7 @@ async def test_the_token_is_renewed_before_its_local_expiry(
     token = add_token(api, "first", "second", expiration="2024-03-01T12:00:00")
     things = api.add("GET", "/api/v1/products/1", json_response({}))
     clock = Clock()
-    client = MembercareClient(
+    client = build_client(
         settings(),
         transport=api.transport,
         sleep=sleeps,

@@ -10,7 +10,7 @@ import pytest
 
 from connectors.base.client import HttpClient
 from connectors.errors import ConfigurationError, RejectedRecordError, TransientError
-from connectors.membercare import MembercareClient, MembercareSink, country_code
+from connectors.membercare import MembercareSink, build_client, country_code
 from connectors.membercare._fields import indexed, merged_address
 from tests.fakes import FakeApi, json_response
 from tests.unit.connectors.membercare.conftest import company, envelope, settings
@@ -19,7 +19,7 @@ NORGE = {"id": 1, "iso2Letter": "NO", "iso3Letter": None, "name": "Norge"}
 SVERIGE = {"id": 2, "iso2Letter": "SE", "iso3Letter": None, "name": "Sverige"}
 
 
-def sink(client: MembercareClient) -> MembercareSink:
+def sink(client: HttpClient) -> MembercareSink:
     return MembercareSink(client, settings())
 
 
@@ -28,7 +28,7 @@ def body(request: Any) -> Any:
 
 
 def test_capabilities_follow_the_api() -> None:
-    table = MembercareSink(MembercareClient(settings()), settings())
+    table = MembercareSink(build_client(settings()), settings())
     lookup_only = {
         e for e in ("Products", "Countries") if table.capabilities(e).lookup_only
     }
@@ -51,7 +51,7 @@ def test_country_spellings(text: Any, code: str | None) -> None:
 
 
 async def test_countries_are_found_by_name_code_or_spelling(
-    api: FakeApi, client: MembercareClient
+    api: FakeApi, client: HttpClient
 ) -> None:
     api.add(
         "GET", "/api/v1/addresses/countries", json_response(envelope([NORGE, SVERIGE]))
@@ -65,7 +65,7 @@ async def test_countries_are_found_by_name_code_or_spelling(
 
 
 async def test_get_answers_none_for_what_cannot_exist(
-    api: FakeApi, client: MembercareClient
+    api: FakeApi, client: HttpClient
 ) -> None:
     api.add("GET", "/api/v1/companies/404", json_response({"status": 404}, 404))
     assert await sink(client).get("Invoices", "not-a-number") is None
@@ -81,7 +81,7 @@ async def test_refused_operations_send_nothing(
     api: FakeApi, entity: str, operation: str
 ) -> None:
     # Never opened: any request at all would fail with "used before open()".
-    target = sink(MembercareClient(settings(), transport=api.transport))
+    target = sink(build_client(settings(), transport=api.transport))
     calls: dict[str, Callable[[], Awaitable[object]]] = {
         "create": lambda: target.create(entity, {"name": "x"}, idempotency_key="k"),
         "update": lambda: target.update(entity, "1", {"name": "x"}),
@@ -106,7 +106,7 @@ async def test_refused_operations_send_nothing(
 async def test_unwritable_fields_refuse_the_whole_change(
     api: FakeApi, entity: str, changes: dict[str, Any], field: str
 ) -> None:
-    target = sink(MembercareClient(settings(), transport=api.transport))
+    target = sink(build_client(settings(), transport=api.transport))
     with pytest.raises(RejectedRecordError, match=f"cannot write {field}") as caught:
         await target.update(entity, "1", changes)
     assert caught.value.record_id == "1"
@@ -114,7 +114,7 @@ async def test_unwritable_fields_refuse_the_whole_change(
 
 
 async def test_create_company_then_its_addresses(
-    api: FakeApi, client: MembercareClient
+    api: FakeApi, client: HttpClient
 ) -> None:
     created = company("1001", "2024-03-01T11:00:00", addresses=[])
     post = api.add("POST", "/api/v1/companies", json_response(created, 201))
@@ -142,9 +142,7 @@ async def test_create_company_then_its_addresses(
     assert reread.calls == 1
 
 
-async def test_a_lost_create_is_not_repeated(
-    api: FakeApi, client: MembercareClient
-) -> None:
+async def test_a_lost_create_is_not_repeated(api: FakeApi, client: HttpClient) -> None:
     post = api.add("POST", "/api/v1/persons", json_response({}, 502))
     with pytest.raises(TransientError, match="outcome unknown"):
         await sink(client).create("Persons", {"firstname": "K"}, idempotency_key="k")
@@ -152,7 +150,7 @@ async def test_a_lost_create_is_not_repeated(
 
 
 async def test_person_updates_use_person_patch_names(
-    api: FakeApi, client: MembercareClient
+    api: FakeApi, client: HttpClient
 ) -> None:
     kari = {
         "debtorAccountNumber": "2",
@@ -169,7 +167,7 @@ async def test_person_updates_use_person_patch_names(
 
 
 async def test_company_updates_put_the_whole_company_put(
-    api: FakeApi, client: MembercareClient
+    api: FakeApi, client: HttpClient
 ) -> None:
     address = {
         "street": "Storgata",
@@ -208,7 +206,7 @@ async def test_company_updates_put_the_whole_company_put(
 
 
 async def test_invoices_update_their_finance_status(
-    api: FakeApi, client: MembercareClient
+    api: FakeApi, client: HttpClient
 ) -> None:
     invoice = {"id": 90001, "financeStatus": 2}
     patch = api.add("PATCH", "/api/v1/invoices/90001", json_response(invoice))
@@ -220,7 +218,7 @@ async def test_invoices_update_their_finance_status(
 
 
 async def test_organizations_are_created_once_per_number(
-    api: FakeApi, client: MembercareClient
+    api: FakeApi, client: HttpClient
 ) -> None:
     lag = {"identificationNumber": "0301", "name": "Oslo lokallag"}
     lookup = api.add(
@@ -253,9 +251,11 @@ def test_address_changes_come_as_lists_or_indexed_objects() -> None:
 
 
 def test_unknown_types_and_wrong_clients_are_configuration_errors() -> None:
-    target = MembercareSink(MembercareClient(settings()), settings())
+    target = MembercareSink(build_client(settings()), settings())
     with pytest.raises(ConfigurationError, match="no entity type 'Members'"):
         target.capabilities("Members")
-    plain = HttpClient(system="membercare", base_url="https://x.test")
-    with pytest.raises(ConfigurationError, match="needs a MembercareClient"):
-        MembercareSink(plain, settings())
+    other = HttpClient(system="crmoffice", base_url="https://x.test")
+    with pytest.raises(
+        ConfigurationError, match="membercare needs a membercare client"
+    ):
+        MembercareSink(other, settings())

@@ -11,13 +11,14 @@ import orjson
 import pytest
 from pydantic import SecretStr
 
+from connectors.base.client import HttpClient
 from connectors.base.protocols import SourcePage
 from connectors.errors import FatalError, MalformedResponseError, RejectedRecordError
 from connectors.tidsbanken import (
-    TidsbankenClient,
     TidsbankenSettings,
     TidsbankenSink,
     TidsbankenSource,
+    build_client,
     derived_id,
     odata_time,
 )
@@ -59,20 +60,20 @@ def body(request: httpx.Request) -> Any:
 
 
 @pytest.fixture
-async def client(api: FakeApi, sleeps: Sleeps) -> AsyncIterator[TidsbankenClient]:
-    async with TidsbankenClient(settings(), transport=api.transport, sleep=sleeps) as c:
+async def client(api: FakeApi, sleeps: Sleeps) -> AsyncIterator[HttpClient]:
+    async with build_client(settings(), transport=api.transport, sleep=sleeps) as c:
         yield c
 
 
 async def read_all(
-    client: TidsbankenClient, entity: str, cursor: Cursor | None = None
+    client: HttpClient, entity: str, cursor: Cursor | None = None
 ) -> list[SourcePage]:
     source = TidsbankenSource(client, settings())
     return [page async for page in source.read(entity, cursor)]
 
 
 async def test_every_request_carries_the_gateway_headers(
-    api: FakeApi, client: TidsbankenClient
+    api: FakeApi, client: HttpClient
 ) -> None:
     route = api.add("GET", "/prosjekt/Kunde", json_response(odata([])))
     assert await read_all(client, "Kunde") == []
@@ -87,7 +88,7 @@ async def test_every_request_carries_the_gateway_headers(
 
 
 async def test_kunde_labels_are_an_hour_behind_and_corrected(
-    api: FakeApi, client: TidsbankenClient
+    api: FakeApi, client: HttpClient
 ) -> None:
     rows = [kunde("1", 0), kunde("2", 1), kunde("3", 2)]
     route = api.add(
@@ -114,7 +115,7 @@ async def test_kunde_labels_are_an_hour_behind_and_corrected(
 
 
 async def test_avdeling_has_no_skew_and_a_short_page_ends_the_read(
-    api: FakeApi, client: TidsbankenClient
+    api: FakeApi, client: HttpClient
 ) -> None:
     row = {"Id": "10", "Navn": "Salg", "SistEndretDato": odata_time(LABEL)}
     api.add("GET", "/ansatt/avdeling", json_response(odata([row])))
@@ -123,7 +124,7 @@ async def test_avdeling_has_no_skew_and_a_short_page_ends_the_read(
 
 
 async def test_rows_older_than_the_cursor_are_not_published_again(
-    api: FakeApi, client: TidsbankenClient
+    api: FakeApi, client: HttpClient
 ) -> None:
     older = kunde("1", -0.0005)
     api.add(
@@ -137,7 +138,7 @@ async def test_rows_older_than_the_cursor_are_not_published_again(
 
 
 async def test_a_server_ignoring_skip_is_fatal(
-    api: FakeApi, client: TidsbankenClient
+    api: FakeApi, client: HttpClient
 ) -> None:
     api.add("GET", "/prosjekt/Kunde", json_response(odata([kunde("1"), kunde("2")])))
     cursor = Cursor(since=LABEL + timedelta(hours=1), boundary_ids=("1", "2"))
@@ -145,7 +146,7 @@ async def test_a_server_ignoring_skip_is_fatal(
         await read_all(client, "Kunde", cursor)
 
 
-async def test_bad_rows_and_bad_bodies(api: FakeApi, client: TidsbankenClient) -> None:
+async def test_bad_rows_and_bad_bodies(api: FakeApi, client: HttpClient) -> None:
     api.add(
         "GET",
         "/prosjekt/Kunde",
@@ -162,7 +163,7 @@ async def test_bad_rows_and_bad_bodies(api: FakeApi, client: TidsbankenClient) -
 
 @pytest.mark.parametrize("wrapped", [True, False])
 async def test_get_kunde_accepts_both_forms(
-    api: FakeApi, client: TidsbankenClient, wrapped: bool
+    api: FakeApi, client: HttpClient, wrapped: bool
 ) -> None:
     row = kunde("O'B")
     reply = odata([row]) if wrapped else {"@odata.context": "x", **row}
@@ -175,7 +176,7 @@ async def test_get_kunde_accepts_both_forms(
 
 
 async def test_get_missing_and_avdeling_by_filter(
-    api: FakeApi, client: TidsbankenClient
+    api: FakeApi, client: HttpClient
 ) -> None:
     api.add("GET", "/prosjekt/Kunde('404')", json_response({"error": {}}, 404))
     route = api.add("GET", "/ansatt/avdeling", json_response(odata([])))
@@ -186,7 +187,7 @@ async def test_get_missing_and_avdeling_by_filter(
 
 
 async def test_create_derives_the_id_and_drops_nulls(
-    api: FakeApi, client: TidsbankenClient
+    api: FakeApi, client: HttpClient
 ) -> None:
     new_id = derived_id("tether-", "flow:1:t")
     path = f"/prosjekt/Kunde('{new_id}')"
@@ -202,7 +203,7 @@ async def test_create_derives_the_id_and_drops_nulls(
 
 
 async def test_a_create_replayed_or_lost_settles_on_the_id(
-    api: FakeApi, client: TidsbankenClient
+    api: FakeApi, client: HttpClient
 ) -> None:
     lookup = api.add(
         "GET",
@@ -220,7 +221,7 @@ async def test_a_create_replayed_or_lost_settles_on_the_id(
 
 
 async def test_a_refused_create_of_a_missing_id_is_raised(
-    api: FakeApi, client: TidsbankenClient
+    api: FakeApi, client: HttpClient
 ) -> None:
     api.add("GET", "/ansatt/avdeling", json_response(odata([])))
     api.add("POST", "/ansatt/Avdeling", json_response({"error": {}}, 400))
@@ -232,7 +233,7 @@ async def test_a_refused_create_of_a_missing_id_is_raised(
 
 
 async def test_kunde_updates_put_an_array_of_the_merged_object(
-    api: FakeApi, client: TidsbankenClient
+    api: FakeApi, client: HttpClient
 ) -> None:
     current = kunde("7", Poststed="Oslo") | {"@odata.etag": "x"}
     api.add(
@@ -251,7 +252,7 @@ async def test_kunde_updates_put_an_array_of_the_merged_object(
 
 
 async def test_avdeling_updates_patch_the_changes(
-    api: FakeApi, client: TidsbankenClient
+    api: FakeApi, client: HttpClient
 ) -> None:
     row = {"Id": "10", "Navn": "Nord", "SistEndretDato": odata_time(LABEL)}
     patch = api.add("PATCH", "/ansatt/Avdeling/10", json_response(row))
@@ -264,7 +265,7 @@ async def test_avdeling_updates_patch_the_changes(
 
 
 async def test_find_filters_a_listing_case_insensitively(
-    api: FakeApi, client: TidsbankenClient
+    api: FakeApi, client: HttpClient
 ) -> None:
     rows = [kunde("1") | {"Organisasjonsnummer": "912345678"}, kunde("2")]
 
@@ -283,7 +284,7 @@ async def test_find_filters_a_listing_case_insensitively(
 
 
 async def test_nothing_is_deleted_and_updates_need_the_entity(
-    api: FakeApi, client: TidsbankenClient
+    api: FakeApi, client: HttpClient
 ) -> None:
     api.add("GET", "/prosjekt/Kunde('7')", json_response({}, 404))
     sink = TidsbankenSink(client, settings())

@@ -11,7 +11,8 @@ import httpx
 import pytest
 from pydantic import SecretStr
 
-from connectors.webcrm import WebcrmClient, WebcrmSettings
+from connectors.base.client import HttpClient
+from connectors.webcrm import WebcrmSettings, build_client
 from tests.fakes import FakeApi, Route, json_response
 from tests.unit.connectors.conftest import Sleeps
 
@@ -98,10 +99,10 @@ def add_login(api: FakeApi, *replies: httpx.Response) -> Route:
 
 
 @pytest.fixture
-async def client(api: FakeApi, sleeps: Sleeps) -> AsyncIterator[WebcrmClient]:
+async def client(api: FakeApi, sleeps: Sleeps) -> AsyncIterator[HttpClient]:
     """An opened Webcrm client whose login succeeds."""
     add_login(api)
-    async with WebcrmClient(
+    async with build_client(
         settings(), transport=api.transport, sleep=sleeps
     ) as opened:
         yield opened

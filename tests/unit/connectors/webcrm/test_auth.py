@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import httpx
 import pytest
-from pydantic import SecretStr
 
 from connectors.errors import AuthenticationError
-from connectors.webcrm import WebcrmAuth, WebcrmClient, retry_after_seconds
+from connectors.webcrm import WebcrmAuth, build_client, retry_after_seconds
 from tests.fakes import FakeApi, json_response
 from tests.unit.connectors.conftest import Sleeps
 from tests.unit.connectors.webcrm.conftest import (
@@ -31,7 +30,7 @@ async def test_logs_in_once_and_sends_the_access_token(
 ) -> None:
     login = add_login(api)
     things = api.add("GET", "/Organisations/1", json_response({}))
-    async with WebcrmClient(
+    async with build_client(
         settings(), transport=api.transport, sleep=sleeps
     ) as client:
         await client.get_json("/Organisations/1")
@@ -53,8 +52,8 @@ async def test_an_expired_token_is_renewed_before_the_call(
         json_response(login_body("second", expires_in=3600)),
     )
     things = api.add("GET", "/Persons/1", json_response({}))
-    client = WebcrmClient(
-        settings(), transport=api.transport, sleep=sleeps, clock=clock
+    client = build_client(
+        settings(), transport=api.transport, sleep=sleeps, monotonic=clock
     )
     async with client:
         await client.get_json("/Persons/1")
@@ -76,8 +75,8 @@ async def test_short_lived_tokens_are_not_renewed_on_every_call(
     clock = Clock()
     login = add_login(api, json_response(login_body("short", expires_in=10)))
     api.add("GET", "/Persons/1", json_response({}))
-    client = WebcrmClient(
-        settings(), transport=api.transport, sleep=sleeps, clock=clock
+    client = build_client(
+        settings(), transport=api.transport, sleep=sleeps, monotonic=clock
     )
     async with client:
         await client.get_json("/Persons/1")
@@ -98,7 +97,7 @@ async def test_a_401_logs_in_again_and_retries_once(
         json_response({"Message": "denied"}, 401),
         json_response(5),
     )
-    async with WebcrmClient(
+    async with build_client(
         settings(), transport=api.transport, sleep=sleeps
     ) as client:
         assert await client.get_json("/Products/1") == 5
@@ -112,7 +111,7 @@ async def test_a_refused_login_is_an_authentication_error_without_the_secret(
 ) -> None:
     body = {**login_body(), "AccessToken": None, "IsError": True, "Error": SECRET}
     add_login(api, json_response(body, status))
-    async with WebcrmClient(
+    async with build_client(
         settings(), transport=api.transport, sleep=sleeps
     ) as client:
         with pytest.raises(AuthenticationError) as caught:
@@ -125,7 +124,7 @@ async def test_a_login_without_a_token_is_an_authentication_error(
     api: FakeApi, sleeps: Sleeps
 ) -> None:
     add_login(api, json_response({**login_body(), "AccessToken": ""}))
-    async with WebcrmClient(
+    async with build_client(
         settings(), transport=api.transport, sleep=sleeps
     ) as client:
         with pytest.raises(AuthenticationError, match="no access token"):
@@ -138,8 +137,8 @@ async def test_a_login_without_expiry_assumes_an_hour(
     clock = Clock()
     login = add_login(api, json_response({**login_body(), "ExpiresIn": None}))
     api.add("GET", "/Persons/1", json_response({}))
-    client = WebcrmClient(
-        settings(), transport=api.transport, sleep=sleeps, clock=clock
+    client = build_client(
+        settings(), transport=api.transport, sleep=sleeps, monotonic=clock
     )
     async with client:
         await client.get_json("/Persons/1")
@@ -149,7 +148,7 @@ async def test_a_login_without_expiry_assumes_an_hour(
 
 
 def test_auth_repr_hides_the_app_token() -> None:
-    assert SECRET not in repr(WebcrmAuth(SecretStr(SECRET)))
+    assert SECRET not in repr(WebcrmAuth(settings()))
 
 
 @pytest.mark.parametrize(

@@ -6,6 +6,7 @@ import httpx
 import orjson
 import pytest
 
+from connectors.base.client import HttpClient
 from connectors.errors import (
     FatalError,
     InvalidRecordError,
@@ -13,14 +14,14 @@ from connectors.errors import (
     RejectedRecordError,
     TransientError,
 )
-from connectors.webcrm import WebcrmClient, WebcrmSink
+from connectors.webcrm import WebcrmSink, build_client
 from tests.fakes import FakeApi, json_response
 from tests.unit.connectors.webcrm.conftest import T0, org, settings
 
 
-def make_sink(client: WebcrmClient | None = None) -> WebcrmSink:
+def make_sink(client: HttpClient | None = None) -> WebcrmSink:
     """A sink; without a client, one that is never opened (no request may happen)."""
-    return WebcrmSink(client or WebcrmClient(settings()), settings())
+    return WebcrmSink(client or build_client(settings()), settings())
 
 
 def test_capabilities_follow_the_api() -> None:
@@ -32,7 +33,7 @@ def test_capabilities_follow_the_api() -> None:
     assert (caps.create, caps.update, caps.delete) == (True, True, True)
 
 
-async def test_get_found_and_missing(api: FakeApi, client: WebcrmClient) -> None:
+async def test_get_found_and_missing(api: FakeApi, client: HttpClient) -> None:
     api.add("GET", "/Organisations/7", json_response(org(7, 0)))
     api.add("GET", "/Organisations/8", json_response({"Message": "not found"}, 404))
     sink = make_sink(client)
@@ -46,7 +47,7 @@ async def test_get_of_a_non_numeric_id_is_none_without_a_request() -> None:
     assert await make_sink().get("Organisations", "C-1001") is None
 
 
-async def test_find_filters_a_full_listing(api: FakeApi, client: WebcrmClient) -> None:
+async def test_find_filters_a_full_listing(api: FakeApi, client: HttpClient) -> None:
     pages = [
         [
             org(1, 0, OrganisationVatNumber="NO1"),
@@ -63,7 +64,7 @@ async def test_find_filters_a_full_listing(api: FakeApi, client: WebcrmClient) -
     assert [r.url.params["Page"] for r in route.requests] == ["1", "2", "3"]
 
 
-async def test_find_by_nested_field(api: FakeApi, client: WebcrmClient) -> None:
+async def test_find_by_nested_field(api: FakeApi, client: HttpClient) -> None:
     row = org(1, 0, OrganisationCountryData={"CodeISO": "NO", "Name": "Norway"})
     api.add("GET", "/Organisations", json_response([row]), json_response([]))
     found = await make_sink(client).find(
@@ -73,7 +74,7 @@ async def test_find_by_nested_field(api: FakeApi, client: WebcrmClient) -> None:
 
 
 async def test_find_refuses_a_listing_that_is_not_an_array(
-    api: FakeApi, client: WebcrmClient
+    api: FakeApi, client: HttpClient
 ) -> None:
     api.add("GET", "/Persons", json_response({"Message": "?"}))
     with pytest.raises(MalformedResponseError, match="expected a JSON array"):
@@ -81,7 +82,7 @@ async def test_find_refuses_a_listing_that_is_not_an_array(
 
 
 async def test_create_posts_id_zero_then_reads_back(
-    api: FakeApi, client: WebcrmClient
+    api: FakeApi, client: HttpClient
 ) -> None:
     post = api.add("POST", "/Organisations", json_response(41))
     api.add("GET", "/Organisations/41", json_response(org(41, 0)))
@@ -96,7 +97,7 @@ async def test_create_posts_id_zero_then_reads_back(
 
 @pytest.mark.parametrize("reply", [httpx.Response(502), httpx.Response(504)])
 async def test_create_with_an_unknown_outcome_is_not_posted_again(
-    api: FakeApi, client: WebcrmClient, reply: httpx.Response
+    api: FakeApi, client: HttpClient, reply: httpx.Response
 ) -> None:
     post = api.add("POST", "/Persons", reply)
     with pytest.raises(TransientError, match="outcome unknown") as caught:
@@ -108,7 +109,7 @@ async def test_create_with_an_unknown_outcome_is_not_posted_again(
 
 
 async def test_create_after_a_timeout_is_not_posted_again(
-    api: FakeApi, client: WebcrmClient
+    api: FakeApi, client: HttpClient
 ) -> None:
     post = api.add("POST", "/Persons", httpx.ReadTimeout)
     with pytest.raises(TransientError, match="outcome unknown"):
@@ -116,14 +117,14 @@ async def test_create_after_a_timeout_is_not_posted_again(
     assert post.calls == 1
 
 
-async def test_create_refuses_an_odd_answer(api: FakeApi, client: WebcrmClient) -> None:
+async def test_create_refuses_an_odd_answer(api: FakeApi, client: HttpClient) -> None:
     api.add("POST", "/Products", json_response({"ProductId": 3}))
     with pytest.raises(FatalError, match="expected the new ProductId, got dict"):
         await make_sink(client).create("Products", {}, idempotency_key="k")
 
 
 async def test_update_puts_the_whole_merged_object(
-    api: FakeApi, client: WebcrmClient
+    api: FakeApi, client: HttpClient
 ) -> None:
     current = org(5, 0, OrganisationCity="Oslo", OrganisationCustom7="kept")
     after = org(5, 9, OrganisationCity="Bergen", OrganisationCustom7="kept")
@@ -142,7 +143,7 @@ async def test_update_puts_the_whole_merged_object(
 
 
 async def test_update_of_a_missing_entity_is_rejected_with_coordinates(
-    api: FakeApi, client: WebcrmClient
+    api: FakeApi, client: HttpClient
 ) -> None:
     api.add("GET", "/Persons/9", json_response({"Message": "not found"}, 404))
     with pytest.raises(RejectedRecordError) as caught:
@@ -152,7 +153,7 @@ async def test_update_of_a_missing_entity_is_rejected_with_coordinates(
 
 
 async def test_update_with_a_wrong_type_is_refused_before_the_put(
-    api: FakeApi, client: WebcrmClient
+    api: FakeApi, client: HttpClient
 ) -> None:
     api.add("GET", "/Organisations/5", json_response(org(5, 0)))
     with pytest.raises(InvalidRecordError, match="OrganisationOwner"):
@@ -162,7 +163,7 @@ async def test_update_with_a_wrong_type_is_refused_before_the_put(
 
 
 async def test_a_rejected_put_names_the_record(
-    api: FakeApi, client: WebcrmClient
+    api: FakeApi, client: HttpClient
 ) -> None:
     api.add("GET", "/Organisations/5", json_response(org(5, 0)))
     api.add("PUT", "/Organisations/5", json_response({"Message": "invalid"}, 400))
@@ -173,7 +174,7 @@ async def test_a_rejected_put_names_the_record(
 
 
 async def test_delete_products_and_tolerate_missing(
-    api: FakeApi, client: WebcrmClient
+    api: FakeApi, client: HttpClient
 ) -> None:
     api.add("DELETE", "/Products/3", httpx.Response(204))
     api.add("DELETE", "/Products/4", json_response({"Message": "gone"}, 404))

@@ -8,10 +8,10 @@ from typing import Any
 import httpx
 import pytest
 
+from connectors.base.client import HttpClient
 from connectors.base.protocols import SourcePage
 from connectors.errors import FatalError, MalformedResponseError
-from connectors.webcrm import WebcrmClient, WebcrmSource, change_query
-from connectors.webcrm.client import ENTITIES
+from connectors.webcrm import ENTITIES, WebcrmSource, build_client, change_query
 from schemas.envelope import Cursor, Operation
 from tests.fakes import FakeApi, json_response
 from tests.unit.connectors.conftest import Sleeps
@@ -28,12 +28,12 @@ def ids(pages: list[SourcePage]) -> list[str]:
     return [event.id for page in pages for event in page.events]
 
 
-def make_source(client: WebcrmClient) -> WebcrmSource:
+def make_source(client: HttpClient) -> WebcrmSource:
     return WebcrmSource(client, settings())
 
 
 def test_entities_in_dependency_order() -> None:
-    source = WebcrmSource(WebcrmClient(settings()), settings())
+    source = WebcrmSource(build_client(settings()), settings())
     assert source.entities() == ("Organisations", "Persons", "Products")
 
 
@@ -46,7 +46,7 @@ def test_change_query_uses_the_supported_pattern() -> None:
 
 
 async def test_full_read_pages_until_an_empty_array(
-    api: FakeApi, client: WebcrmClient
+    api: FakeApi, client: HttpClient
 ) -> None:
     feed = Feed([org(i, i) for i in range(1, 6)])
     route = api.add("GET", "/Queries", feed)
@@ -61,7 +61,7 @@ async def test_full_read_pages_until_an_empty_array(
 
 
 async def test_events_carry_wire_names_and_utc_times(
-    api: FakeApi, client: WebcrmClient
+    api: FakeApi, client: HttpClient
 ) -> None:
     row = org(7, 0, OrganisationVatNumber="NO912345678MVA", OrganisationOwner=3)
     api.add("GET", "/Queries", Feed([row]))
@@ -79,7 +79,7 @@ async def test_events_carry_wire_names_and_utc_times(
 
 
 async def test_the_read_restarts_from_the_cursor_after_each_page(
-    api: FakeApi, client: WebcrmClient
+    api: FakeApi, client: HttpClient
 ) -> None:
     feed = Feed([org(i, i) for i in range(1, 5)])
     api.add("GET", "/Queries", feed)
@@ -95,7 +95,7 @@ async def test_the_read_restarts_from_the_cursor_after_each_page(
 
 
 async def test_an_edit_during_the_read_skips_nothing(
-    api: FakeApi, client: WebcrmClient
+    api: FakeApi, client: HttpClient
 ) -> None:
     rows = [org(i, i) for i in range(1, 6)]
     feed = Feed(rows)
@@ -112,7 +112,7 @@ async def test_an_edit_during_the_read_skips_nothing(
 
 
 async def test_boundary_ids_at_the_cursor_are_skipped(
-    api: FakeApi, client: WebcrmClient
+    api: FakeApi, client: HttpClient
 ) -> None:
     api.add("GET", "/Queries", Feed([org(1, 0), org(2, 0), org(3, 1)]))
     cursor = Cursor(since=T0, boundary_ids=("1",))
@@ -121,15 +121,13 @@ async def test_boundary_ids_at_the_cursor_are_skipped(
     assert pages[0].cursor == Cursor(since=T0, boundary_ids=("1", "2"))
 
 
-async def test_nothing_new_yields_nothing(api: FakeApi, client: WebcrmClient) -> None:
+async def test_nothing_new_yields_nothing(api: FakeApi, client: HttpClient) -> None:
     api.add("GET", "/Queries", Feed([org(1, 0), org(2, 0)]))
     cursor = Cursor(since=T0, boundary_ids=("1", "2"))
     assert await read_all(make_source(client), "Organisations", cursor) == []
 
 
-async def test_the_cursor_only_moves_forward(
-    api: FakeApi, client: WebcrmClient
-) -> None:
+async def test_the_cursor_only_moves_forward(api: FakeApi, client: HttpClient) -> None:
     cursor = Cursor(since=T0 + timedelta(seconds=10), boundary_ids=("9",))
     # A feed that ignores the filter and sends older rows too.
     api.add(
@@ -146,7 +144,7 @@ async def test_the_cursor_only_moves_forward(
 
 
 async def test_many_rows_at_one_instant_page_forward(
-    api: FakeApi, client: WebcrmClient
+    api: FakeApi, client: HttpClient
 ) -> None:
     feed = Feed([org(i, 0) for i in range(1, 6)])
     api.add("GET", "/Queries", feed)
@@ -156,7 +154,7 @@ async def test_many_rows_at_one_instant_page_forward(
 
 
 async def test_an_api_ignoring_the_page_number_raises(
-    api: FakeApi, client: WebcrmClient
+    api: FakeApi, client: HttpClient
 ) -> None:
     api.add("GET", "/Queries", json_response([org(1, 0), org(2, 0)]))
     with pytest.raises(FatalError, match="repeats page"):
@@ -164,7 +162,7 @@ async def test_an_api_ignoring_the_page_number_raises(
 
 
 async def test_malformed_rows_become_bad_records_and_the_rest_flows(
-    api: FakeApi, client: WebcrmClient
+    api: FakeApi, client: HttpClient
 ) -> None:
     rows: list[Any] = [
         org(1, 1),
@@ -189,7 +187,7 @@ async def test_malformed_rows_become_bad_records_and_the_rest_flows(
 
 
 async def test_a_bad_row_without_id_is_not_reported_again_from_the_cursor(
-    api: FakeApi, client: WebcrmClient
+    api: FakeApi, client: HttpClient
 ) -> None:
     no_id = {"OrganisationName": "no id", "OrganisationUpdatedAt": at(3)}
     api.add("GET", "/Queries", Feed([org(1, 1), no_id]))
@@ -204,7 +202,7 @@ async def test_a_bad_row_without_id_is_not_reported_again_from_the_cursor(
 
 
 async def test_a_bad_row_with_a_readable_position_is_not_reported_twice(
-    api: FakeApi, client: WebcrmClient
+    api: FakeApi, client: HttpClient
 ) -> None:
     bad = org(1, 1, OrganisationOwner="not a number")
     api.add("GET", "/Queries", Feed([bad]))
@@ -219,7 +217,7 @@ async def test_a_bad_row_with_a_readable_position_is_not_reported_twice(
 
 
 async def test_throttling_waits_for_retry_after_seconds(
-    api: FakeApi, client: WebcrmClient, sleeps: Sleeps
+    api: FakeApi, client: HttpClient, sleeps: Sleeps
 ) -> None:
     throttled = json_response(
         {"RetryAfterSeconds": 14, "Message": "throttled", "Type": "TooManyRequests"},
@@ -231,7 +229,7 @@ async def test_throttling_waits_for_retry_after_seconds(
 
 
 async def test_a_body_that_is_not_an_array_is_a_malformed_page(
-    api: FakeApi, client: WebcrmClient
+    api: FakeApi, client: HttpClient
 ) -> None:
     api.add("GET", "/Queries", json_response({"Message": "odd"}))
     with pytest.raises(
