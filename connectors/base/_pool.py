@@ -65,6 +65,15 @@ class Pool(Resource):
         self._transport = transport
         self._client: httpx.AsyncClient | None = None
 
+    def __repr__(self) -> str:
+        return (
+            f"{type(self).__name__}(system={self.system!r}, base_url={self.base_url!r})"
+        )
+
+    def where(self, request: httpx.Request) -> str:
+        """``system METHOD /path`` for messages: never the query, body or headers."""
+        return f"{self.system} {request.method} {request.url.path}"
+
     @property
     def is_open(self) -> bool:
         """Whether ``open()`` ran and ``aclose()`` did not yet."""

@@ -137,11 +137,6 @@ class HttpClient(Pool, JsonBodies):
             **options,
         )
 
-    def __repr__(self) -> str:
-        return (
-            f"{type(self).__name__}(system={self.system!r}, base_url={self.base_url!r})"
-        )
-
     async def request(
         self,
         method: str,
@@ -237,9 +232,6 @@ class HttpClient(Pool, JsonBodies):
         response = await self.request_optional("GET", path, params=params)
         return None if response is None else self.decode_json(response)
 
-    def _where(self, request: httpx.Request) -> str:
-        return f"{self.system} {request.method} {request.url.path}"
-
     async def _execute(
         self, call: Call, *, login: str | None = None, allow_not_found: bool = False
     ) -> httpx.Response | None:
@@ -248,20 +240,14 @@ class HttpClient(Pool, JsonBodies):
         while True:
             attempt += 1
             request = await self._build(call, authenticate=authenticate)
-            where = self._where(request)
+            where = self.where(request)
             try:
                 response = await self.send(request, where)
             except httpx.TransportError as exc:
-                failure = f"{where} failed ({type(exc).__name__})"
-                if not (call.safe or isinstance(exc, _NOT_SENT)):
-                    msg = f"{failure} after the request was sent: {_UNKNOWN}"
-                    raise TransientError(msg) from exc
-                delay = self._waits.backoff(attempt)
-                if await self._waits.pause(failure, attempt, waited, delay):
-                    waited += delay
-                    continue
-                msg = f"{failure} after {attempt} attempt(s)"
-                raise TransientError(msg) from exc
+                waited += await self._waits.after_failure(
+                    exc, where, call.safe, attempt, waited
+                )
+                continue
             status = response.status_code
             action = self.status_policy.action_for(status)
             if action is Action.SUCCESS:
@@ -325,6 +311,27 @@ class _Waits:
         if hint is None and self.hint is not None:
             hint = self.hint(response)
         return hint
+
+    async def after_failure(
+        self,
+        exc: httpx.TransportError,
+        where: str,
+        safe: bool,
+        attempt: int,
+        waited: float,
+    ) -> float:
+        """Wait out a failed send and return the delay, or raise if it may not be
+        retried: an unsafe request that may have reached the server, or retries
+        exhausted."""
+        failure = f"{where} failed ({type(exc).__name__})"
+        if not (safe or isinstance(exc, _NOT_SENT)):
+            msg = f"{failure} after the request was sent: {_UNKNOWN}"
+            raise TransientError(msg) from exc
+        delay = self.backoff(attempt)
+        if await self.pause(failure, attempt, waited, delay):
+            return delay
+        msg = f"{failure} after {attempt} attempt(s)"
+        raise TransientError(msg) from exc
 
     async def pause(self, what: str, attempt: int, waited: float, delay: float) -> bool:
         """Sleep before the next attempt, if attempts and total wait allow it."""
