@@ -7,7 +7,6 @@ from connectors.base.client import HttpClient, RetryHint
 from connectors.base.entity import (
     MISSING_ID,
     EntitySpec,
-    field_value,
     same_value,
     validation_reason,
 )
@@ -72,7 +71,6 @@ __all__ = [
     "SourcePage",
     "StatusPolicy",
     "error_for",
-    "field_value",
     "parse_retry_after",
     "same_value",
     "scan",

@@ -8,7 +8,7 @@ from typing import Any
 import httpx
 import orjson
 
-from connectors.errors import FatalError, MalformedResponseError, SyncError
+from connectors.errors import SyncError, unusable_answer
 from schemas.text import scrub
 
 EXCERPT_BYTES = 200
@@ -59,11 +59,11 @@ class JsonBodies:
         request = response.request
         where = f"{self.system} {request.method} {request.url.path}"
         where = f"{where} -> {response.status_code}"
-        if request.method != "GET":
-            msg = f"{where} sent {problem}; check {self.system} base_url"
-            raise FatalError(msg) from strict_error
         msg = f"{where} sent {problem}"
-        raise MalformedResponseError(
+        if request.method != "GET":
+            msg += f"; check {self.system} base_url"
+        raise unusable_answer(
+            request.method,
             msg,
             status=response.status_code,
             content_type=kind,
@@ -83,11 +83,8 @@ class JsonBodies:
         root = httpx.URL(self.base_url).path.rstrip("/")
         full = f"{root}/{path.partition('?')[0].lstrip('/')}"
         msg = f"{self.system} {method} {full}: {problem}"
-        if method.upper() == "GET":
-            shown = orjson.dumps(scrub(body))[:EXCERPT_BYTES]
-            excerpt = shown.decode("utf-8", "replace")
-            return MalformedResponseError(msg, excerpt=excerpt)
-        return FatalError(msg)
+        shown = orjson.dumps(scrub(body))[:EXCERPT_BYTES]
+        return unusable_answer(method, msg, excerpt=shown.decode("utf-8", "replace"))
 
 
 def _not_json(content: bytes, content_type: str, error: Exception) -> str:

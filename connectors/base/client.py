@@ -29,7 +29,7 @@ from connectors.errors import (
     AuthenticationError,
     TransientError,
 )
-from schemas.envelope import utc_now
+from schemas.utc import utc_now
 
 if TYPE_CHECKING:
     from connectors.base.settings import ConnectorSettings

@@ -25,8 +25,9 @@ from connectors.base.records import (
 )
 from connectors.errors import ConfigurationError, InvalidRecordError
 from schemas.base import WireModel
-from schemas.envelope import ChangeEvent, Operation, utc_now
+from schemas.envelope import ChangeEvent, Operation
 from schemas.text import MAX_TEXT_CONTEXT, scrub
+from schemas.utc import utc_now
 
 __all__ = [
     "DEFAULT_LIMITS",
@@ -34,7 +35,6 @@ __all__ = [
     "EntitySpec",
     "LocalClock",
     "RecordLimits",
-    "field_value",
     "same_value",
     "spec_for",
     "validation_reason",
@@ -234,22 +234,6 @@ def spec_for(specs: tuple[EntitySpec, ...], system: str, entity: str) -> EntityS
         ConfigurationError: The system has no such entity type.
     """
     return declared_type(specs, system, entity)
-
-
-def field_value(row: Any, path: str) -> Any:
-    """The value at a dotted ``path`` of a record (``None`` when absent).
-
-    A part made of digits indexes a list (``addresses.0.street``).
-    """
-    value = row
-    for part in path.split("."):
-        if isinstance(value, Mapping):
-            value = value.get(part)
-        elif isinstance(value, list) and part.isdigit() and int(part) < len(value):
-            value = value[int(part)]
-        else:
-            return None
-    return value
 
 
 def same_value(left: Any, right: Any) -> bool:

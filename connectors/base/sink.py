@@ -9,7 +9,7 @@ from typing import Any
 from urllib.parse import quote
 
 from connectors.base._bound import SystemBound
-from connectors.base.entity import EntitySpec, field_value, same_value
+from connectors.base.entity import EntitySpec, same_value
 from connectors.base.protocols import Capabilities
 from connectors.errors import (
     InvalidRecordError,
@@ -18,7 +18,9 @@ from connectors.errors import (
     SyncError,
     TransientError,
 )
-from schemas.envelope import ChangeEvent, Operation, utc_now
+from schemas.envelope import ChangeEvent, Operation
+from schemas.paths import get_value
+from schemas.utc import utc_now
 
 logger = logging.getLogger(__name__)
 
@@ -176,7 +178,7 @@ class HttpSink(SystemBound):
         """
 
         def same(row: Any) -> bool:
-            return same_value(field_value(row, field_path), value)
+            return same_value(get_value(row, field_path), value)
 
         matches: list[ChangeEvent] = []
         async for rows, _ in pages:

@@ -23,7 +23,8 @@ from connectors.base.snapshot import (
     snapshot_pages,
 )
 from connectors.errors import InvalidRecordError
-from schemas.envelope import ChangeEvent, Cursor, utc_now
+from schemas.envelope import ChangeEvent, Cursor
+from schemas.utc import utc_now
 
 logger = logging.getLogger(__name__)
 

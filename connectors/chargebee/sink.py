@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from connectors.base.entity import field_value, same_value
+from connectors.base.entity import same_value
 from connectors.base.pagination import CursorPaginator, scan
 from connectors.base.sink import HttpSink
 from connectors.chargebee._form import derived_id, to_unix
@@ -22,6 +22,7 @@ from connectors.chargebee.entities import ENTITIES, ChargebeeEntity
 from connectors.chargebee.settings import ChargebeeSettings
 from connectors.errors import InvalidRecordError, RejectedRecordError
 from schemas.envelope import ChangeEvent, Operation
+from schemas.paths import get_value
 
 logger = logging.getLogger(__name__)
 
@@ -91,7 +92,7 @@ class ChargebeeSink(HttpSink):
                 event
                 for event in (await self._business_entities()).values()
                 if event.op is Operation.UPSERT
-                and same_value(field_value(event.data, field_path), value)
+                and same_value(get_value(event.data, field_path), value)
             ]
         path = f"/{spec.path}"
         params: dict[str, Any] = {"limit": self.settings.page_size}

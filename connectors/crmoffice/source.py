@@ -18,14 +18,9 @@ from connectors.base.source import HttpSource
 from connectors.crmoffice.client import SYSTEM, items, paginator
 from connectors.crmoffice.entities import ENTITIES
 from connectors.crmoffice.settings import CrmofficeSettings
+from schemas.utc import utc_text
 
 EARLIEST = datetime(1970, 1, 1, tzinfo=UTC)
-
-
-def iso_utc(moment: datetime) -> str:
-    """UTC ISO 8601 with milliseconds and ``Z``."""
-    text = moment.astimezone(UTC).isoformat(timespec="milliseconds")
-    return text.replace("+00:00", "Z")
 
 
 class CrmofficeSource(HttpSource):
@@ -51,6 +46,8 @@ class CrmofficeSource(HttpSource):
         params: dict[str, Any] = {}
         if self.settings.updated_since:
             label = self.settings.clock(spec.name).to_local(since) if since else None
-            params["updatedSince"] = iso_utc(label or EARLIEST)
+            params["updatedSince"] = utc_text(
+                label or EARLIEST, timespec="milliseconds"
+            )
         rows = await items(self.client, self.settings, spec.path, params, token)
         return rows, rows

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from connectors.base.entity import EntitySpec
 from connectors.base.pagination import CursorPaginator
 from connectors.base.source import HttpSource
 from connectors.customrest.client import NEXT_PAGE, rows
+from schemas.utc import utc_text
 
 
 class CustomRestSource(HttpSource):
@@ -25,7 +26,6 @@ class CustomRestSource(HttpSource):
         path = f"/{spec.path}"
         params: dict[str, Any] = {"page": token, "page_size": self.settings.page_size}
         if since is not None:
-            iso = since.astimezone(UTC).isoformat().replace("+00:00", "Z")
-            params["updated_since"] = iso
+            params["updated_since"] = utc_text(since)
         body = await self.client.get_json(path, params=params)
         return rows(self.client, path, body), body

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from connectors.base.connector import ConnectorSpec
 from connectors.base.records import LocalClock
-from connectors.membercare._fields import COUNTRY_ALIASES, country_code
 from connectors.membercare.client import SYSTEM, MembercareAuth, build_client
 from connectors.membercare.entities import ENTITIES
 from connectors.membercare.settings import MembercareSettings
@@ -18,7 +17,6 @@ CONNECTOR = ConnectorSpec(
 
 __all__ = [
     "CONNECTOR",
-    "COUNTRY_ALIASES",
     "ENTITIES",
     "SYSTEM",
     "LocalClock",
@@ -27,5 +25,4 @@ __all__ = [
     "MembercareSink",
     "MembercareSource",
     "build_client",
-    "country_code",
 ]

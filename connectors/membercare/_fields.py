@@ -1,49 +1,11 @@
-"""What Membercare lets a client write, addresses by value, and country spellings."""
+"""What Membercare lets a client write, and addresses by value."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from typing import Any
 
-COUNTRY_ALIASES: dict[str, tuple[str, ...]] = {
-    "NO": ("Norge", "Noreg", "Norway", "NOR"),
-    "SE": ("Sverige", "Sweden", "SWE"),
-    "DK": ("Danmark", "Denmark", "DNK"),
-    "FI": ("Finland", "Suomi", "FIN"),
-    "IS": ("Island", "Iceland", "Ísland", "ISL"),
-    "GB": ("Storbritannia", "United Kingdom", "UK", "Great Britain", "England", "GBR"),
-    "DE": ("Tyskland", "Germany", "Deutschland", "DEU"),
-    "US": ("USA", "United States", "De forente stater", "United States of America"),
-    "NL": ("Nederland", "Netherlands", "Holland", "NLD"),
-    "FR": ("Frankrike", "France", "FRA"),
-    "ES": ("Spania", "Spain", "España", "ESP"),
-    "PL": ("Polen", "Poland", "Polska", "POL"),
-    "IT": ("Italia", "Italy", "ITA"),
-    "EE": ("Estland", "Estonia", "EST"),
-    "LV": ("Latvia", "LVA"),
-    "LT": ("Litauen", "Lithuania", "LTU"),
-    "BE": ("Belgia", "Belgium", "BEL"),
-    "CH": ("Sveits", "Switzerland", "Schweiz", "CHE"),
-    "AT": ("Østerrike", "Austria", "Österreich", "AUT"),
-    "IE": ("Irland", "Ireland", "IRL"),
-    "PT": ("Portugal", "PRT"),
-    "CA": ("Canada", "CAN"),
-}
-"""ISO 3166 alpha-2 code -> how free-text fields spell the country."""
-
-_BY_SPELLING = {
-    spelling.casefold(): code
-    for code, spellings in COUNTRY_ALIASES.items()
-    for spelling in (code, *spellings)
-}
-
-
-def country_code(value: Any) -> str | None:
-    """The ISO alpha-2 code a free-text country names ("Norge", "norway", "NO")."""
-    if not isinstance(value, str):
-        return None
-    return _BY_SPELLING.get(" ".join(value.split()).casefold())
-
+from schemas.countries import country_code
 
 COMPANY_PUT_FIELDS = [
     "companyName",

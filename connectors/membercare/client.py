@@ -18,8 +18,8 @@ from connectors.base.records import validation_reason
 from connectors.base.tokens import RenewingTokenAuth
 from connectors.errors import AuthenticationError
 from connectors.membercare.settings import MembercareSettings
-from schemas.envelope import utc_now
 from schemas.membercare import Page, Token
+from schemas.utc import utc_now
 
 logger = logging.getLogger(__name__)
 

@@ -28,7 +28,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from connectors.base.entity import EntitySpec, field_value, same_value
+from connectors.base.entity import EntitySpec, same_value
 from connectors.base.pagination import scan
 from connectors.base.sink import HttpSink
 from connectors.errors import RejectedRecordError
@@ -39,14 +39,15 @@ from connectors.membercare._fields import (
     ORGANIZATION_PATCH_FIELDS,
     PERSON_FIELDS,
     PERSON_PATCH_NAMES,
-    country_code,
     indexed,
     merged_address,
 )
 from connectors.membercare.client import SYSTEM, envelope, paginator
 from connectors.membercare.entities import ENTITIES
 from connectors.membercare.settings import MembercareSettings
+from schemas.countries import country_code
 from schemas.envelope import ChangeEvent
+from schemas.paths import get_value
 
 
 class MembercareSink(HttpSink):
@@ -73,8 +74,8 @@ class MembercareSink(HttpSink):
         code = country_code(value) if spec.name == "Countries" else None
 
         def hit(row: Any) -> bool:
-            return same_value(field_value(row, field_path), value) or (
-                code is not None and field_value(row, "iso2Letter") == code
+            return same_value(get_value(row, field_path), value) or (
+                code is not None and get_value(row, "iso2Letter") == code
             )
 
         async def fetch(page: int) -> tuple[list[Any], Any]:

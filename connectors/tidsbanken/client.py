@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from connectors.base.auth import HeaderAuth
 from connectors.base.client import HttpClient
 from connectors.tidsbanken.settings import TidsbankenSettings
+from schemas.utc import utc_text
 
 SYSTEM = "tidsbanken"
 
@@ -28,8 +29,7 @@ def build_client(settings: TidsbankenSettings, **options: Any) -> HttpClient:
 
 def odata_time(moment: datetime) -> str:
     """An unquoted OData date-time literal in UTC: ``2024-03-01T10:15:30.123Z``."""
-    text = moment.astimezone(UTC).isoformat(timespec="milliseconds")
-    return text.replace("+00:00", "Z")
+    return utc_text(moment, timespec="milliseconds")
 
 
 def literal(text: str) -> str:

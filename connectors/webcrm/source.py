@@ -10,17 +10,13 @@ from connectors.base.pagination import PageNumberPaginator
 from connectors.base.source import HttpSource
 from connectors.webcrm.client import SYSTEM
 from connectors.webcrm.entities import ENTITIES
+from schemas.utc import utc_text
 
 QUERIES_PATH = "/Queries"
 
 # With no cursor the feed is read from the start of time: Webcrm writes
 # 0001-01-01 for empty dates, so no later floor is safe.
 EARLIEST = datetime(1, 1, 1, tzinfo=UTC)
-
-
-def iso_utc(moment: datetime) -> str:
-    """``moment`` in UTC as ISO 8601 with a ``Z``."""
-    return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
 
 
 def change_query(spec: EntitySpec, since: datetime) -> str:
@@ -30,7 +26,7 @@ def change_query(spec: EntitySpec, since: datetime) -> str:
     """
     column = spec.updated_field or ""
     table = column.removesuffix("UpdatedAt")
-    where = f"WHERE {column} >= '{iso_utc(since)}'"
+    where = f"WHERE {column} >= '{utc_text(since)}'"
     return f"SELECT * FROM {table} {where} ORDER BY {column}"  # noqa: S608 - no input
 
 

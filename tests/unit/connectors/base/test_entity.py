@@ -10,13 +10,13 @@ from pydantic import AwareDatetime
 from connectors.base.entity import (
     MISSING_ID,
     EntitySpec,
-    field_value,
     same_value,
     spec_for,
 )
 from connectors.errors import ConfigurationError, InvalidRecordError
 from schemas.base import WireModel
 from schemas.envelope import Operation
+from schemas.paths import get_value
 
 
 class Thing(WireModel):
@@ -118,12 +118,14 @@ def test_spec_for() -> None:
         spec_for((SPEC,), "demo", "Other")
 
 
-def test_field_value_follows_dotted_paths() -> None:
-    row = {"A": {"B": "x"}, "C": 1}
-    assert field_value(row, "A.B") == "x"
-    assert field_value(row, "C") == 1
-    assert field_value(row, "C.D") is None
-    assert field_value(row, "Z") is None
+def test_finds_read_record_fields_by_dotted_path() -> None:
+    # The sinks' find loops read fields through the one dotted-path reader.
+    row = {"A": {"B": "x"}, "C": 1, "L": [{"M": "y"}]}
+    assert get_value(row, "A.B") == "x"
+    assert get_value(row, "C") == 1
+    assert get_value(row, "C.D") is None
+    assert get_value(row, "Z") is None
+    assert get_value(row, "L.0.M") == "y"
 
 
 @pytest.mark.parametrize(

@@ -10,8 +10,9 @@ import pytest
 
 from connectors.base.client import HttpClient
 from connectors.errors import ConfigurationError, RejectedRecordError, TransientError
-from connectors.membercare import MembercareSink, build_client, country_code
+from connectors.membercare import MembercareSink, build_client
 from connectors.membercare._fields import indexed, merged_address
+from schemas.countries import country_code
 from tests.fakes import FakeApi, json_response
 from tests.unit.connectors.membercare.conftest import company, envelope, settings
 
