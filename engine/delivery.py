@@ -18,11 +18,35 @@ from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import Any, TypeVar
 
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
 from connectors.base.retry import backoff
-from connectors.errors import RecordError, TransientError, UnresolvedReferenceError
+from connectors.errors import (
+    RecordError,
+    SyncError,
+    TransientError,
+    UnresolvedReferenceError,
+)
 from schemas.envelope import ChangeEvent, DeadLetter
 
 log = logging.getLogger(__name__)
+
+
+class RecordSettings(BaseSettings):
+    """The budget one record gets before it is dead-lettered (``TETHER_RECORD_*``).
+
+    Transient failures (5xx, 429, timeouts, unusable answers) are retried in
+    place up to ``max_attempts`` times or ``max_seconds``, whichever comes
+    first. Then the record's systems are probed: if one fails, it is an outage
+    and the flow waits for it; if all answer, the record is dead-lettered.
+    """
+
+    model_config = SettingsConfigDict(env_prefix="TETHER_RECORD_", frozen=True)
+
+    max_attempts: int = Field(8, ge=1)
+    max_seconds: float = Field(300.0, gt=0)
+
 
 T = TypeVar("T")
 
@@ -34,6 +58,8 @@ async def with_retries(
     *,
     what: str,
     reference_wait: float,
+    max_attempts: int = 0,
+    max_seconds: float = 0.0,
     max_backoff: float = 30.0,
     sleep: Sleep = asyncio.sleep,
     clock: Callable[[], float] = time.monotonic,
@@ -45,7 +71,8 @@ async def with_retries(
     ``max_backoff``), else the shared capped backoff from one second up to
     ``max_backoff``. Raises ``RecordError`` (incl. an unresolved reference after
     ``reference_wait`` seconds) for the caller to dead-letter; ``FatalError``
-    propagates.
+    propagates, and so does the last ``TransientError`` once ``max_attempts``
+    failures or ``max_seconds`` are spent (0: no limit).
     """
     started = clock()
     failures = 0
@@ -61,6 +88,11 @@ async def with_retries(
             await sleep(min(0.05 * failures, 1.0))
         except TransientError as exc:
             failures += 1
+            spent = clock() - started
+            if (max_attempts and failures >= max_attempts) or (
+                max_seconds and spent >= max_seconds
+            ):
+                raise  # the budget is spent: the caller decides whose fault it is
             if exc.retry_after is None:
                 delay = backoff(failures, rng, base_delay=1.0, max_delay=max_backoff)
             else:
@@ -109,7 +141,7 @@ class ReferenceWaits:
 
 
 def dead_letter(
-    error: RecordError | str,
+    error: Exception | str,
     *,
     stage: str,
     event: ChangeEvent | None = None,
@@ -120,8 +152,12 @@ def dead_letter(
     where: tuple[str, int, int] | None = None,
     payload: Any = None,
 ) -> DeadLetter:
-    """A dead letter naming system, type and id, with the reason and the record."""
-    reason = str(error)
+    """A dead letter naming system, type and id, with the reason and the record.
+
+    ``error`` is tether's own (its message is the reason) or anything else a
+    record ran into (a bug, an unexpected value): its class names the reason.
+    """
+    reason = str(error) if isinstance(error, SyncError | str) else describe(error)
     if isinstance(error, RecordError):
         system = error.system or system
         entity = error.entity or entity
@@ -143,3 +179,15 @@ def dead_letter(
         offset=offset,
         payload=payload,
     )
+
+
+def describe(exc: BaseException) -> str:
+    """An error as one line for operators: its class and message, bounded.
+
+    tether's own messages never carry credentials or query strings; any other
+    exception's text is cut at a ``?`` so a URL's query cannot leak.
+    """
+    text = str(exc).splitlines()[0] if str(exc) else ""
+    if "?" in text and not isinstance(exc, SyncError):
+        text = text.split("?", 1)[0] + "?..."
+    return f"{type(exc).__name__}: {text}"[:500]

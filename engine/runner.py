@@ -1,12 +1,18 @@
 """One flow's handling of one message: the decisions around ``handlers``.
 
 The wiring (``streams.topology``) hands each consumed message to a
-``FlowRunner``: the flow side (keyed by source id) reads the link, runs the
-handler with retries, stores the new link, announces it and dead-letters what
-cannot be processed; the route side (keyed by target id) turns target-side
-changes into source-keyed ones by the link notices, parking a change whose
-target is not linked yet. No faust here: the stores are mappings and the
-outputs are callables, so tests drive a flow with dicts and lists.
+``FlowRunner``: the flow side (keyed by source id) checks the message, reads
+the link, runs the handler with a bounded retry budget, stores the new link,
+announces it and dead-letters what cannot be processed; the route side (keyed
+by target id) turns target-side changes into source-keyed ones by the link
+notices, parking a change whose target is not linked yet.
+
+Whatever one record does costs at most that record (DESIGN.md rule 15): any
+exception ends in a dead letter naming system, type, id, stage and reason, and
+the partition moves on. A failure that is its system's (refused credentials,
+an outage: the system's probe fails too) is not the record's: the flow waits in
+place until the system answers again, and the record is then processed.
+No faust here: the stores are mappings and the outputs are callables.
 """
 
 from __future__ import annotations
@@ -16,9 +22,16 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from connectors.errors import RecordError, UnresolvedReferenceError
-from engine.delivery import ReferenceWaits, dead_letter, with_retries
-from engine.handlers import FlowPorts, Outcome, handle_event
+from connectors.errors import (
+    FatalError,
+    InvalidRecordError,
+    RecordError,
+    TransientError,
+    UnresolvedReferenceError,
+)
+from engine.delivery import RecordSettings, ReferenceWaits, dead_letter, with_retries
+from engine.handlers import FlowPorts, Outcome, handle_event, is_source_event
+from engine.health import SystemHealth
 from engine.inbound import Undecodable, Where
 from engine.redelivery import lost_notice
 from engine.stores import IdMap, LinkTable, RouteTable
@@ -27,6 +40,8 @@ from schemas.envelope import ChangeEvent, DeadLetter
 from schemas.links import LinkNotice, LinkOp
 
 log = logging.getLogger(__name__)
+
+Check = Callable[[ChangeEvent], None]
 
 
 @dataclass(frozen=True)
@@ -44,9 +59,20 @@ class FlowOutputs:
     forward: Callable[[str, ChangeEvent], Awaitable[None]]
 
 
+def _no_check(event: ChangeEvent) -> None:
+    return None
+
+
 @dataclass
 class FlowRunner:
-    """Everything one flow needs to handle its messages, in one worker."""
+    """Everything one flow needs to handle its messages, in one worker.
+
+    Attributes:
+        check: Raises ``InvalidRecordError`` for a change its system's source
+            would not have sent (wire model, id, future time).
+        health: Tells a system's failure from a record's; ``None``: every
+            failure is the record's.
+    """
 
     flow: Flow
     ports: FlowPorts
@@ -55,7 +81,15 @@ class FlowRunner:
     idmap: IdMap
     outputs: FlowOutputs
     reference_wait_seconds: float = 60.0
+    records: RecordSettings = field(default_factory=RecordSettings)
+    check: Check = _no_check
+    health: SystemHealth | None = None
     waits: ReferenceWaits = field(default_factory=ReferenceWaits)
+
+    @property
+    def systems(self) -> tuple[str, ...]:
+        """The systems this flow touches."""
+        return tuple(dict.fromkeys((self.flow.source.system, self.flow.target.system)))
 
     async def on_change(self, key: str, value: Any, where: Where) -> None:
         """A change of either side, keyed by the flow's source id."""
@@ -63,25 +97,13 @@ class FlowRunner:
             await self._undecodable(key, value, where)
             return
         event: ChangeEvent = value
-        link = self.links.get(key)
-        try:
-            outcome: Outcome = await with_retries(
-                lambda: handle_event(self.flow, event, link, self.ports),
-                what=f"{self.flow.name} {event.system} {event.entity} {event.id}",
-                reference_wait=self.waits.wait_for(
-                    self.flow.name, event, self.reference_wait_seconds
-                ),
-            )
-        except RecordError as exc:
-            if isinstance(exc, UnresolvedReferenceError):
-                self.waits.waited_in_vain(self.flow.name, event)
-            await self.outputs.dead_letter(
-                dead_letter(
-                    exc, stage="flow", event=event, flow=self.flow.name, where=where
-                )
-            )
+        source_side = is_source_event(self.flow, event)
+        if not await self._trusted(key if source_side else None, event, where):
             return
-        self.waits.resolved(self.flow.name, event)
+        link = self.links.get(key)
+        outcome = await self._process(event, link, where)
+        if outcome is None:
+            return
         if outcome.link is not None:
             self.links.put(key, outcome.link)
         elif link is not None:
@@ -91,13 +113,84 @@ class FlowRunner:
         for notice in outcome.notices or ((again,) if again else ()):
             await self._announce(notice)
 
+    async def _process(
+        self, event: ChangeEvent, link: Any, where: Where
+    ) -> Outcome | None:
+        """The handler's outcome, or ``None`` once the event is dead-lettered."""
+        name = self.flow.name
+        while True:
+            try:
+                outcome: Outcome = await with_retries(
+                    lambda: handle_event(self.flow, event, link, self.ports),
+                    what=f"{name} {event.system} {event.entity} {event.id}",
+                    reference_wait=self.waits.wait_for(
+                        name, event, self.reference_wait_seconds
+                    ),
+                    max_attempts=self.records.max_attempts,
+                    max_seconds=self.records.max_seconds,
+                )
+            except RecordError as exc:
+                if isinstance(exc, UnresolvedReferenceError):
+                    self.waits.waited_in_vain(name, event)
+                await self._letter(exc, event, where)
+                return None
+            except (FatalError, TransientError) as exc:
+                failing = await self._failing_systems()
+                if failing and self.health is not None:
+                    # The system, not the record: wait for it, then try again.
+                    await self.health.wait_until_healthy(failing)
+                    continue
+                await self._letter(exc, event, where)
+                return None
+            except Exception as exc:  # noqa: BLE001 - isolation: one record only
+                log.exception(
+                    "%s: %s %s %s failed unexpectedly; dead-lettered",
+                    name,
+                    event.system,
+                    event.entity,
+                    event.id,
+                )
+                await self._letter(exc, event, where)
+                return None
+            self.waits.resolved(name, event)
+            return outcome
+
+    async def _failing_systems(self) -> list[str]:
+        if self.health is None:
+            return []
+        return await self.health.failing_among(self.systems)
+
+    async def _trusted(self, key: str | None, event: ChangeEvent, where: Where) -> bool:
+        """Whether a consumed change may be believed; a dead letter if not.
+
+        ``key`` is checked against the id where the message is keyed by it (an
+        entity topic); a change forwarded from the target side is keyed by its
+        source instead, and its link decides.
+        """
+        try:
+            if key is not None and key != event.id:
+                msg = (
+                    f"{event.system} {event.entity} {event.id}: message key "
+                    f"{key!r} is not the record's id"
+                )
+                raise InvalidRecordError(
+                    msg, system=event.system, entity=event.entity, record_id=event.id
+                )
+            self.check(event)
+        except RecordError as exc:
+            await self._letter(exc, event, where, stage="check")
+            return False
+        except Exception as exc:  # noqa: BLE001 - an unknown type, a bug: one record
+            await self._letter(exc, event, where, stage="check")
+            return False
+        return True
+
     async def _announce(self, notice: LinkNotice) -> None:
         if self.flow.target_mode is TargetMode.VALUE_KEYED:
             # Many sources share one target: key by the pair so compaction keeps
             # them all; no router reads these, no id map needs them.
-            await self.outputs.announce(
-                f"{notice.target_id}/{notice.source_id}", notice
-            )
+            key = f"{notice.target_id}/{notice.source_id}"
+            await self.outputs.announce(key, notice)
             return
         # Remember the pair only once the broker has the notice, so a remembered
         # pair proves its notice went out (engine.redelivery).
@@ -109,6 +202,8 @@ class FlowRunner:
         if isinstance(value, LinkNotice):
             await self._on_notice(value)
         elif isinstance(value, ChangeEvent):
+            if not await self._trusted(key, value, where):
+                return
             route = self.routes.get(value.id)
             if route.source_id:
                 await self.outputs.forward(route.source_id, value)
@@ -127,6 +222,20 @@ class FlowRunner:
         self.routes.link(notice.target_id, notice.source_id)
         if parked is not None:
             await self.outputs.forward(notice.source_id, parked)
+
+    async def _letter(
+        self,
+        error: Exception,
+        event: ChangeEvent,
+        where: Where,
+        *,
+        stage: str = "flow",
+    ) -> None:
+        await self.outputs.dead_letter(
+            dead_letter(
+                error, stage=stage, event=event, flow=self.flow.name, where=where
+            )
+        )
 
     async def _undecodable(self, key: str, value: Undecodable, where: Where) -> None:
         await self.outputs.dead_letter(

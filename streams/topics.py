@@ -44,6 +44,11 @@ class TopicNames:
         """Ambiguous or missing matches and removed links, keyed by flow."""
         return f"{self.app_id}.reports"
 
+    @property
+    def status(self) -> str:
+        """Each system as the workers last found it (ok or failing), keyed by system."""
+        return f"{self.app_id}.status"
+
     def links_changelog(self, flow: str) -> str:
         """The changelog topic of a flow's link table (faust's naming)."""
         return f"{self.app_id}-{flow}-links-changelog"

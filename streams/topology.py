@@ -10,6 +10,8 @@ which topic and table each piece reads and writes.
 from __future__ import annotations
 
 import logging
+import os
+import socket
 from datetime import timedelta
 from typing import Any, cast
 
@@ -17,8 +19,10 @@ import faust
 import mode
 
 from connectors.base.settings import load_settings
+from engine.delivery import RecordSettings
 from engine.guards import MassDeleteSettings, guard_unlinks
 from engine.handlers import FlowPorts
+from engine.health import HealthSettings, SystemHealth, poll_guarded, read_first_page
 from engine.inbound import Where
 from engine.polling import (
     Catalogs,
@@ -33,6 +37,7 @@ from engine.stores import IdMap, LinkTable, RouteTable
 from schemas.dataflow import Flow, TargetMode
 from schemas.envelope import ChangeEvent, ConflictRecord, DeadLetter, FlowReport
 from schemas.links import LinkNotice
+from schemas.status import SystemStatus
 from streams.codecs import ModelSchema
 from streams.provision import TopicSpec
 from streams.settings import StreamSettings
@@ -63,6 +68,18 @@ class Topology:
         self.deadletters = self._topic(self.names.deadletters, DeadLetter)
         self.conflicts = self._topic(self.names.conflicts, ConflictRecord)
         self.reports = self._topic(self.names.reports, FlowReport)
+        status = self._topic(self.names.status, SystemStatus, compacted=True)
+
+        async def publish_status(record: SystemStatus) -> None:
+            await (await status.send(key=record.system, value=record))
+
+        self.health = SystemHealth(
+            lambda system: read_first_page(connectors.source(system)),
+            publish_status,
+            load_settings(HealthSettings),
+            worker=f"{socket.gethostname()}:{os.getpid()}",
+        )
+        self.records = load_settings(RecordSettings)
         self.catalogs = Catalogs(connectors.source, settings.poll_interval)
         self.idmap = IdMap(self._shared("idmap"))
         self.cursors = CursorTable(self._shared("cursors"))
@@ -155,6 +172,9 @@ class Topology:
             idmap=self.idmap,
             outputs=FlowOutputs(announce, self._dead_letter, forward),
             reference_wait_seconds=self.settings.reference_wait_seconds,
+            records=self.records,
+            check=self._check,
+            health=self.health,
         )
         inbound = self._channel(
             source_topic.get_topic_name(), from_target.get_topic_name()
@@ -187,6 +207,10 @@ class Topology:
                 supervisor_strategy=crash,
             )(route)
         return runner
+
+    def _check(self, event: ChangeEvent) -> None:
+        """A consumed change, checked by its own system's source."""
+        self.connectors.source(event.system).check(event)
 
     def _ports(self, flow: Flow) -> FlowPorts:
         async def conflict(record: ConflictRecord) -> None:
@@ -257,7 +281,7 @@ class Topology:
             if not recovery.completed.is_set() or self.app.rebalancing:
                 return  # cursors are not recovered yet
             await self.connectors.open()
-            await poller.poll()
+            await poll_guarded(poller, self.health)
 
         self.app.timer(
             self.settings.poll_interval, on_leader=True, name=f"poll-{system}"

@@ -200,6 +200,45 @@ class EntitySpec:
             modified_at=modified_at,
         )
 
+    def check(
+        self,
+        system: str,
+        event: ChangeEvent,
+        limits: RecordLimits = DEFAULT_LIMITS,
+        now: datetime | None = None,
+    ) -> None:
+        """Check a change read back from a topic, where anyone may have written it.
+
+        Its data must pass the wire model and the limits again, carry the
+        event's own id, and its time must not lie beyond the future limit (a
+        year-9999 time would hide every later real edit).
+
+        Raises:
+            InvalidRecordError: The event is not what this type's source sends.
+        """
+        record_id = event.id
+        latest = (now or utc_now()) + limits.max_future
+        if event.modified_at > latest:
+            reason = (
+                f"modified_at {event.modified_at.isoformat()} is more than"
+                f" {_span(limits.max_future)} in the future"
+            )
+            raise self._invalid(system, record_id, reason)
+        if event.op is Operation.DELETE:
+            return
+        context = {MAX_TEXT_CONTEXT: limits.max_text_chars}
+        try:
+            self.model.model_validate(event.data, context=context)
+        except ValidationError as exc:
+            raise self._invalid(system, record_id, validation_reason(exc)) from None
+        except RecursionError:
+            reason = "nested too deeply to validate"
+            raise self._invalid(system, record_id, reason) from None
+        inside = self.record_id(event.data)
+        if inside != record_id:
+            reason = f"{self.id_field} {inside} in the data is not the event's id"
+            raise self._invalid(system, record_id, reason)
+
     def _modified_at(
         self,
         system: str,

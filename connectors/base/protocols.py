@@ -63,6 +63,10 @@ class Source(Protocol):
         """Yield pages of changes after ``cursor`` (everything when it is ``None``)."""
         ...
 
+    def check(self, event: ChangeEvent) -> None:
+        """Raise ``InvalidRecordError`` unless ``event`` is what this source sends."""
+        ...
+
 
 class Sink(Protocol):
     """Reads and writes single entities of one system, for flows targeting it."""

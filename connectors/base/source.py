@@ -11,7 +11,7 @@ from typing import Any, ClassVar
 
 from connectors.base._bound import SystemBound
 from connectors.base.client import HttpClient
-from connectors.base.entity import EntitySpec
+from connectors.base.entity import EntitySpec, spec_for
 from connectors.base.pagination import Paginator, scan
 from connectors.base.protocols import BadRecord, SourcePage
 from connectors.base.records import fingerprint
@@ -117,6 +117,16 @@ class HttpSource(SystemBound, ABC):
     def entities(self) -> tuple[str, ...]:
         """The entity types, in dependency order."""
         return tuple(spec.name for spec in self.specs)
+
+    def check(self, event: ChangeEvent) -> None:
+        """Check a change of this system read from a topic (``EntitySpec.check``).
+
+        Raises:
+            InvalidRecordError: It is not what this source would have sent.
+            ConfigurationError: The system has no such entity type.
+        """
+        spec = spec_for(self.specs, self.system, event.entity)
+        spec.check(self.system, event, self.limits)
 
     @abstractmethod
     def paginator(self, spec: EntitySpec) -> Paginator[Any]:

@@ -13,6 +13,7 @@ from connectors.base.entity import (
     same_value,
     spec_for,
 )
+from connectors.base.records import RecordLimits
 from connectors.errors import ConfigurationError, InvalidRecordError
 from schemas.base import WireModel
 from schemas.envelope import Operation
@@ -147,3 +148,30 @@ def test_finds_read_record_fields_by_dotted_path() -> None:
 )
 def test_same_value(left: object, right: object, same: bool) -> None:
     assert same_value(left, right) is same
+
+
+def test_check_passes_what_the_source_itself_sent() -> None:
+    SPEC.check("demo", SPEC.to_event("demo", ROW))
+    SPEC.check("demo", SPEC.to_event("demo", {**ROW, "Gone": True}))
+
+
+@pytest.mark.parametrize(
+    ("change", "reason"),
+    [
+        ({"data": {**ROW, "Id": 9}}, "Id 9 in the data is not the event's id"),
+        ({"data": {**ROW, "Name": 5}}, "Name:"),
+        ({"data": {**ROW, "Name": "x" * 50}}, "Name:"),
+        (
+            {"modified_at": datetime(9999, 12, 31, tzinfo=UTC)},
+            "in the future",
+        ),
+    ],
+)
+def test_check_refuses_a_change_its_source_would_not_send(
+    change: dict[str, object], reason: str
+) -> None:
+    forged = SPEC.to_event("demo", ROW).model_copy(update=change)
+    limits = RecordLimits(max_text_chars=20)
+    with pytest.raises(InvalidRecordError, match=reason) as caught:
+        SPEC.check("demo", forged, limits)
+    assert (caught.value.system, caught.value.record_id) == ("demo", "7")
