@@ -173,6 +173,11 @@ class EntitySpec:
         except RecursionError:
             reason = "nested too deeply to validate"
             raise self._invalid(system, record_id, reason) from None
+        except (ArithmeticError, OSError, TypeError, ValueError) as exc:
+            # A validator that met a value it did not expect (a timestamp in
+            # milliseconds overflowing a date): this record, not the page.
+            reason = f"cannot be read ({type(exc).__name__}: {exc})"
+            raise self._invalid(system, record_id, reason) from None
         data = record.model_dump(mode="json", by_alias=True)
         if record_id == MISSING_ID:
             raise self._invalid(system, record_id, f"{self.id_field} is empty")
@@ -233,6 +238,11 @@ class EntitySpec:
             raise self._invalid(system, record_id, validation_reason(exc)) from None
         except RecursionError:
             reason = "nested too deeply to validate"
+            raise self._invalid(system, record_id, reason) from None
+        except (ArithmeticError, OSError, TypeError, ValueError) as exc:
+            # A validator that met a value it did not expect (a timestamp in
+            # milliseconds overflowing a date): this record, not the page.
+            reason = f"cannot be read ({type(exc).__name__}: {exc})"
             raise self._invalid(system, record_id, reason) from None
         inside = self.record_id(event.data)
         if inside != record_id:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pytest
-from pydantic import AwareDatetime
+from pydantic import AwareDatetime, field_validator
 
 from connectors.base.entity import (
     MISSING_ID,
@@ -175,3 +175,24 @@ def test_check_refuses_a_change_its_source_would_not_send(
     with pytest.raises(InvalidRecordError, match=reason) as caught:
         SPEC.check("demo", forged, limits)
     assert (caught.value.system, caught.value.record_id) == ("demo", "7")
+
+
+class Fragile(WireModel):
+    Id: int
+    UpdatedAt: AwareDatetime
+    Stamp: int | None = None
+
+    @field_validator("Stamp")
+    @classmethod
+    def _overflows(cls, value: int | None) -> int | None:
+        if value is not None and value > 10**12:
+            datetime.fromtimestamp(value, UTC)  # OverflowError/ValueError, unwrapped
+        return value
+
+
+def test_a_validator_that_overflows_costs_the_record_not_the_page() -> None:
+    spec = EntitySpec("Fragile", "fragile", Fragile, "Id", "UpdatedAt")
+    row = {"Id": 1, "UpdatedAt": "2024-03-01T10:00:00Z", "Stamp": 10**18}
+    with pytest.raises(InvalidRecordError, match="cannot be read") as caught:
+        spec.to_event("demo", row)
+    assert caught.value.record_id == "1"
