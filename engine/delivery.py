@@ -10,8 +10,10 @@ the worker stops and the unacked event is redelivered after restart.
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import logging
 import random
+import re
 import time
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable
@@ -191,3 +193,17 @@ def describe(exc: BaseException) -> str:
     if "?" in text and not isinstance(exc, SyncError):
         text = text.split("?", 1)[0] + "?..."
     return f"{type(exc).__name__}: {text}"[:500]
+
+
+def letter_key(letter: DeadLetter) -> str:
+    """The key a dead letter is kept under: its record and what went wrong.
+
+    ``system/type/id#digest``: the dead-letter topic is compacted, so a record
+    that failed in two ways (a bad value at the source, later a refused write)
+    keeps both letters, while the same failure seen again (a re-read, a
+    redelivery) replaces its own. Digits are left out of the digest: counts
+    and times in a reason change between two sightings of one failure.
+    """
+    cause = re.sub(r"\d+", "#", f"{letter.stage}|{letter.error_type}|{letter.reason}")
+    digest = hashlib.sha256(cause.encode()).hexdigest()[:12]
+    return f"{letter.system}/{letter.entity}/{letter.record_id}#{digest}"

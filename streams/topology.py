@@ -19,7 +19,7 @@ import faust
 import mode
 
 from connectors.base.settings import load_settings
-from engine.delivery import RecordSettings
+from engine.delivery import RecordSettings, letter_key
 from engine.guards import MassDeleteSettings, guard_unlinks
 from engine.handlers import FlowPorts
 from engine.health import HealthSettings, SystemHealth, poll_guarded, read_first_page
@@ -257,8 +257,7 @@ class Topology:
             letter.record_id,
             letter.reason,
         )
-        key = f"{letter.system}/{letter.entity}/{letter.record_id}"
-        await self.deadletters.send(key=key, value=letter)
+        await self.deadletters.send(key=letter_key(letter), value=letter)
 
     # -- sources ---------------------------------------------------------------
 

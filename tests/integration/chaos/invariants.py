@@ -190,5 +190,10 @@ def check_topics(
 
 
 def dead_letter_keys(local: LocalDeployment) -> set[str]:
-    """The distinct keys (``system/type/id``) on the dead-letter topic."""
-    return {k for k, _ in local.read_topic(local.topics.deadletters) if k is not None}
+    """The distinct records (``system/type/id``) on the dead-letter topic (its keys
+    add ``#cause``)."""
+    return {
+        k.partition("#")[0]
+        for k, _ in local.read_topic(local.topics.deadletters)
+        if k is not None
+    }

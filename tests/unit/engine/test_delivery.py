@@ -166,3 +166,24 @@ def test_a_resolved_record_waits_again_and_the_memory_is_bounded() -> None:
         waits.waited_in_vain("f", person("10:00:00", id=id))
     assert waits.wait_for("f", person("10:00:00", id="1"), 30.0) == 30.0
     assert waits.wait_for("f", person("10:00:00", id="3"), 30.0) == 0.0
+
+
+def test_letter_keys_keep_each_distinct_failure_of_a_record():
+    from engine.delivery import dead_letter, letter_key
+
+    first = dead_letter(
+        "Price: not a number", stage="source", system="s", entity="T", record_id="7"
+    )
+    again = dead_letter(
+        "Price: not a number", stage="source", system="s", entity="T", record_id="7"
+    )
+    refused = dead_letter(
+        "422 after 3 attempt(s)", stage="flow", system="s", entity="T", record_id="7"
+    )
+    later = dead_letter(
+        "422 after 4 attempt(s)", stage="flow", system="s", entity="T", record_id="7"
+    )
+    assert letter_key(first) == letter_key(again)
+    assert letter_key(refused) == letter_key(later)  # counts do not make a new cause
+    assert letter_key(first) != letter_key(refused)
+    assert letter_key(first).startswith("s/T/7#")
