@@ -48,6 +48,9 @@ class RecordSettings(BaseSettings):
 
     max_attempts: int = Field(8, ge=1)
     max_seconds: float = Field(300.0, gt=0)
+    # A message whose workers stopped this many times while handling it is
+    # dead-lettered unhandled (engine.poison).
+    max_stops: int = Field(3, ge=1)
 
 
 T = TypeVar("T")

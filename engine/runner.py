@@ -33,6 +33,7 @@ from engine.delivery import RecordSettings, ReferenceWaits, dead_letter, with_re
 from engine.handlers import FlowPorts, Outcome, handle_event, is_source_event
 from engine.health import SystemHealth
 from engine.inbound import Undecodable, Where
+from engine.poison import PoisonGuard
 from engine.redelivery import lost_notice
 from engine.stores import IdMap, LinkTable, RouteTable
 from schemas.dataflow import Flow, TargetMode
@@ -72,6 +73,7 @@ class FlowRunner:
             would not have sent (wire model, id, future time).
         health: Tells a system's failure from a record's; ``None``: every
             failure is the record's.
+        poison: Recognises a message its workers keep dying on.
     """
 
     flow: Flow
@@ -84,6 +86,7 @@ class FlowRunner:
     records: RecordSettings = field(default_factory=RecordSettings)
     check: Check = _no_check
     health: SystemHealth | None = None
+    poison: PoisonGuard | None = None
     waits: ReferenceWaits = field(default_factory=ReferenceWaits)
 
     @property
@@ -93,6 +96,9 @@ class FlowRunner:
 
     async def on_change(self, key: str, value: Any, where: Where) -> None:
         """A change of either side, keyed by the flow's source id."""
+        if self.poison is not None and not await self.poison.admit(*where[1:]):
+            await self._poisoned(key, value, where)
+            return
         if isinstance(value, Undecodable):
             await self._undecodable(key, value, where)
             return
@@ -234,6 +240,26 @@ class FlowRunner:
         await self.outputs.dead_letter(
             dead_letter(
                 error, stage=stage, event=event, flow=self.flow.name, where=where
+            )
+        )
+
+    async def _poisoned(self, key: str, value: Any, where: Where) -> None:
+        strikes = self.poison.max_strikes if self.poison else 0
+        reason = (
+            f"the worker stopped {strikes} times while handling this message; "
+            "skipped so the partition can go on"
+        )
+        log.error("%s: poison message at %s: %s", self.flow.name, where, reason)
+        event = value if isinstance(value, ChangeEvent) else None
+        await self.outputs.dead_letter(
+            dead_letter(
+                reason,
+                stage="poison",
+                event=event,
+                flow=self.flow.name,
+                where=where,
+                record_id=key or "",
+                payload=value.text() if isinstance(value, Undecodable) else None,
             )
         )
 

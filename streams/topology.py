@@ -24,6 +24,7 @@ from engine.guards import MassDeleteSettings, guard_unlinks
 from engine.handlers import FlowPorts
 from engine.health import HealthSettings, SystemHealth, poll_guarded, read_first_page
 from engine.inbound import Where
+from engine.poison import PoisonGuard
 from engine.polling import (
     Catalogs,
     CursorTable,
@@ -69,17 +70,11 @@ class Topology:
         self.conflicts = self._topic(self.names.conflicts, ConflictRecord)
         self.reports = self._topic(self.names.reports, FlowReport)
         status = self._topic(self.names.status, SystemStatus, compacted=True)
-
-        async def publish_status(record: SystemStatus) -> None:
-            await (await status.send(key=record.system, value=record))
-
-        self.health = SystemHealth(
-            lambda system: read_first_page(connectors.source(system)),
-            publish_status,
-            load_settings(HealthSettings),
-            worker=f"{socket.gethostname()}:{os.getpid()}",
-        )
+        self.health = _system_health(connectors, status)
         self.records = load_settings(RecordSettings)
+        self._poison_guards: list[PoisonGuard] = []
+        _forget_revoked(app, self._poison_guards)
+
         self.catalogs = Catalogs(connectors.source, settings.poll_interval)
         self.idmap = IdMap(self._shared("idmap"))
         self.cursors = CursorTable(self._shared("cursors"))
@@ -153,6 +148,12 @@ class Topology:
         )
         links = self._table(f"{flow.name}-links")
         routes = self._table(f"{flow.name}-reverse")
+        poison = PoisonGuard(
+            self._table(f"{flow.name}-inhand"),
+            self.app.producer.flush,
+            max_strikes=self.records.max_stops,
+        )
+        self._poison_guards.append(poison)
 
         async def announce(key: str, notice: LinkNotice) -> None:
             sent = await links_topic.send(key=key, value=notice)
@@ -175,6 +176,7 @@ class Topology:
             records=self.records,
             check=self._check,
             health=self.health,
+            poison=poison,
         )
         inbound = self._channel(
             source_topic.get_topic_name(), from_target.get_topic_name()
@@ -290,3 +292,27 @@ class Topology:
 def _where(event: Any) -> Where:
     message = event.message
     return (message.topic, message.partition, message.offset)
+
+
+def _system_health(connectors: Connectors, status_topic: Any) -> SystemHealth:
+    """Probes read a system's first page; changes go to ``{app}.status``, acked."""
+
+    async def publish(record: SystemStatus) -> None:
+        await (await status_topic.send(key=record.system, value=record))
+
+    return SystemHealth(
+        lambda system: read_first_page(connectors.source(system)),
+        publish,
+        load_settings(HealthSettings),
+        worker=f"{socket.gethostname()}:{os.getpid()}",
+    )
+
+
+def _forget_revoked(app: faust.App, guards: list[PoisonGuard]) -> None:
+    """A partition taken away may be given back later: a new start on it."""
+
+    @app.on_partitions_revoked.connect  # type: ignore[arg-type]
+    async def forget(sender: Any, revoked: Any, **_: Any) -> None:
+        for guard in guards:
+            for tp in revoked:
+                guard.forget(tp.partition)
