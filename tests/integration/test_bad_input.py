@@ -117,7 +117,7 @@ def test_every_kind_of_bad_input_is_dead_lettered_once_and_the_rest_syncs(
         code, out, _ = run_cli(
             local, monkeypatch, capsys, "deadletters", "redrive", "--json"
         )
-        results = {r["key"]: r for r in json.loads(out)["results"]}
+        results = {record_of(r["key"]): r for r in json.loads(out)["results"]}
         assert code == 1  # the kinds nobody fixed still fail
         for key in FIXED:
             assert results[key]["action"] == "republished", results[key]
@@ -142,7 +142,7 @@ def test_every_kind_of_bad_input_is_dead_lettered_once_and_the_rest_syncs(
 
         def listed() -> set[str]:
             _, out, _ = run_cli(local, monkeypatch, capsys, "deadletters", "--json")
-            return {d["key"] for d in json.loads(out)["dead_letters"]}
+            return {record_of(d["key"]) for d in json.loads(out)["dead_letters"]}
 
         outstanding = listed()
         assert not outstanding & FIXED
