@@ -111,14 +111,12 @@ class EventPublisher:
         value = encode(event)
         size = message_size(key, value)
         if size > self._limits.max_bytes:
-            raise _oversized(event, f"{size} bytes", self._limits.max_bytes)
+            raise _oversized(event, _over(size, self._limits.max_bytes))
         try:
             sent = await self._topics[event.entity].send(key=event.id, value=value)
         except _SEND_ERRORS as exc:
             if too_large(exc):
-                raise _oversized(
-                    event, f"{size} bytes", self._limits.max_bytes
-                ) from exc
+                raise _oversized(event, _over(size, self._limits.max_bytes)) from exc
             self._pending.clear()  # the page is abandoned: read again next poll
             msg = f"{_what(event)}: not sent to Kafka: {exc!r}"
             raise TransientError(msg) from exc
@@ -155,22 +153,27 @@ class EventPublisher:
             )
             raise TransientError(msg) from failed[0]
         for event in refused:
-            error = _oversized(event, "larger than the broker accepts", None)
+            detail = (
+                "the broker refused it (the topic's max.message.bytes or the "
+                "broker's message.max.bytes is below TETHER_MAX_MESSAGE_BYTES)"
+            )
+            error = _oversized(event, detail)
             await self._dead_letter(
                 dead_letter(error, stage="source", payload=scrub(event.data))
             )
 
 
-def _oversized(event: ChangeEvent, size: str, limit: int | None) -> RejectedRecordError:
-    allowed = (
-        f"more than the {limit} bytes a Kafka message may carry "
-        "(TETHER_MAX_MESSAGE_BYTES)"
-        if limit is not None
-        else "the broker refused it (its message.max.bytes)"
-    )
-    msg = f"{_what(event)}: the change is too large for Kafka: {size}, {allowed}"
+def _oversized(event: ChangeEvent, detail: str) -> RejectedRecordError:
+    msg = f"{_what(event)}: the change is too large for Kafka: {detail}"
     return RejectedRecordError(
         msg, system=event.system, entity=event.entity, record_id=event.id
+    )
+
+
+def _over(size: int, limit: int) -> str:
+    return (
+        f"{size} bytes, more than the {limit} a Kafka message may carry "
+        "(TETHER_MAX_MESSAGE_BYTES)"
     )
 
 
