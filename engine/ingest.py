@@ -1,7 +1,10 @@
 """Source polling: read a system's changes and publish them, cursor last.
 
-The cursor moves only after the page's events are flushed to Kafka (rule 13): a
-crash re-reads the page, and the flows recognise what they already processed.
+The cursor moves only after the broker acknowledged every event of the page
+(rule 13; ``flush`` raises ``TransientError`` otherwise): a crash or a failed
+send re-reads the page, and the flows recognise what they already processed.
+An event the broker can never take (larger than a Kafka message may be) is
+dead-lettered like a bad record, and the rest of the page goes on.
 
 This is the one place that treats ``MalformedResponseError`` apart from other
 transient errors: a page the system answered with an unusable body is
@@ -19,7 +22,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from connectors.base.protocols import BadRecord, Source
-from connectors.errors import MalformedResponseError
+from connectors.errors import MalformedResponseError, RecordError
 from engine.badinput import page_letter
 from schemas.envelope import ChangeEvent, Cursor
 
@@ -28,7 +31,13 @@ log = logging.getLogger(__name__)
 
 @dataclass(frozen=True)
 class PollPorts:
-    """Where a poll publishes to, injected by the worker (or a test)."""
+    """Where a poll publishes to, injected by the worker (or a test).
+
+    ``publish`` sends one event, or raises ``RecordError`` for one that can
+    never be sent (too large); ``reject`` returns once its dead letter is
+    acknowledged; ``flush`` returns once everything published since its last
+    call is acknowledged, and raises ``TransientError`` when something is not.
+    """
 
     publish: Callable[[ChangeEvent], Awaitable[None]]
     reject: Callable[[BadRecord], Awaitable[None]]
@@ -61,17 +70,21 @@ async def poll_entity(
     saved = ports.load_cursor(source.system, entity)
     try:
         async for page in source.read(entity, None if full else saved):
+            refused: list[BadRecord] = []
             for event in page.events:
-                await ports.publish(event)
-            for bad in page.bad_records:
+                try:
+                    await ports.publish(event)
+                except RecordError as exc:
+                    refused.append(_unpublishable(event, exc))
+            for bad in [*refused, *page.bad_records]:
                 await ports.reject(bad)
             await ports.flush()
             if not full or _ahead(page.cursor, saved):
                 await ports.save_cursor(source.system, entity, page.cursor)
                 saved = page.cursor
             stats.pages += 1
-            stats.events += len(page.events)
-            stats.bad_records += len(page.bad_records)
+            stats.events += len(page.events) - len(refused)
+            stats.bad_records += len(page.bad_records) + len(refused)
     except MalformedResponseError as exc:
         # Not retried here: the next poll asks for the same page again.
         log.warning("%s %s: %s; read again next poll", source.system, entity, exc)
@@ -89,6 +102,10 @@ async def poll_entity(
             stats.bad_records,
         )
     return stats
+
+
+def _unpublishable(event: ChangeEvent, error: RecordError) -> BadRecord:
+    return BadRecord(event.system, event.entity, event.id, str(error), event.data)
 
 
 def _ahead(cursor: Cursor, saved: Cursor | None) -> bool:

@@ -15,13 +15,21 @@ from dataclasses import dataclass
 from connectors.base.protocols import BadRecord, Source
 from connectors.errors import TransientError
 from engine.badinput import LetterMemo, letter_key, safe
+from engine.cursors import CursorTable
 from engine.delivery import dead_letter
 from engine.ingest import PollPorts, poll_entity
-from engine.stores import Store
 from schemas.dataflow import Flow, TargetMode
-from schemas.envelope import ChangeEvent, Cursor, DeadLetter
+from schemas.envelope import ChangeEvent, DeadLetter
 
 log = logging.getLogger(__name__)
+
+__all__ = [
+    "Catalogs",
+    "CursorTable",
+    "PollOutputs",
+    "SourcePoller",
+    "polled_entities",
+]
 
 
 @dataclass(frozen=True)
@@ -29,30 +37,17 @@ class PollOutputs:
     """Where a poll's results go.
 
     Attributes:
-        publish: A change onto its entity topic (sent, not yet acknowledged).
-        dead_letter: A record or page the source could not use.
-        flush: Wait until everything sent so far is acknowledged.
+        publish: A change onto its entity topic (sent, not yet acknowledged);
+            raises ``RecordError`` for a change that can never be sent.
+        dead_letter: A record or page the source could not use; returns once
+            the broker acknowledged the letter.
+        flush: Wait until everything published so far is acknowledged; raises
+            ``TransientError`` when something was not (the cursor stays).
     """
 
     publish: Callable[[ChangeEvent], Awaitable[None]]
     dead_letter: Callable[[DeadLetter], Awaitable[None]]
     flush: Callable[[], Awaitable[None]]
-
-
-class CursorTable:
-    """Where each (system, type) has read up to, over any key-value store."""
-
-    def __init__(self, store: Store) -> None:
-        self._store = store
-
-    def load(self, system: str, entity: str) -> Cursor | None:
-        """The saved cursor of ``system``/``entity``, if any."""
-        raw = self._store.get(f"{system}/{entity}")
-        return Cursor.model_validate(raw) if raw else None
-
-    async def save(self, system: str, entity: str, cursor: Cursor) -> None:
-        """Remember ``cursor`` (called only once its page is flushed)."""
-        self._store[f"{system}/{entity}"] = cursor.model_dump(mode="json")
 
 
 class SourcePoller:
@@ -111,8 +106,10 @@ class SourcePoller:
         return False
 
     async def _publish(self, event: ChangeEvent) -> None:
-        self._rejected.forget(letter_key(event.system, event.entity, event.id))
         await self._outputs.publish(event)
+        # Sent: should it turn bad again, that is news. (One too large to send
+        # raised instead, and stays known: its letter is not repeated.)
+        self._rejected.forget(letter_key(event.system, event.entity, event.id))
 
     async def _reject(self, bad: BadRecord) -> None:
         bad = safe(bad)  # invalid UTF-8 or a 1 MB value must not stop the producer

@@ -28,6 +28,9 @@ def create_app(settings: StreamSettings) -> faust.App:
         # One event at a time per partition keeps per-key order (faust #606).
         stream_buffer_maxsize=1024,
         broker_commit_interval=1.0,
+        # Checked before sending too (streams.acks): an oversized message becomes
+        # a dead letter instead of an error inside faust's producer.
+        producer_max_request_size=settings.max_message_bytes,
         table_standby_replicas=0 if settings.replication_factor == 1 else 1,
         web_enabled=settings.web_enabled,
         web_port=settings.web_port,

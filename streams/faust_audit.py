@@ -1,7 +1,8 @@
 """What tether's faust fixes rely on, for the guard test to watch.
 
-``kafka_transport``, ``tables`` and ``topology`` override or call private parts
-of faust-streaming and aiokafka (audited at the versions below). A new version
+``kafka_transport``, ``sequences``, ``acks``, ``tables`` and ``topology``
+override or call private parts of faust-streaming and aiokafka (audited at the
+versions below). A new version
 may rename them or change what they do without any error: the fixes would
 silently stop fixing. ``tests/unit/streams/test_faust_audit.py`` fails, naming
 what to re-audit, when a version or the source of any of these changes.
@@ -67,5 +68,23 @@ RELIED_ON: dict[tuple[str, str], str] = {
     ),
     ("mode.supervisors", "CrashingSupervisor"): (
         "flow agents crash the worker instead of acking the event that raised"
+    ),
+    ("faust.transport.drivers.aiokafka", "Producer._new_producer"): (
+        "IdempotentProducer gives the aiokafka producer it makes a RewindingSender"
+    ),
+    ("aiokafka.producer.sender", "Sender._send_produce_req"): (
+        "RewindingSender takes back a refused batch's sequence numbers after it"
+    ),
+    ("aiokafka.producer.sender", "Sender._sender_routine"): (
+        "mutes a partition while its batch is in flight: none is numbered after it"
+    ),
+    ("aiokafka.producer.message_accumulator", "MessageAccumulator.drain_by_nodes"): (
+        "numbers a batch when drained, whether or not the broker takes it"
+    ),
+    ("aiokafka.producer.transaction_manager", "TransactionManager"): (
+        "increment_sequence_number, with a negative step, takes numbers back"
+    ),
+    ("faust.topics", "Topic._on_published"): (
+        "retrieves a failed send's error; streams.acks awaits the same future"
     ),
 }

@@ -19,6 +19,8 @@ from typing import Any
 from faust.transport import drivers
 from faust.transport.drivers import aiokafka as faust_aiokafka
 
+from streams.sequences import rewinding
+
 SCHEME = "idemkafka"
 IDEMPOTENT_SETTINGS: Mapping[str, Any] = {"acks": "all", "enable_idempotence": True}
 
@@ -29,6 +31,10 @@ class IdempotentProducer(faust_aiokafka.Producer):
     def _settings_extra(self) -> Mapping[str, Any]:
         extra: Mapping[str, Any] = super()._settings_extra()
         return {**extra, **IDEMPOTENT_SETTINGS}
+
+    def _new_producer(self, transactional_id: str | None = None) -> Any:
+        # A batch the broker refused must not stop its partition (streams.sequences).
+        return rewinding(super()._new_producer(transactional_id))
 
 
 class _ReadOffsets(dict[Any, Any]):

@@ -5,7 +5,9 @@ yet is ignored until the next metadata refresh (minutes), and one auto-created
 by a producer gets the broker's default partition count, which breaks the
 co-partitioning of flows and link tables. So every topic is created up front,
 with its partition count and cleanup policy, and an existing topic with the
-wrong partition count is an error an operator must see.
+wrong partition count is an error an operator must see. When tether's message
+limit (``TETHER_MAX_MESSAGE_BYTES``) is above Kafka's default, the topics it
+creates allow it (``max.message.bytes``), so the broker takes what tether sends.
 """
 
 from __future__ import annotations
@@ -18,6 +20,9 @@ from aiokafka.errors import KafkaConnectionError, KafkaError
 
 from connectors.errors import ConfigurationError
 
+KAFKA_MAX_MESSAGE_BYTES = 1_048_588
+"""The broker's default ``message.max.bytes``, which topics inherit."""
+
 
 @dataclass(frozen=True)
 class TopicSpec:
@@ -29,9 +34,17 @@ class TopicSpec:
 
 
 async def ensure_topics(
-    bootstrap: str, specs: list[TopicSpec], replication_factor: int = 1
+    bootstrap: str,
+    specs: list[TopicSpec],
+    replication_factor: int = 1,
+    *,
+    max_message_bytes: int | None = None,
 ) -> list[str]:
-    """Create the missing topics; return their names. Idempotent."""
+    """Create the missing topics; return their names. Idempotent.
+
+    ``max_message_bytes`` above Kafka's default becomes the new topics'
+    ``max.message.bytes``; existing topics are left as they are.
+    """
     admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, request_timeout_ms=15000)
     try:
         await admin.start()
@@ -52,9 +65,7 @@ async def ensure_topics(
                         s.name,
                         num_partitions=s.partitions,
                         replication_factor=replication_factor,
-                        topic_configs={"cleanup.policy": "compact"}
-                        if s.compacted
-                        else {},
+                        topic_configs=_configs(s, max_message_bytes),
                     )
                     for s in missing
                 ]
@@ -80,8 +91,26 @@ async def ensure_topics(
         await admin.close()
 
 
+def _configs(spec: TopicSpec, max_message_bytes: int | None) -> dict[str, str]:
+    configs = {"cleanup.policy": "compact"} if spec.compacted else {}
+    if max_message_bytes is not None and max_message_bytes > KAFKA_MAX_MESSAGE_BYTES:
+        configs["max.message.bytes"] = str(max_message_bytes)
+    return configs
+
+
 def ensure_topics_sync(
-    bootstrap: str, specs: list[TopicSpec], replication_factor: int = 1
+    bootstrap: str,
+    specs: list[TopicSpec],
+    replication_factor: int = 1,
+    *,
+    max_message_bytes: int | None = None,
 ) -> list[str]:
     """``ensure_topics`` for code that runs before any event loop (the CLI)."""
-    return asyncio.run(ensure_topics(bootstrap, specs, replication_factor))
+    return asyncio.run(
+        ensure_topics(
+            bootstrap,
+            specs,
+            replication_factor,
+            max_message_bytes=max_message_bytes,
+        )
+    )

@@ -37,6 +37,17 @@ class StreamSettings(BaseSettings):
     flows: str = Field("all", description="comma-separated flow or document names")
     tie_window_seconds: float = Field(1.0, ge=0)
     reference_wait_seconds: float = Field(60.0, ge=0)
+    max_message_bytes: int = Field(
+        1_000_000,
+        ge=10_000,
+        description="largest Kafka message tether sends (the producer's "
+        "max.request.size; the broker's message.max.bytes must allow it)",
+    )
+    ack_timeout_seconds: float = Field(
+        60.0,
+        gt=0,
+        description="how long a poll waits for the broker to acknowledge a page",
+    )
     idempotent_producer: bool = True
     web_enabled: bool = False
     web_port: int = 6066

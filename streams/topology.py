@@ -39,6 +39,7 @@ from schemas.dataflow import Flow, TargetMode
 from schemas.envelope import ChangeEvent, ConflictRecord, DeadLetter, FlowReport
 from schemas.links import LinkNotice
 from schemas.status import SystemStatus
+from streams.acks import EventPublisher, Limits, deliver
 from streams.codecs import ModelSchema
 from streams.provision import TopicSpec
 from streams.settings import StreamSettings
@@ -77,7 +78,11 @@ class Topology:
 
         self.catalogs = Catalogs(connectors.source, settings.poll_interval)
         self.idmap = IdMap(self._shared("idmap"))
-        self.cursors = CursorTable(self._shared("cursors"))
+        self.limits = Limits(settings.max_message_bytes, settings.ack_timeout_seconds)
+        # A large listing cursor is chunked well below the changelog's message limit.
+        self.cursors = CursorTable(
+            self._shared("cursors"), max_value_bytes=settings.max_message_bytes // 4
+        )
         # faust elects the leader (who polls the sources) through this topic; made
         # late, the consumer misses it until its next metadata refresh, minutes
         # during which no worker is leader and nothing is polled.
@@ -161,7 +166,8 @@ class Topology:
                 await sent  # the id map remembers only acknowledged notices
 
         async def forward(source_id: str, event: ChangeEvent) -> None:
-            await from_target.send(key=source_id, value=event)
+            # Acknowledged before the router's own offset may commit.
+            await (await from_target.send(key=source_id, value=event))
 
         runner = FlowRunner(
             flow=flow,
@@ -224,9 +230,8 @@ class Topology:
                 record.winner.value,
                 record.rule,
             )
-            await self.conflicts.send(
-                key=f"{record.flow}/{record.source_id}", value=record
-            )
+            key = f"{record.flow}/{record.source_id}"
+            await deliver(self.conflicts, key, record, self.limits, name="conflict")
 
         async def report(record: FlowReport) -> None:
             log.warning(
@@ -236,9 +241,8 @@ class Topology:
                 record.source_id,
                 record.detail,
             )
-            await self.reports.send(
-                key=f"{record.flow}/{record.source_id}", value=record
-            )
+            key = f"{record.flow}/{record.source_id}"
+            await deliver(self.reports, key, record, self.limits, name="report")
 
         return FlowPorts(
             source_sink=self.connectors.sink(flow.source.system),
@@ -259,20 +263,22 @@ class Topology:
             letter.record_id,
             letter.reason,
         )
-        await self.deadletters.send(key=letter_key(letter), value=letter)
+        # Acknowledged before returning: the offset of the event that produced
+        # it commits only afterwards, so a letter is never lost with its event.
+        key = letter_key(letter)
+        await deliver(self.deadletters, key, letter, self.limits, name="dead letter")
 
     # -- sources ---------------------------------------------------------------
 
     def _register_poller(self, system: str, entities: list[str]) -> None:
         topics = {entity: self.entity_topic(system, entity) for entity in entities}
-
-        async def publish(event: ChangeEvent) -> None:
-            await topics[event.entity].send(key=event.id, value=event)
-
+        # The cursor moves once the broker acknowledged the page, not when the
+        # producer was flushed (a flush does not raise for a failed send).
+        publisher = EventPublisher(topics, self.limits, self._dead_letter)
         poller = SourcePoller(
             self.connectors.source(system),
             entities,
-            PollOutputs(publish, self._dead_letter, self.app.producer.flush),
+            PollOutputs(publisher.publish, self._dead_letter, publisher.flush),
             self.cursors,
             resync_interval=self.settings.resync_interval,
         )

@@ -41,7 +41,10 @@ def build_worker(settings: StreamSettings | None = None) -> faust.App:
     app = create_app(settings)
     topology = Topology(app, settings, flows, connectors)
     created = ensure_topics_sync(
-        settings.kafka_bootstrap, topology.topic_specs, settings.replication_factor
+        settings.kafka_bootstrap,
+        topology.topic_specs,
+        settings.replication_factor,
+        max_message_bytes=settings.max_message_bytes,
     )
     if created:
         log.info("created %d topics", len(created))

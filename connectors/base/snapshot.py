@@ -12,7 +12,8 @@ deleted").
 The cursor is an ordinary ``Cursor``: ``since`` is when the listing was observed
 and ``boundary_ids`` holds ``SNAPSHOT_MARK`` followed by ``"<id>=<hash>"``
 entries. Each entry takes about ``len(id) + 12`` bytes, so a type with 50,000
-records makes a cursor of roughly 1 MB: beyond that, keep the snapshot elsewhere.
+records makes a cursor of roughly 1 MB, more than one Kafka message may carry:
+the worker's cursor store (``engine.cursors``) keeps such a cursor in chunks.
 
 Each page's cursor is the previous snapshot plus the changes published so far, so
 a crash between pages re-publishes only what was not yet flushed.

@@ -49,6 +49,18 @@ FINGERPRINTS: dict[tuple[str, str], str] = {
         "Producer._settings_extra",
     ): "a4c7bc41b6382223",
     ("mode.supervisors", "CrashingSupervisor"): "37e805f0af2149ce",
+    ("faust.transport.drivers.aiokafka", "Producer._new_producer"): "e72355c3430ed02f",
+    ("aiokafka.producer.sender", "Sender._send_produce_req"): "aea01ae4b6c794cc",
+    ("aiokafka.producer.sender", "Sender._sender_routine"): "2380dc5e333d9ebd",
+    (
+        "aiokafka.producer.message_accumulator",
+        "MessageAccumulator.drain_by_nodes",
+    ): "fc995afbfc5718e2",
+    (
+        "aiokafka.producer.transaction_manager",
+        "TransactionManager",
+    ): "d0932794d69a6780",
+    ("faust.topics", "Topic._on_published"): "7cfe9ebd65964b0a",
 }
 
 
