@@ -7,7 +7,7 @@ import logging
 import random
 import time
 from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Self
 
@@ -15,6 +15,7 @@ import httpx
 
 from connectors.base._body import JsonBodies
 from connectors.base._call import Call
+from connectors.base._call import Prepare as Prepare
 from connectors.base._pool import Pool
 from connectors.base.auth import Auth
 from connectors.base.ratelimit import SlidingWindowLimiter
@@ -38,9 +39,6 @@ logger = logging.getLogger(__name__)
 
 RetryHint = Callable[[httpx.Response], float | None]
 """Reads a retry delay from a response body, for APIs that put it there."""
-
-Prepare = Callable[[], Awaitable[Any]]
-"""Runs right before each attempt of a write; returns its JSON body (``None``: keep)."""
 
 # Raised before any byte reached the server: even an unsafe request may be retried.
 _NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
@@ -163,10 +161,7 @@ class HttpClient(Pool, JsonBodies):
             headers: Extra headers for this request.
             idempotent: Whether a blind retry is harmless; defaults by method
                 (``POST``/``PATCH`` are unsafe).
-            prepare: Awaited right before every attempt (the first, each
-                retry): a write re-reads its record there and may stop by
-                raising, or return a fresh body to send instead of ``body``
-                (``connectors.base.fresh``), so a retry never sends a stale one.
+            prepare: Awaited before each attempt; may raise, or return a body.
 
         Raises:
             TransientError: Retries exhausted, or an unsafe request's outcome is
@@ -176,8 +171,8 @@ class HttpClient(Pool, JsonBodies):
             RejectedRecordError: 400/404/405/409/422 and other 4xx.
             FatalError: Anything retrying cannot fix.
         """
-        call = Call(method, path, params, body, form, headers, idempotent)
-        response = await self._execute(call, prepare=prepare)
+        call = Call(method, path, params, body, form, headers, idempotent, prepare)
+        response = await self._execute(call)
         assert response is not None  # only allow_not_found=True yields None
         return response
 
@@ -241,21 +236,14 @@ class HttpClient(Pool, JsonBodies):
         return None if response is None else self.decode_json(response)
 
     async def _execute(
-        self,
-        call: Call,
-        *,
-        login: str | None = None,
-        allow_not_found: bool = False,
-        prepare: Prepare | None = None,
+        self, call: Call, *, login: str | None = None, allow_not_found: bool = False
     ) -> httpx.Response | None:
         attempt, waited, refreshed = 0, 0.0, False
         authenticate = login is None
         while True:
             attempt += 1
-            if prepare is not None:
-                fresh = await prepare()
-                if fresh is not None:
-                    call = replace(call, body=fresh)
+            if call.prepare is not None:
+                call = call.with_body(await call.prepare())
             request = await self._build(call, authenticate=authenticate)
             where = self.where(request)
             try:

@@ -171,7 +171,9 @@ async def test_reference_maps_to_the_linked_target_id():
     world = World()
     world.idmap[f"{ORGS.name}/s/1"] = "C-77"
     person = world.webcrm.put(
-        "Persons", "5", {"PersonOrganisationId": 1, "PersonLastName": "N"}
+        "Persons",
+        "5",
+        {"PersonOrganisationId": 1, "PersonLastName": "N", "PersonEmail": "n@x.no"},
     )
     await handle_event(PERSONS, person, None, world.ports())
     [(_, _, _, body)] = world.customcrm.writes
