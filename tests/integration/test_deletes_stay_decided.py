@@ -45,6 +45,20 @@ def link_table(local: LocalDeployment) -> dict[str, dict[str, Any]]:
     return {key.strip('"'): value for key, value in table.items()}
 
 
+def relinked(local: LocalDeployment, targets: list[str]) -> list[str]:
+    """Targets that got a link notice again after their first unlink notice."""
+    unlinked: set[str] = set()
+    again = []
+    for key, notice in local.read_topic(local.topics.links(ORGS)):
+        if key not in targets or not notice:
+            continue
+        if notice["op"] == "unlink":
+            unlinked.add(key)
+        elif key in unlinked:
+            again.append(key)
+    return again
+
+
 def reports(local: LocalDeployment, kind: str) -> list[dict[str, Any]]:
     return [
         value
@@ -102,7 +116,8 @@ def delete_30_percent_and_re_read(
     # Nothing created again: no new customer, none of the deleted ones revived.
     assert len(customers(customcrm)) == ORGANISATIONS
     assert live(customcrm) == set(before.values()) - set(doomed)
-    # No link to a deleted record: notices, link table, verify.
+    # No link to a deleted record, ever since: notices, link table, verify.
+    assert relinked(local, doomed) == []
     assert links(local, ORGS) == kept
     table = link_table(local)
     tombstones = {s: v for s, v in table.items() if v.get("target_deleted_at")}
