@@ -42,11 +42,14 @@ def test_an_unreadable_match_and_an_empty_key_create_nothing(kafka_bootstrap, tm
         webcrm,
         customcrm,
     ):
-        orgs = seed_webcrm(
-            webcrm, organisations=ORGANISATIONS, persons=0, products=0
-        )["Organisations"]
+        orgs = seed_webcrm(webcrm, organisations=ORGANISATIONS, persons=0, products=0)[
+            "Organisations"
+        ]
         twin, keyless, other = orgs[0], orgs[1], orgs[2]
-        twin_id, keyless_id = str(twin["OrganisationId"]), str(keyless["OrganisationId"])
+        twin_id, keyless_id = (
+            str(twin["OrganisationId"]),
+            str(keyless["OrganisationId"]),
+        )
         webcrm.edit("Organisations", keyless_id, {"OrganisationVatNumber": ""})
         [bad] = customcrm.seed(
             "customers",
