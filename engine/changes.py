@@ -124,12 +124,7 @@ async def _write(
                 flow.target.type, link.target_id, body, expected=target_event
             )
             target_at, writes = written.modified_at, writes + 1
-            _agreed(
-                flow,
-                decision,
-                decision.to_target,
-                lambda: project_target(flow, written),
-            )
+            _agreed(flow, decision, decision.to_target, written, project_target)
         else:
             _keep_unwritten(decision, decision.to_target, link)
     if decision.to_source:
@@ -146,7 +141,8 @@ async def _write(
                     flow,
                     decision,
                     decision.to_source,
-                    lambda: project_source_event(flow, written, ports),
+                    written,
+                    lambda f, event: project_source_event(f, event, ports),
                 )
         else:
             _keep_unwritten(decision, decision.to_source, link)
@@ -157,7 +153,8 @@ def _agreed(
     flow: Flow,
     decision: Decision,
     written: dict[str, Any],
-    project: Callable[[], dict[str, Any]],
+    result: ChangeEvent,
+    project: Callable[[Flow, ChangeEvent], dict[str, Any]],
 ) -> None:
     """Take the written properties' agreed values from what the write returned.
 
@@ -165,8 +162,10 @@ def _agreed(
     just be missing); so does everything when the returned record cannot be
     projected (the write happened anyway).
     """
+    if result.data is None:
+        return
     try:
-        returned = project()
+        returned = project(flow, result)
     except (InvalidRecordError, UnresolvedReferenceError):
         return
     references = {mapping.row_key(r) for r in flow.properties if r.references}
