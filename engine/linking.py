@@ -162,9 +162,21 @@ def _free(flow: Flow, ports: FlowPorts, target_id: str, source_id: str) -> bool:
 async def unlink(flow: Flow, link: Link, ports: FlowPorts, *, deleted: str) -> Outcome:
     """A side was deleted: drop the link and report it (rules 11 and 17).
 
-    A deleted target leaves a tombstone, so the kept source is not linked or
+    The deleted side is read first: a record that is back (a delete undone,
+    or a system that answered "gone" while broken, as the mass-delete guard
+    suspects when it holds an unlink) keeps its link, restored as it was. A
+    deleted target leaves a tombstone, so the kept source is not linked or
     created again by a re-read; a deleted source leaves nothing.
     """
+    sink, entity, entity_id = (
+        (ports.target_sink, flow.target.type, link.target_id)
+        if deleted == "target"
+        else (ports.source_sink, flow.source.type, link.source_id)
+    )
+    now = await sink.get(entity, entity_id)
+    if now is not None and now.op is Operation.UPSERT:
+        log.info("%s: %s %s is back; link kept", flow.name, entity, entity_id)
+        return Outcome(link=link)
     if ports.may_unlink is not None and not await ports.may_unlink(link):
         # A burst of vanished counterparts looks like a broken system, not a
         # mass delete: retried in place, the event is neither lost nor applied.

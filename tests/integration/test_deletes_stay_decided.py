@@ -3,14 +3,17 @@
 30% of a target's records are deleted at once; the following full re-reads of
 the source must not create them again, and no link (notices, link table,
 ``tether verify``) may point at a deleted record: once with the mass-delete
-guard's thresholds raised (the unlinks go through at once), once with the
-guard tripping and holding the rest until its window slides.
+guard's thresholds raised (the unlinks go through at once; then again after a
+restart on wiped local state, the tombstones read back from the changelog),
+once with the guard tripping and holding the rest until its window slides.
 """
 
 from __future__ import annotations
 
 import json
+import shutil
 import time
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -67,17 +70,12 @@ def reports(local: LocalDeployment, kind: str) -> list[dict[str, Any]]:
     ]
 
 
-def delete_30_percent_and_re_read(
-    local: LocalDeployment,
-    webcrm: WebcrmStandIn,
-    customcrm: CustomcrmStandIn,
-    monkeypatch: pytest.MonkeyPatch,
-    capsys: pytest.CaptureFixture[str],
-) -> set[str]:
-    """The scenario; returns the deleted customer ids after checking them."""
+def delete_30_percent(
+    local: LocalDeployment, webcrm: WebcrmStandIn, customcrm: CustomcrmStandIn
+) -> tuple[dict[str, str], list[str]]:
+    """Sync, delete 30 % of the customers at once, wait for their unlinks."""
     seed_webcrm(webcrm, organisations=ORGANISATIONS, persons=0, products=0)
     local.start_worker()
-    pid = local.workers["w1"].pid
     local.wait_for(
         lambda: len(links(local, ORGS)) == ORGANISATIONS, what="initial sync"
     )
@@ -90,7 +88,19 @@ def delete_30_percent_and_re_read(
         timeout=240,
         what="the deleted customers' links to go",
     )
-    # Two full re-reads of the source after the unlinks.
+    return before, doomed
+
+
+def re_read_and_check(
+    local: LocalDeployment,
+    webcrm: WebcrmStandIn,
+    customcrm: CustomcrmStandIn,
+    before: dict[str, str],
+    doomed: list[str],
+    check_verify: Callable[[], list[str]],
+) -> None:
+    """Two full re-reads later: nothing re-created, no link to a deleted record."""
+    pid = local.workers["w1"].pid
     published = full_reads(local)
     local.wait_for(
         lambda: full_reads(local) >= published + 2 * ORGANISATIONS,
@@ -100,11 +110,12 @@ def delete_30_percent_and_re_read(
     # An edit of every linked organisation, made after the re-reads were
     # published, syncs only once their partitions are past them.
     kept = {s: t for s, t in before.items() if t not in doomed}
+    city = f"Vardø {published}"
     for source_id in kept:
-        webcrm.edit("Organisations", int(source_id), {"OrganisationCity": "Vardø"})
+        webcrm.edit("Organisations", int(source_id), {"OrganisationCity": city})
     local.wait_for(
         lambda: all(
-            customcrm.get("customers", t)["City"] == "Vardø" for t in kept.values()
+            customcrm.get("customers", t)["City"] == city for t in kept.values()
         ),
         timeout=120,
         what="the marker edits",
@@ -125,13 +136,25 @@ def delete_30_percent_and_re_read(
     alive = {s: v["target_id"] for s, v in table.items() if s not in tombstones}
     assert alive == kept
     assert len(reports(local, "unlinked")) >= DELETED
-    code, out, _ = run_cli(local, monkeypatch, capsys, "verify", "--json")
-    report = json.loads(out)
-    kinds = [f["kind"] for f in report["findings"] if f["flow"] == ORGS]
+    kinds = check_verify()
     assert "target-deleted" not in kinds
     assert "target-missing" not in kinds
     assert sorted(kinds) == ["unlinked"] * DELETED
-    return set(doomed)
+
+
+def verifier(
+    local: LocalDeployment,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> Callable[[], list[str]]:
+    """``tether verify --json``: the kinds of the organisation flow's findings."""
+
+    def check() -> list[str]:
+        _, out, _ = run_cli(local, monkeypatch, capsys, "verify", "--json")
+        report = json.loads(out)
+        return [f["kind"] for f in report["findings"] if f["flow"] == ORGS]
+
+    return check
 
 
 def test_deleted_targets_are_not_re_created_by_full_re_reads(
@@ -146,8 +169,15 @@ def test_deleted_targets_are_not_re_created_by_full_re_reads(
         webcrm,
         customcrm,
     ):
-        delete_30_percent_and_re_read(local, webcrm, customcrm, monkeypatch, capsys)
+        before, doomed = delete_30_percent(local, webcrm, customcrm)
+        check = verifier(local, monkeypatch, capsys)
+        re_read_and_check(local, webcrm, customcrm, before, doomed, check)
         assert reports(local, "mass-delete-guard") == []
+        # The tombstones outlive a restart on wiped local state (changelogs).
+        local.stop_worker()
+        shutil.rmtree(local.home / "state-w1")
+        local.start_worker()
+        re_read_and_check(local, webcrm, customcrm, before, doomed, check)
 
 
 def test_deletes_held_by_the_mass_delete_guard_end_decided_too(
@@ -164,5 +194,7 @@ def test_deletes_held_by_the_mass_delete_guard_end_decided_too(
         webcrm,
         customcrm,
     ):
-        delete_30_percent_and_re_read(local, webcrm, customcrm, monkeypatch, capsys)
+        before, doomed = delete_30_percent(local, webcrm, customcrm)
         assert reports(local, "mass-delete-guard")
+        check = verifier(local, monkeypatch, capsys)
+        re_read_and_check(local, webcrm, customcrm, before, doomed, check)

@@ -194,6 +194,7 @@ async def test_delete_removes_link_and_reports_without_deleting_other_side():
     world = World()
     event = world.webcrm.put("Organisations", "1", ORG)
     link = (await handle_event(ORGS, event, None, world.ports())).link
+    world.webcrm.records["Organisations"].pop("1")
     deleted = ChangeEvent(
         system="webcrm",
         entity="Organisations",

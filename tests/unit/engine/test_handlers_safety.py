@@ -3,6 +3,7 @@ edits made meanwhile are not overwritten, agreed values are what was written."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 import pytest
@@ -180,6 +181,48 @@ async def test_a_deleted_source_leaves_no_tombstone():
         ORGS, gone(world.webcrm, "Organisations", "1"), link, world.ports()
     )
     assert outcome.link is None
+
+
+async def test_a_delete_undone_before_it_is_handled_keeps_the_link():
+    world = World()
+    event = world.webcrm.put("Organisations", "1", ORG)
+    link = (await handle_event(ORGS, event, None, world.ports())).link
+    assert link is not None
+    customer = dict(world.customcrm.records["Customer"][link.target_id])
+    deleted = gone(world.customcrm, "Customer", link.target_id)
+    world.customcrm.put("Customer", link.target_id, customer)  # restored
+    outcome = await handle_event(ORGS, deleted, link, world.ports())
+    assert outcome.link == link
+    assert outcome.notices == ()
+    assert world.reports == []
+
+
+async def test_an_unlink_held_by_the_guard_ends_restored_or_decided():
+    world = World()
+    event = world.webcrm.put("Organisations", "1", ORG)
+    link = (await handle_event(ORGS, event, None, world.ports())).link
+    assert link is not None
+    customer = dict(world.customcrm.records["Customer"][link.target_id])
+    allow = [False]
+
+    async def may_unlink(_link):
+        return allow[0]
+
+    ports = replace(world.ports(), may_unlink=may_unlink)
+    deleted = gone(world.customcrm, "Customer", link.target_id)
+    with pytest.raises(TransientError, match="mass-delete guard"):
+        await handle_event(ORGS, deleted, link, ports)
+    # The system answers again: the retried event finds the record and keeps it.
+    world.customcrm.put("Customer", link.target_id, customer)
+    restored = await handle_event(ORGS, deleted, link, ports)
+    assert restored.link == link
+    assert restored.notices == ()
+    # Truly deleted, and the window slid: the delete is kept, decided.
+    world.customcrm.records["Customer"].pop(link.target_id)
+    allow[0] = True
+    kept = await handle_event(ORGS, deleted, link, ports)
+    assert kept.link is not None
+    assert kept.link.tombstone
 
 
 async def test_a_create_answered_with_a_deleted_record_is_not_a_create():
