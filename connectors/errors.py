@@ -12,7 +12,8 @@
     │   └── AuthenticationError   401/403
     └── RecordError               this record only -> dead-letter, continue
         ├── InvalidRecordError    failed validation or coercion
-        │   └── CoercionError     a value does not fit its row's data type
+        │   ├── CoercionError     a value does not fit its row's data type
+        │   └── UnreadableMatchError  a search hit a record it cannot read -> report
         ├── RejectedRecordError   target said 400/404/405/409/422
         └── UnresolvedReferenceError  a referenced entity has no link (yet)
 
@@ -22,6 +23,8 @@ be used: a read is asked again, a write's answer stops the worker.
 """
 
 from __future__ import annotations
+
+from typing import Any
 
 
 class SyncError(Exception):
@@ -118,6 +121,31 @@ class CoercionError(InvalidRecordError):
 
     Costs the one record that holds the value, like any invalid record.
     """
+
+
+class UnreadableMatchError(InvalidRecordError):
+    """A natural-key search matched a record that fails validation.
+
+    Neither "no match" nor a match: creating would make a duplicate of the
+    record tether cannot read, linking would link to it blind. The caller
+    reports it and leaves the record alone. The coordinates are the first
+    unreadable record's; ``found`` holds the readable matches (whatever the
+    search returns), ``unreadable`` every unreadable id with its reason.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        system: str = "",
+        entity: str = "",
+        record_id: str = "",
+        found: list[Any] | None = None,
+        unreadable: dict[str, str] | None = None,
+    ) -> None:
+        super().__init__(message, system=system, entity=entity, record_id=record_id)
+        self.found = found or []
+        self.unreadable = unreadable or {}
 
 
 class RejectedRecordError(RecordError):

@@ -7,6 +7,7 @@ property, write each side's winners, record the conflicts.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from connectors.base.protocols import Sink
@@ -79,7 +80,8 @@ def is_old(event: ChangeEvent, seen_at: Any) -> bool:
     return seen_at is not None and event.modified_at <= seen_at
 
 
-Records = tuple[dict[str, Any] | None, dict[str, Any] | None]
+Records = tuple[ChangeEvent, ChangeEvent]
+"""The source's and the target's state as the decision read them."""
 
 
 async def apply(
@@ -104,31 +106,73 @@ async def apply(
 async def _write(
     flow: Flow, link: Link, decision: Decision, ports: FlowPorts, records: Records
 ) -> tuple[Any, Any, int]:
-    source_data, target_data = records
+    """Write each side's winners, each checked against the state it was decided on.
+
+    ``expected`` lets the sink refuse to overwrite a record changed underneath
+    (``connectors.base.fresh``): the ``TransientError`` runs the change again
+    against the new state. What a side holds after the write is what was agreed
+    (``_agreed``), so a value the system stored differently, or not at all, is
+    not mistaken for an edit of that side later.
+    """
+    source_event, target_event = records
     source_at = target_at = None
     writes = 0
     if decision.to_target:
         if ports.target_sink.capabilities(flow.target.type).update:
-            body = mapping.target_changes(flow, decision.to_target, target_data)
+            body = mapping.target_changes(flow, decision.to_target, target_event.data)
             written = await ports.target_sink.update(
-                flow.target.type, link.target_id, body
+                flow.target.type, link.target_id, body, expected=target_event
             )
             target_at, writes = written.modified_at, writes + 1
+            _agreed(flow, decision, decision.to_target, written, project_target)
         else:
             _keep_unwritten(decision, decision.to_target, link)
     if decision.to_source:
         if ports.source_sink.capabilities(flow.source.type).update:
             body = mapping.source_changes(
-                flow, decision.to_source, ports.resolve_reverse, source_data
+                flow, decision.to_source, ports.resolve_reverse, source_event.data
             )
             if body:
                 written = await ports.source_sink.update(
-                    flow.source.type, link.source_id, body
+                    flow.source.type, link.source_id, body, expected=source_event
                 )
                 source_at, writes = written.modified_at, writes + 1
+                _agreed(
+                    flow,
+                    decision,
+                    decision.to_source,
+                    written,
+                    lambda f, event: project_source_event(f, event, ports),
+                )
         else:
             _keep_unwritten(decision, decision.to_source, link)
     return source_at, target_at, writes
+
+
+def _agreed(
+    flow: Flow,
+    decision: Decision,
+    written: dict[str, Any],
+    result: ChangeEvent,
+    project: Callable[[Flow, ChangeEvent], dict[str, Any]],
+) -> None:
+    """Take the written properties' agreed values from what the write returned.
+
+    A reference that does not resolve back stays as decided (its link may
+    just be missing); so does everything when the returned record cannot be
+    projected (the write happened anyway).
+    """
+    if result.data is None:
+        return
+    try:
+        returned = project(flow, result)
+    except (InvalidRecordError, UnresolvedReferenceError):
+        return
+    references = {mapping.row_key(r) for r in flow.properties if r.references}
+    for key in written:
+        if key in references and returned.get(key) is None:
+            continue
+        decision.synced[key] = returned.get(key)
 
 
 def _keep_unwritten(decision: Decision, unwritten: dict[str, Any], link: Link) -> None:

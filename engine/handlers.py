@@ -16,7 +16,7 @@ from engine.changes import (
     project_source_event,
     project_target,
 )
-from engine.linking import establish, unlink
+from engine.linking import establish, keep_deleted, unlink
 from engine.ports import FlowPorts, Outcome
 from engine.reconcile import SideState
 from engine.valuekeyed import on_value_keyed
@@ -37,6 +37,8 @@ async def handle_event(
     flow: Flow, event: ChangeEvent, link: Link | None, ports: FlowPorts
 ) -> Outcome:
     """Process one change of either side of ``flow`` given its current link."""
+    if link is not None and link.tombstone:
+        return keep_deleted(flow, event, link)  # rule 17
     if is_source_event(flow, event):
         if flow.target_mode is TargetMode.VALUE_KEYED:
             return await on_value_keyed(flow, event, link, ports)
@@ -76,7 +78,7 @@ async def _on_source_change(
         values = project_source_event(flow, own, ports)
     source = SideState(values, own.modified_at)
     target = SideState(project_target(flow, current), current.modified_at)
-    return await apply(flow, link, source, target, ports, (own.data, current.data))
+    return await apply(flow, link, source, target, ports, (own, current))
 
 
 async def _on_target_change(
@@ -99,7 +101,7 @@ async def _on_target_change(
         values = project_target(flow, own)
     source = SideState(project_source_event(flow, current, ports), current.modified_at)
     target = SideState(values, own.modified_at)
-    return await apply(flow, link, source, target, ports, (current.data, own.data))
+    return await apply(flow, link, source, target, ports, (current, own))
 
 
 def _resolves_pending_reference(

@@ -1,13 +1,27 @@
-"""Making and removing links: match or create (rules 1, 6, 8), unlink (rule 11)."""
+"""Making and removing links: match or create (rules 1, 6, 8), unlink (rules 11, 17).
+
+Matching never guesses and never reads "cannot tell" as "none": a source
+without a natural key, or a search that hits a target record tether cannot
+read, is reported and dead-lettered instead of created (a create would be a
+duplicate of the record nobody could see). A delete of the target leaves a
+tombstone in the link table (``Link.target_deleted_at``), so the source's next
+re-read does not create the target again; a create answered with a deleted
+record (an idempotency key replaying a create whose result was deleted since)
+is the same decision, not a create.
+"""
 
 from __future__ import annotations
 
 import logging
 from typing import Any
 
-from connectors.errors import TransientError
+from connectors.errors import (
+    InvalidRecordError,
+    TransientError,
+    UnreadableMatchError,
+)
 from engine import mapping
-from engine.changes import apply, latest, project_source_event, project_target
+from engine.changes import apply, invalid, latest, project_source_event, project_target
 from engine.ports import FlowPorts, Outcome
 from engine.reconcile import SideState
 from schemas.dataflow import DeletePolicy, Flow, TargetMode
@@ -38,7 +52,7 @@ async def establish(
             values = project_source_event(flow, own, ports)
         source = SideState(values, own.modified_at)
         target = SideState(project_target(flow, match), match.modified_at)
-        outcome = await apply(flow, link, source, target, ports, (own.data, match.data))
+        outcome = await apply(flow, link, source, target, ports, (own, match))
         notice = link_notice(flow, link, LinkOp.LINK)
         return Outcome(outcome.link, (notice,), outcome.writes)
     capabilities = ports.target_sink.capabilities(flow.target.type)
@@ -57,10 +71,19 @@ async def establish(
         flow=flow.name,
         source_id=event.id,
         target_id=created.id,
-        synced=project_target(flow, created),
+        synced=project_target(flow, created) if created.data is not None else {},
         source_seen_at=event.modified_at,
         target_seen_at=created.modified_at,
     )
+    if created.op is Operation.DELETE:
+        # The key replayed a create of this very version whose entity was deleted
+        # since (the link table forgot it): the delete stays decided (rule 17).
+        detail = (
+            f"{flow.target.type} {created.id}, made for it earlier, was deleted "
+            "since; not created again"
+        )
+        await ports.tell(flow.name, "target-deleted", event.id, detail, [created.id])
+        return Outcome(link.deleted_target())
     log.info(
         "%s: created %s %s for %s", flow.name, flow.target.type, created.id, event.id
     )
@@ -68,32 +91,92 @@ async def establish(
 
 
 async def _match(flow: Flow, event: ChangeEvent, ports: FlowPorts) -> list[ChangeEvent]:
+    """The live, unlinked targets holding the event's natural key.
+
+    The first key with a value that finds candidates decides. Raises
+    ``InvalidRecordError`` (after a report) when the flow has keys but the
+    record holds none of them, or when a search hits a record it cannot read.
+    """
+    keyed = False
     for key in flow.match_keys:
         value = get_value(event.data, key.source)
         if mapping.is_empty(value):
             continue
+        keyed = True
         wanted = mapping.normalize_key(value, key.normalize)
-        if flow.target_mode is TargetMode.LOOKUP_ONLY and ports.catalog is not None:
-            # Lookup-only types are few and never made by tether: one listing per
-            # poll interval serves every lookup, instead of a search per source.
-            found = await ports.catalog(flow.target.system, flow.target.type)
-        else:
-            found = await ports.target_sink.find(flow.target.type, key.target, value)
+        found = await _search(flow, event, ports, key.target, value)
         candidates = [
             c
             for c in found
             if c.op is not Operation.DELETE
             and mapping.normalize_key(get_value(c.data, key.target), key.normalize)
             == wanted
-            and ports.resolve_reverse(flow.name, c.id) in (None, event.id)
+            and _free(flow, ports, c.id, event.id)
         ]
         if candidates:
             return candidates
+    if flow.match_keys and not keyed:
+        names = ", ".join(k.source for k in flow.match_keys)
+        reason = (
+            f"no natural key ({names} empty): an existing {flow.target.type} "
+            "cannot be looked for, so none is created (it could be a duplicate)"
+        )
+        await ports.tell(flow.name, "unmatchable", event.id, reason)
+        raise invalid(event, reason)
     return []
 
 
+async def _search(
+    flow: Flow, event: ChangeEvent, ports: FlowPorts, path: str, value: Any
+) -> list[ChangeEvent]:
+    """The target's records whose ``path`` holds ``value``, all readable."""
+    try:
+        if flow.target_mode is TargetMode.LOOKUP_ONLY and ports.catalog is not None:
+            # Lookup-only types are few and never made by tether: one listing per
+            # poll interval serves every lookup, instead of a search per source.
+            return await ports.catalog(flow.target.system, flow.target.type)
+        return await ports.target_sink.find(flow.target.type, path, value)
+    except InvalidRecordError as exc:
+        if isinstance(exc, UnreadableMatchError):
+            unreadable, found = exc.unreadable, exc.found
+        else:  # a search by id reads the one record (Tidsbanken)
+            unreadable, found = {exc.record_id: str(exc)}, []
+        blocking = [i for i in unreadable if _free(flow, ports, i, event.id)]
+        if not blocking:
+            return list(found)
+        ids = sorted({*blocking, *(c.id for c in found)})
+        detail = (
+            f"{flow.target.type} {', '.join(blocking)} holds {path} = {value!r} "
+            f"but cannot be read ({unreadable[blocking[0]]}); not guessing, not "
+            "creating: fix that record, then re-drive"
+        )
+        await ports.tell(flow.name, "ambiguous-match", event.id, detail, ids)
+        raise invalid(event, f"match unknown: {detail}") from exc
+
+
+def _free(flow: Flow, ports: FlowPorts, target_id: str, source_id: str) -> bool:
+    """Whether ``target_id`` is linked to no other source of the flow."""
+    return ports.resolve_reverse(flow.name, target_id) in (None, source_id)
+
+
 async def unlink(flow: Flow, link: Link, ports: FlowPorts, *, deleted: str) -> Outcome:
-    """A side was deleted: drop the link and report it (rule 11)."""
+    """A side was deleted: drop the link and report it (rules 11 and 17).
+
+    The deleted side is read first: a record that is back (a delete undone,
+    or a system that answered "gone" while broken, as the mass-delete guard
+    suspects when it holds an unlink) keeps its link, restored as it was. A
+    deleted target leaves a tombstone, so the kept source is not linked or
+    created again by a re-read; a deleted source leaves nothing.
+    """
+    sink, entity, entity_id = (
+        (ports.target_sink, flow.target.type, link.target_id)
+        if deleted == "target"
+        else (ports.source_sink, flow.source.type, link.source_id)
+    )
+    now = await sink.get(entity, entity_id)
+    if now is not None and now.op is Operation.UPSERT:
+        log.info("%s: %s %s is back; link kept", flow.name, entity, entity_id)
+        return Outcome(link=link)
     if ports.may_unlink is not None and not await ports.may_unlink(link):
         # A burst of vanished counterparts looks like a broken system, not a
         # mass delete: retried in place, the event is neither lost nor applied.
@@ -112,8 +195,28 @@ async def unlink(flow: Flow, link: Link, ports: FlowPorts, *, deleted: str) -> O
         if other.capabilities(entity).delete:
             await other.delete(entity, other_id)
             detail += f"; {entity} {other_id} deleted too"
+    notices = (link_notice(flow, link, LinkOp.UNLINK),)
+    if deleted == "target":
+        detail += f"; {flow.target.type} {link.target_id} is not created again"
+        await ports.tell(flow.name, "unlinked", link.source_id, detail)
+        return Outcome(link=link.deleted_target(), notices=notices)
     await ports.tell(flow.name, "unlinked", link.source_id, detail)
-    return Outcome(link=None, notices=(link_notice(flow, link, LinkOp.UNLINK),))
+    return Outcome(link=None, notices=notices)
+
+
+def keep_deleted(flow: Flow, event: ChangeEvent, link: Link) -> Outcome:
+    """A change of a pair whose target was deleted: the delete stays decided.
+
+    The source's re-reads and edits create nothing (rule 17); once the source
+    is deleted too, there is nothing left to remember.
+    """
+    from_source = (event.system, event.entity) == (
+        flow.source.system,
+        flow.source.type,
+    )
+    if from_source and event.op is Operation.DELETE:
+        return Outcome(link=None)
+    return Outcome(link=link)
 
 
 def link_notice(flow: Flow, link: Link, op: LinkOp) -> LinkNotice:

@@ -23,6 +23,8 @@ def lost_notice(flow: Flow, link: Link | None, resolve: Resolver) -> LinkNotice 
     """The notice to send again for ``link``, or None when its pair is known."""
     if link is None or flow.target_mode is TargetMode.VALUE_KEYED:
         return None  # value-keyed links are never announced (shared targets)
+    if link.tombstone:
+        return None  # no link: its target was deleted (its unlink went out)
     if resolve(flow.name, link.source_id) == link.target_id:
         return None
     return LinkNotice(

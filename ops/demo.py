@@ -51,7 +51,9 @@ def collect(local: LocalDeployment, flows: list[Flow]) -> DemoState:
     reports = latest_by_key(local.read_topic(topics.reports))
     summaries = []
     for flow in flows:
-        links = latest_by_key(local.read_topic(topics.links_changelog(flow.name)))
+        table = latest_by_key(local.read_topic(topics.links_changelog(flow.name)))
+        # A tombstone remembers a deleted target; it is no link (rule 17).
+        links = {k: v for k, v in table.items() if not v.get("target_deleted_at")}
         how = Counter(link.get("how", "created") for link in links.values())
         kinds = Counter(
             r["kind"] for key, r in reports.items() if key.startswith(f"{flow.name}/")

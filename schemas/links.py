@@ -19,6 +19,12 @@ class Link(EventModel):
     on; a change is a value that differs from it (DESIGN.md rules 3 and 4).
     ``source_seen_at``/``target_seen_at`` are the newest modification times seen
     or written on each side, so replayed or echoed events are recognised as old.
+
+    ``target_deleted_at`` makes the row a *tombstone* (DESIGN.md rule 17): the
+    target was deleted and the source kept, so the pair is unlinked, and the
+    row stays only to remember that: a re-read of the source does not create
+    the target again. Nothing routes by a tombstone and ``verify`` must not
+    count it as a link; it goes when the source is deleted too.
     """
 
     flow: str
@@ -31,6 +37,16 @@ class Link(EventModel):
     how: str = "created"
     # Value-keyed flows only: each distinct (normalised) value -> its target id.
     value_targets: dict[str, str] = Field(default_factory=dict)
+    target_deleted_at: AwareDatetime | None = None
+
+    @property
+    def tombstone(self) -> bool:
+        """Whether this row only remembers a deleted target (no link)."""
+        return self.target_deleted_at is not None
+
+    def deleted_target(self) -> Link:
+        """A tombstone of this link: its target was deleted, the source kept."""
+        return self.model_copy(update={"target_deleted_at": utc_now(), "synced": {}})
 
     def seen(self, *, source: datetime | None, target: datetime | None) -> Link:
         """A copy with the newest modification times of both sides."""

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, replace
 from functools import cached_property
 from typing import Any
 
 import orjson
+
+Prepare = Callable[[], Awaitable[Any]]
+"""Runs right before each attempt of a write; returns its JSON body (``None``: keep)."""
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
 """Methods that are idempotent by HTTP semantics, so retrying them is harmless."""
@@ -24,6 +27,11 @@ class Call:
     form: Mapping[str, str] | None
     headers: Mapping[str, str] | None
     idempotent: bool | None
+    prepare: Prepare | None = None
+
+    def with_body(self, body: Any) -> Call:
+        """This call with ``body`` instead (``None``: unchanged), for a ``prepare``."""
+        return self if body is None else replace(self, body=body)
 
     @property
     def safe(self) -> bool:

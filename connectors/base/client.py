@@ -15,6 +15,7 @@ import httpx
 
 from connectors.base._body import JsonBodies
 from connectors.base._call import Call
+from connectors.base._call import Prepare as Prepare
 from connectors.base._pool import Pool
 from connectors.base.auth import Auth
 from connectors.base.ratelimit import SlidingWindowLimiter
@@ -147,6 +148,7 @@ class HttpClient(Pool, JsonBodies):
         form: Mapping[str, str] | None = None,
         headers: Mapping[str, str] | None = None,
         idempotent: bool | None = None,
+        prepare: Prepare | None = None,
     ) -> httpx.Response:
         """Send a request and return its successful response, or raise.
 
@@ -159,6 +161,7 @@ class HttpClient(Pool, JsonBodies):
             headers: Extra headers for this request.
             idempotent: Whether a blind retry is harmless; defaults by method
                 (``POST``/``PATCH`` are unsafe).
+            prepare: Awaited before each attempt; may raise, or return a body.
 
         Raises:
             TransientError: Retries exhausted, or an unsafe request's outcome is
@@ -168,7 +171,7 @@ class HttpClient(Pool, JsonBodies):
             RejectedRecordError: 400/404/405/409/422 and other 4xx.
             FatalError: Anything retrying cannot fix.
         """
-        call = Call(method, path, params, body, form, headers, idempotent)
+        call = Call(method, path, params, body, form, headers, idempotent, prepare)
         response = await self._execute(call)
         assert response is not None  # only allow_not_found=True yields None
         return response
@@ -239,6 +242,8 @@ class HttpClient(Pool, JsonBodies):
         authenticate = login is None
         while True:
             attempt += 1
+            if call.prepare is not None:
+                call = call.with_body(await call.prepare())
             request = await self._build(call, authenticate=authenticate)
             where = self.where(request)
             try:

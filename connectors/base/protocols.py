@@ -92,9 +92,21 @@ class Sink(Protocol):
         ...
 
     async def update(
-        self, entity: str, record_id: str, changes: dict[str, Any]
+        self,
+        entity: str,
+        record_id: str,
+        changes: dict[str, Any],
+        *,
+        expected: ChangeEvent | None = None,
     ) -> ChangeEvent:
-        """Apply ``changes`` (wire field -> value) to an existing entity."""
+        """Apply ``changes`` (wire field -> value) to an existing entity.
+
+        ``expected`` is the state the caller decided the changes against: a
+        record changed underneath since (a field the changes set now holds
+        another value, or the record is deleted) is not overwritten, a
+        ``TransientError`` says to decide again (``connectors.base.fresh``).
+        Returns the entity as the write left it.
+        """
         ...
 
     async def delete(self, entity: str, record_id: str) -> None:

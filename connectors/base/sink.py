@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterable, Awaitable, Callable, Iterator
+from collections.abc import AsyncIterable, Awaitable, Callable, Iterator, Mapping
 from contextlib import AbstractContextManager, contextmanager
 from typing import Any
 from urllib.parse import quote
 
 from connectors.base._bound import SystemBound
 from connectors.base.entity import EntitySpec, same_value
+from connectors.base.fresh import FreshRead, Read
 from connectors.base.protocols import Capabilities
 from connectors.errors import (
     InvalidRecordError,
@@ -17,6 +18,7 @@ from connectors.errors import (
     RejectedRecordError,
     SyncError,
     TransientError,
+    UnreadableMatchError,
 )
 from schemas.envelope import ChangeEvent, Operation
 from schemas.paths import get_value
@@ -148,6 +150,38 @@ class HttpSink(SystemBound):
             )
         return row
 
+    def fresh_read(
+        self,
+        spec: EntitySpec,
+        record_id: str,
+        changes: Mapping[str, Any],
+        expected: ChangeEvent | None,
+        read: Read | None = None,
+    ) -> FreshRead:
+        """The record read right before each attempt of a write (``fresh``).
+
+        Args:
+            spec: The record's type.
+            record_id: The record.
+            changes: What the write sets.
+            expected: The state the caller decided the write against.
+            read: Reads the raw record; default ``current`` (which refuses a
+                record that does not exist).
+        """
+
+        async def current() -> Any:
+            return await self.current(spec, record_id)
+
+        return FreshRead(
+            system=self.system,
+            spec=spec,
+            record_id=record_id,
+            changes=changes,
+            expected=expected,
+            read=read or current,
+            to_event=lambda row: self.event(spec, row),
+        )
+
     async def delete(self, entity: str, record_id: str) -> None:
         """Delete where the type allows it; an entity already gone counts as deleted."""
         spec = self.writable(entity, "delete", record_id)
@@ -164,10 +198,12 @@ class HttpSink(SystemBound):
     ) -> list[ChangeEvent]:
         """The live records of a listing whose ``field_path`` equals ``value``.
 
-        ``hit`` decides instead of the plain comparison when given. A match
-        that fails validation is logged and left out: ``find`` looks for a
-        record to link to, and one tether cannot read is no use for that; so is
-        a deleted one.
+        ``hit`` decides instead of the plain comparison when given. A deleted
+        match is no match. A match that fails validation is neither a match nor
+        its absence: ``find`` looks for a record to link to before creating one,
+        and reading an unreadable record as "none" would create a duplicate of
+        it. The whole listing is read, then ``UnreadableMatchError`` carries the
+        readable matches and the unreadable ones for the caller to report.
 
         Args:
             spec: The entity type.
@@ -175,24 +211,49 @@ class HttpSink(SystemBound):
             field_path: A dotted path into the raw record.
             value: The wanted value (``same_value`` semantics).
             hit: Whether a raw record matches, instead of the comparison.
+
+        Raises:
+            UnreadableMatchError: A live record matches but fails validation.
         """
 
         def same(row: Any) -> bool:
             return same_value(get_value(row, field_path), value)
 
         matches: list[ChangeEvent] = []
+        unreadable: dict[str, str] = {}
         async for rows, _ in pages:
             for row in rows:
-                if not (hit or same)(row):
+                if not (hit or same)(row) or self._deleted_raw(spec, row):
                     continue
                 try:
                     event = self.event(spec, row)
                 except InvalidRecordError as exc:
-                    logger.warning("skipping a match that fails validation: %s", exc)
+                    unreadable[spec.record_id(row)] = str(exc)
                     continue
                 if event.op is Operation.UPSERT:
                     matches.append(event)
+        if unreadable:
+            first, reason = next(iter(unreadable.items()))
+            msg = (
+                f"{self.system} {spec.name}: {len(unreadable)} record(s) with "
+                f"{field_path} = {value!r} fail validation, so whether one is a "
+                f"match is unknown ({reason})"
+            )
+            raise UnreadableMatchError(
+                msg,
+                system=self.system,
+                entity=spec.name,
+                record_id=first,
+                found=matches,
+                unreadable=unreadable,
+            )
         return matches
+
+    @staticmethod
+    def _deleted_raw(spec: EntitySpec, row: Any) -> bool:
+        """Whether a raw record says it is soft-deleted (read leniently)."""
+        flag = spec.deleted_field
+        return flag is not None and isinstance(row, dict) and row.get(flag) is True
 
     async def create_once(
         self,

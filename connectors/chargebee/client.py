@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from connectors.base.auth import BasicAuth
-from connectors.base.client import HttpClient
+from connectors.base.client import HttpClient, Prepare
 from connectors.chargebee._form import filter_list, form_fields
 from connectors.chargebee.settings import ChargebeeSettings
 
@@ -37,11 +37,13 @@ async def post_form(
     *,
     idempotency_key: str | None = None,
     idempotent: bool = True,
+    prepare: Prepare | None = None,
 ) -> Any:
     """``POST`` ``params`` form-encoded; returns the decoded JSON body.
 
     Chargebee's writes set values (or replay under an idempotency key), so
-    they are retried by default.
+    they are retried by default; ``prepare`` runs before each attempt
+    (``HttpClient.request``).
     """
     headers = {IDEMPOTENCY_HEADER: idempotency_key} if idempotency_key else None
     response = await client.request(
@@ -50,6 +52,7 @@ async def post_form(
         form=form_fields(params or {}),
         headers=headers,
         idempotent=idempotent,
+        prepare=prepare,
     )
     return client.decode_json(response)
 

@@ -170,22 +170,40 @@ class ChargebeeSink(HttpSink):
             )
 
     async def update(
-        self, entity: str, record_id: str, changes: dict[str, Any]
+        self,
+        entity: str,
+        record_id: str,
+        changes: dict[str, Any],
+        *,
+        expected: ChangeEvent | None = None,
     ) -> ChangeEvent:
-        """``POST /{res}/{id}`` with the changes; returns the new state."""
+        """``POST /{res}/{id}`` with the changes; returns the new state.
+
+        With ``expected``, the entity is read right before each attempt and
+        checked (``connectors.base.fresh``); the changes alone are sent.
+        """
         spec = self._spec(entity, "update", record_id)
         with self.about(spec, record_id):
             params = self._update_params(spec, record_id, changes)
+            check = None
+            if expected is not None:
+
+                async def read() -> Any:
+                    path = self.item(spec, record_id)
+                    body = await self.client.get_json(path)
+                    return unwrap(self.client, body, spec.wrapper, "GET", path)
+
+                check = self.fresh_read(spec, record_id, changes, expected, read).check
             body: Any = None
             if spec.name == "Customer":
                 billing = {k: v for k, v in params.items() if k in BILLING_FIELDS}
                 params = {k: v for k, v in params.items() if k not in BILLING_FIELDS}
                 if billing:
                     path = self.item(spec, record_id, "/update_billing_info")
-                    body = await post_form(self.client, path, billing)
+                    body = await post_form(self.client, path, billing, prepare=check)
             if params or body is None:
                 path = self.item(spec, record_id)
-                body = await post_form(self.client, path, params)
+                body = await post_form(self.client, path, params, prepare=check)
             row = unwrap(self.client, body, spec.wrapper, "POST", spec.path)
             return self.event(spec, row)
 

@@ -75,16 +75,29 @@ class CrmofficeSink(HttpSink):
             )
 
     async def update(
-        self, entity: str, record_id: str, changes: dict[str, Any]
+        self,
+        entity: str,
+        record_id: str,
+        changes: dict[str, Any],
+        *,
+        expected: ChangeEvent | None = None,
     ) -> ChangeEvent:
-        """Merge ``changes`` into the current record and ``PUT`` all of it."""
+        """Merge ``changes`` into the current record and ``PUT`` all of it.
+
+        The record is read again right before each attempt and checked against
+        ``expected`` (``connectors.base.fresh``).
+        """
         spec = self.writable(entity, "update", record_id)
         path = self.item(spec, record_id)
         with self.about(spec, record_id):
-            merged = deep_merge(await self.current(spec, record_id), changes)
-            self.event(spec, merged)  # refuse locally what Crmoffice would
-            body = {k: v for k, v in merged.items() if k not in _SERVER_FIELDS}
-            response = await self.client.request("PUT", path, body=body)
+            fresh = self.fresh_read(spec, record_id, changes, expected)
+
+            async def body() -> dict[str, Any]:
+                merged = deep_merge(await fresh.row(), changes)
+                self.event(spec, merged)  # refuse locally what Crmoffice would
+                return {k: v for k, v in merged.items() if k not in _SERVER_FIELDS}
+
+            response = await self.client.request("PUT", path, prepare=body)
             row = self.client.decode_json(response)
             if not isinstance(row, dict):
                 row = await self.client.get_json(path)

@@ -69,10 +69,44 @@ class CustomRestSink(HttpSink):
             )
 
     async def update(
-        self, entity: str, record_id: str, changes: dict[str, Any]
+        self,
+        entity: str,
+        record_id: str,
+        changes: dict[str, Any],
+        *,
+        expected: ChangeEvent | None = None,
     ) -> ChangeEvent:
-        """``PUT`` only the changed fields; returns the new state."""
+        """``PUT`` only the changed fields; returns the new state.
+
+        With ``expected``, or when the body is merged from the record
+        (``merges``), the record is read right before each attempt and checked
+        (``connectors.base.fresh``).
+        """
         spec = self.writable(entity, "update", record_id)
         with self.about(spec, record_id):
-            body = _writable(spec, changes)
-            return await self.write(spec, "PUT", self.item(spec, record_id), body=body)
+            prepare = None
+            if expected is not None or self.merges(spec, changes):
+                fresh = self.fresh_read(spec, record_id, changes, expected)
+
+                async def body() -> dict[str, Any]:
+                    row = await fresh.row()
+                    return _writable(spec, self.merged(spec, row, changes))
+
+                prepare = body
+            return await self.write(
+                spec,
+                "PUT",
+                self.item(spec, record_id),
+                body=_writable(spec, changes),
+                prepare=prepare,
+            )
+
+    def merges(self, spec: EntitySpec, changes: dict[str, Any]) -> bool:
+        """Whether ``changes`` must be merged into the current record (no)."""
+        return False
+
+    def merged(
+        self, spec: EntitySpec, current: Any, changes: dict[str, Any]
+    ) -> dict[str, Any]:
+        """The fields to ``PUT`` for ``changes``, given the current record."""
+        return changes

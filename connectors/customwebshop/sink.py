@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from connectors.base.entity import EntitySpec
 from connectors.customrest.sink import CustomRestSink
 from connectors.customwebshop.client import SYSTEM
 from connectors.customwebshop.entities import ENTITIES
@@ -55,7 +56,8 @@ class CustomwebshopSink(CustomRestSink):
     """Creates (idempotent by key), updates (partial), soft-deletes.
 
     ``PUT`` merges top-level fields only, so a change to some fields of one order
-    line is merged into the current lines here and all lines are sent back.
+    line is merged into the lines read right before each attempt
+    (``connectors.base.fresh``) and all lines are sent back.
     """
 
     system = SYSTEM
@@ -69,17 +71,16 @@ class CustomwebshopSink(CustomRestSink):
             data = {**data, LINES: merge_lines([], data[LINES])}
         return await super().create(entity, data, idempotency_key=idempotency_key)
 
-    async def update(
-        self, entity: str, record_id: str, changes: dict[str, Any]
-    ) -> ChangeEvent:
-        """``PUT`` the changed fields; line changes merged into the current lines."""
-        if entity == "Order" and LINES in changes:
-            spec = self.writable(entity, "update", record_id)
-            with self.about(spec, record_id):
-                current = await self.current(spec, record_id)
-                lines = current.get(LINES)
-                merged = merge_lines(
-                    lines if isinstance(lines, list) else [], changes[LINES]
-                )
-                changes = {**changes, LINES: merged}
-        return await super().update(entity, record_id, changes)
+    def merges(self, spec: EntitySpec, changes: dict[str, Any]) -> bool:
+        """Order line changes are merged into the current lines."""
+        return spec.name == "Order" and LINES in changes
+
+    def merged(
+        self, spec: EntitySpec, current: Any, changes: dict[str, Any]
+    ) -> dict[str, Any]:
+        """``changes`` with line changes merged into ``current``'s lines."""
+        if not self.merges(spec, changes):
+            return changes
+        lines = current.get(LINES) if isinstance(current, Mapping) else None
+        merged = merge_lines(lines if isinstance(lines, list) else [], changes[LINES])
+        return {**changes, LINES: merged}

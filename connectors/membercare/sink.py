@@ -29,6 +29,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from connectors.base.entity import EntitySpec, same_value
+from connectors.base.fresh import FreshRead
 from connectors.base.pagination import scan
 from connectors.base.sink import HttpSink
 from connectors.errors import RejectedRecordError
@@ -117,24 +118,41 @@ class MembercareSink(HttpSink):
             return created
 
     async def update(
-        self, entity: str, record_id: str, changes: dict[str, Any]
+        self,
+        entity: str,
+        record_id: str,
+        changes: dict[str, Any],
+        *,
+        expected: ChangeEvent | None = None,
     ) -> ChangeEvent:
-        """Apply ``changes`` through the type's update endpoints; the new state."""
+        """Apply ``changes`` through the type's update endpoints; the new state.
+
+        Right before each attempt of each write the record is read again and
+        checked against ``expected`` (``connectors.base.fresh``); the company
+        ``PUT`` and the address ``POST`` merge into that read. A ``PATCH``
+        without ``expected`` reads nothing first.
+        """
         spec = self.writable(entity, "update", record_id)
         with self.about(spec, record_id):
             path = self.item(spec, record_id)
+            fresh = self.fresh_read(spec, record_id, changes, expected)
+            check = fresh.check if expected is not None else None
             if spec.name == "Invoices":
                 self._refuse_unwritable(spec, record_id, changes, ["financeStatus"])
-                await self.client.request("PATCH", path, body=changes, idempotent=True)
+                await self.client.request(
+                    "PATCH", path, body=changes, idempotent=True, prepare=check
+                )
             elif spec.name == "Organizations":
                 self._refuse_unwritable(
                     spec, record_id, changes, ORGANIZATION_PATCH_FIELDS
                 )
-                await self.client.request("PATCH", path, body=changes, idempotent=True)
+                await self.client.request(
+                    "PATCH", path, body=changes, idempotent=True, prepare=check
+                )
             elif spec.name == "Persons":
-                await self._update_person(spec, record_id, changes)
+                await self._update_person(spec, record_id, changes, fresh)
             else:
-                await self._update_company(spec, record_id, changes)
+                await self._update_company(spec, record_id, changes, fresh)
             return self.event(spec, await self.current(spec, record_id))
 
     # -- helpers -------------------------------------------------------------------
@@ -156,7 +174,11 @@ class MembercareSink(HttpSink):
             )
 
     async def _update_person(
-        self, spec: EntitySpec, record_id: str, changes: dict[str, Any]
+        self,
+        spec: EntitySpec,
+        record_id: str,
+        changes: dict[str, Any],
+        fresh: FreshRead,
     ) -> None:
         allowed = [*PERSON_PATCH_NAMES, "addresses"]
         self._refuse_unwritable(spec, record_id, changes, allowed)
@@ -167,29 +189,50 @@ class MembercareSink(HttpSink):
         }
         if patch:
             path = self.item(spec, record_id)
-            await self.client.request("PATCH", path, body=patch, idempotent=True)
-        await self._update_addresses(spec, record_id, changes)
+            check = fresh.check if fresh.expected is not None else None
+            await self.client.request(
+                "PATCH", path, body=patch, idempotent=True, prepare=check
+            )
+        await self._update_addresses(spec, record_id, changes, fresh)
 
     async def _update_company(
-        self, spec: EntitySpec, record_id: str, changes: dict[str, Any]
+        self,
+        spec: EntitySpec,
+        record_id: str,
+        changes: dict[str, Any],
+        fresh: FreshRead,
     ) -> None:
         allowed = [*COMPANY_PUT_FIELDS, "addresses"]
         self._refuse_unwritable(spec, record_id, changes, allowed)
         put = {k: v for k, v in changes.items() if k in COMPANY_PUT_FIELDS}
         if put:
-            current = await self.current(spec, record_id)
-            body = {f: current.get(f) for f in COMPANY_PUT_FIELDS if f in current}
+
+            async def merged() -> dict[str, Any]:
+                current = await fresh.row()
+                body = {f: current.get(f) for f in COMPANY_PUT_FIELDS if f in current}
+                return body | put
+
             path = self.item(spec, record_id)
-            await self.client.request("PUT", path, body=body | put)
-        await self._update_addresses(spec, record_id, changes)
+            await self.client.request("PUT", path, prepare=merged)
+        await self._update_addresses(spec, record_id, changes, fresh)
 
     async def _update_addresses(
-        self, spec: EntitySpec, record_id: str, changes: Mapping[str, Any]
+        self,
+        spec: EntitySpec,
+        record_id: str,
+        changes: Mapping[str, Any],
+        fresh: FreshRead,
     ) -> None:
         wanted = indexed(changes.get("addresses"))
-        if wanted:
-            current = await self.current(spec, record_id)
-            await self._post_addresses(spec, record_id, current, wanted)
+        if not wanted:
+            return
+
+        async def merged() -> list[dict[str, Any]]:
+            return _addresses(await fresh.row(), wanted)
+
+        path = self.item(spec, record_id, "/addresses")
+        # Posting the same address again replaces it with itself: safe to retry.
+        await self.client.request("POST", path, idempotent=True, prepare=merged)
 
     async def _post_addresses(
         self,
@@ -198,11 +241,7 @@ class MembercareSink(HttpSink):
         current: Mapping[str, Any] | None,
         wanted: dict[int, dict[str, Any]],
     ) -> None:
-        existing = list((current or {}).get("addresses") or [])
-        body = [
-            merged_address(existing[i] if i < len(existing) else None, partial)
-            for i, partial in sorted(wanted.items())
-        ]
+        body = _addresses(current, wanted)
         path = self.item(spec, record_id, "/addresses")
         # Posting the same address again replaces it with itself: safe to retry.
         await self.client.request("POST", path, body=body, idempotent=True)
@@ -224,3 +263,14 @@ class MembercareSink(HttpSink):
 
         # The client chose the key: one already there is a replay of this create.
         return await self.create_once(spec.name, key, post)
+
+
+def _addresses(
+    current: Mapping[str, Any] | None, wanted: dict[int, dict[str, Any]]
+) -> list[dict[str, Any]]:
+    """The addresses to post: ``current``'s with ``wanted``'s fields over them."""
+    existing = list((current or {}).get("addresses") or [])
+    return [
+        merged_address(existing[i] if i < len(existing) else None, partial)
+        for i, partial in sorted(wanted.items())
+    ]

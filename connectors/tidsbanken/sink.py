@@ -40,8 +40,9 @@ class TidsbankenSink(HttpSink):
     returned as is, and a create whose outcome is unknown (lost response, refused
     as a duplicate) is settled by looking the ``Id`` up. ``null`` properties are
     left out of inserts, which Tidsbanken refuses. Kunde updates replace the whole
-    object (``PUT`` of an array), so they merge into the current state first;
-    Avdeling updates are ``PATCH``es of the changes alone.
+    object (``PUT`` of an array), so they merge into the state read right
+    before each attempt (``connectors.base.fresh``); Avdeling updates are
+    ``PATCH``es of the changes alone.
     """
 
     system = SYSTEM
@@ -105,23 +106,46 @@ class TidsbankenSink(HttpSink):
             return await self.create_once(entity, record_id, post)
 
     async def update(
-        self, entity: str, record_id: str, changes: dict[str, Any]
+        self,
+        entity: str,
+        record_id: str,
+        changes: dict[str, Any],
+        *,
+        expected: ChangeEvent | None = None,
     ) -> ChangeEvent:
-        """Kunde: merge and ``PUT`` the array; Avdeling: ``PATCH`` the changes."""
+        """Kunde: merge and ``PUT`` the array; Avdeling: ``PATCH`` the changes.
+
+        Right before each attempt the entity is read again and checked against
+        ``expected`` (``connectors.base.fresh``); a Kunde is merged into that
+        read. An Avdeling ``PATCH`` without ``expected`` reads nothing first.
+        """
         spec = self.writable(entity, "update", record_id)
         with self.about(spec, record_id):
             fields = {k: v for k, v in _server_fields(changes).items() if k != "Id"}
-            if spec.name == "Kunde":
+
+            async def read() -> dict[str, Any]:
                 current = await self._row(spec, record_id)
                 if current is None:
-                    msg = f"{SYSTEM} Kunde {record_id}: does not exist, cannot update"
+                    msg = f"{SYSTEM} {spec.name} {record_id}: does not exist"
                     raise RejectedRecordError(msg)
-                merged = _server_fields(current) | fields | {"Id": record_id}
-                self.event(spec, merged | {TIME_FIELD: current.get(TIME_FIELD)})
-                await self.client.request("PUT", KUNDE_PATH, body=[merged])
+                return current
+
+            fresh = self.fresh_read(spec, record_id, fields, expected, read)
+            if spec.name == "Kunde":
+
+                async def merged() -> list[dict[str, Any]]:
+                    current = await fresh.row()
+                    body = _server_fields(current) | fields | {"Id": record_id}
+                    self.event(spec, body | {TIME_FIELD: current.get(TIME_FIELD)})
+                    return [body]
+
+                await self.client.request("PUT", KUNDE_PATH, prepare=merged)
             else:
                 path = f"{AVDELING_WRITE_PATH}/{quote(record_id, safe='')}"
-                await self.client.request("PATCH", path, body=fields, idempotent=True)
+                check = fresh.check if expected is not None else None
+                await self.client.request(
+                    "PATCH", path, body=fields, idempotent=True, prepare=check
+                )
             row = await self._row(spec, record_id)
             if row is None:
                 msg = f"{SYSTEM} {spec.name} {record_id}: gone right after the update"

@@ -17,9 +17,10 @@ class WebcrmSink(HttpSink):
     Webcrm has no idempotency key, so a create is sent as an unsafe request: when
     its outcome is unknown the client raises ``TransientError`` instead of posting
     again, and the caller looks the entity up by its natural key first.
-    ``PUT`` replaces the whole object, so an update reads the current object,
-    merges the changes and sends it all back. ``get`` and ``delete`` (Products;
-    an entity already gone counts as deleted) are the base sink's.
+    ``PUT`` replaces the whole object, so an update reads the current object
+    right before each attempt, merges the changes and sends it all back.
+    ``get`` and ``delete`` (Products; an entity already gone counts as deleted)
+    are the base sink's.
     """
 
     system = SYSTEM
@@ -29,7 +30,8 @@ class WebcrmSink(HttpSink):
         """Entities whose ``field_path`` equals ``value``, from a full listing.
 
         ``/Queries`` filters only on the modification time, so the listing is
-        filtered here. Records that fail validation are skipped (and logged).
+        filtered here. A matching record that fails validation raises
+        ``UnreadableMatchError`` (``HttpSink.matching``).
         """
         spec = self.spec(entity)
         path = f"/{spec.path}"
@@ -71,14 +73,29 @@ class WebcrmSink(HttpSink):
             return self.event(spec, row)
 
     async def update(
-        self, entity: str, record_id: str, changes: dict[str, Any]
+        self,
+        entity: str,
+        record_id: str,
+        changes: dict[str, Any],
+        *,
+        expected: ChangeEvent | None = None,
     ) -> ChangeEvent:
-        """Merge ``changes`` into the current object and ``PUT`` all of it."""
+        """Merge ``changes`` into the current object and ``PUT`` all of it.
+
+        The object is read again right before each ``PUT`` attempt and checked
+        against ``expected`` (``connectors.base.fresh``): a retry never sends
+        a stale object, and a field edited meanwhile is not overwritten.
+        """
         spec = self.writable(entity, "update", record_id)
         path = self.item(spec, record_id)
         with self.about(spec, record_id):
-            current = await self.current(spec, record_id)
-            merged = {**current, **changes, spec.id_field: current.get(spec.id_field)}
-            self.event(spec, merged)  # refuse locally what Webcrm would refuse
-            await self.client.request("PUT", path, body=merged)
+            fresh = self.fresh_read(spec, record_id, changes, expected)
+
+            async def merged() -> dict[str, Any]:
+                current = await fresh.row()
+                body = {**current, **changes, spec.id_field: current.get(spec.id_field)}
+                self.event(spec, body)  # refuse locally what Webcrm would refuse
+                return body
+
+            await self.client.request("PUT", path, prepare=merged)
             return self.event(spec, await self.client.get_json(path))

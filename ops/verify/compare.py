@@ -25,7 +25,9 @@ LinkPairs = Sequence[tuple[str, str]]
 _REPORT_KINDS = {
     "ambiguous-match": Kind.AMBIGUOUS,
     "unmatched": Kind.UNMATCHED,
+    "unmatchable": Kind.UNMATCHED,  # no natural key to look for a target by
     "unlinked": Kind.LINK_REMOVED,
+    "target-deleted": Kind.LINK_REMOVED,  # a create answered with a deleted record
 }
 
 

@@ -110,8 +110,16 @@ def test_every_kind_of_bad_input_is_dead_lettered_once_and_the_rest_syncs(
 
         # Fixes at the source; none of them is read again by itself.
         webcrm.inject_raw(PRODUCTS, product(7301, ProductPrice=1499.0))
-        webcrm.inject_raw(ORGS, org(7108, OrganisationName="Nul Byte AS"))
-        webcrm.seed(ORGS, [{"OrganisationId": 424242, "OrganisationName": "Sen AS"}])
+        # With a VAT number each: a record without a natural key is not created.
+        webcrm.inject_raw(
+            ORGS,
+            org(7108, OrganisationName="Nul Byte AS", OrganisationVatNumber="NO7108"),
+        )
+        webcrm.seed(
+            ORGS,
+            [{"OrganisationId": 424242, "OrganisationName": "Sen AS",
+              "OrganisationVatNumber": "NO424242"}],
+        )  # fmt: skip
         local.wait_for(lambda: "424242" in links(local, ORG_FLOW), what="new org")
 
         code, out, _ = run_cli(

@@ -20,6 +20,7 @@ from connectors.errors import (
     RejectedRecordError,
     SyncError,
     TransientError,
+    UnreadableMatchError,
     UnresolvedReferenceError,
     unusable_answer,
 )
@@ -37,6 +38,7 @@ TREE: dict[type[Exception], type[Exception]] = {
     RecordError: SyncError,
     InvalidRecordError: RecordError,
     CoercionError: InvalidRecordError,
+    UnreadableMatchError: InvalidRecordError,
     RejectedRecordError: RecordError,
     UnresolvedReferenceError: RecordError,
 }
@@ -80,6 +82,14 @@ def test_a_coercion_error_costs_one_record_and_can_carry_its_coordinates():
     error = CoercionError("Price: expected a number", system="webcrm", record_id="9")
     assert (error.system, error.entity, error.record_id) == ("webcrm", "", "9")
     assert not isinstance(error, ValueError)
+
+
+def test_an_unreadable_match_carries_what_the_search_found():
+    error = UnreadableMatchError(
+        "x", system="customcrm", record_id="C-4", unreadable={"C-4": "bad"}
+    )
+    assert (error.system, error.record_id, error.found) == ("customcrm", "C-4", [])
+    assert error.unreadable == {"C-4": "bad"}
 
 
 def test_an_unusable_answer_to_a_read_is_read_again():

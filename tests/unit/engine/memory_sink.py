@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import itertools
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any, ClassVar
 
 from connectors.base.protocols import Capabilities
+from connectors.errors import TransientError
 from schemas.envelope import ChangeEvent, Operation
 
 T0 = datetime(2024, 3, 1, 10, 0, tzinfo=UTC)
@@ -26,6 +28,7 @@ class MemorySink:
         self._caps = capabilities or Capabilities(create=True, update=True, delete=True)
         self._ids = itertools.count(1)
         self.clock = T0
+        self.before_write: Callable[[], object] | None = None
 
     def tick(self) -> datetime:
         self.clock += timedelta(seconds=1)
@@ -75,12 +78,41 @@ class MemorySink:
         return self.event(entity, record_id)
 
     async def update(
-        self, entity: str, record_id: str, changes: dict[str, Any]
+        self,
+        entity: str,
+        record_id: str,
+        changes: dict[str, Any],
+        *,
+        expected: ChangeEvent | None = None,
     ) -> ChangeEvent:
+        if self.before_write is not None:
+            hook, self.before_write = self.before_write, None
+            hook()  # someone edits the record between the flow's read and its write
+        self._check(entity, record_id, changes, expected)
         self.writes.append(("update", entity, record_id, dict(changes)))
         self.records[entity][record_id].update(changes)
         self.modified[(entity, record_id)] = self.tick()
         return self.event(entity, record_id)
+
+    def _check(
+        self,
+        entity: str,
+        record_id: str,
+        changes: dict[str, Any],
+        expected: ChangeEvent | None,
+    ) -> None:
+        """What a real sink's ``FreshRead`` does: refuse to overwrite a change."""
+        if expected is None or expected.data is None:
+            return
+        if self.modified[(entity, record_id)] <= expected.modified_at:
+            return
+        now = self.records[entity][record_id]
+        changed = [
+            k for k, v in changes.items() if now.get(k) not in (expected.data.get(k), v)
+        ]
+        if changed:
+            msg = f"{entity} {record_id}: changed underneath ({', '.join(changed)})"
+            raise TransientError(msg, retry_after=0.0)
 
     async def delete(self, entity: str, record_id: str) -> None:
         self.writes.append(("delete", entity, record_id, {}))

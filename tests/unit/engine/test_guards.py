@@ -198,7 +198,9 @@ async def test_an_allowed_unlink_removes_the_link_and_reports_it():
     world = Vanished(allow=True)
     event, old = edited_org(world)
     outcome = await handle_event(ORGS, event, old, world.ports())
-    assert outcome.link is None
+    # What stays is a tombstone of the deleted target (rule 17), not a link.
+    assert outcome.link is not None
+    assert outcome.link.tombstone
     assert outcome.notice is not None
     assert outcome.notice.op is LinkOp.UNLINK
     assert [r.kind for r in world.reports] == ["unlinked"]

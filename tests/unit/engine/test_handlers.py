@@ -171,7 +171,9 @@ async def test_reference_maps_to_the_linked_target_id():
     world = World()
     world.idmap[f"{ORGS.name}/s/1"] = "C-77"
     person = world.webcrm.put(
-        "Persons", "5", {"PersonOrganisationId": 1, "PersonLastName": "N"}
+        "Persons",
+        "5",
+        {"PersonOrganisationId": 1, "PersonLastName": "N", "PersonEmail": "n@x.no"},
     )
     await handle_event(PERSONS, person, None, world.ports())
     [(_, _, _, body)] = world.customcrm.writes
@@ -192,6 +194,7 @@ async def test_delete_removes_link_and_reports_without_deleting_other_side():
     world = World()
     event = world.webcrm.put("Organisations", "1", ORG)
     link = (await handle_event(ORGS, event, None, world.ports())).link
+    world.webcrm.records["Organisations"].pop("1")
     deleted = ChangeEvent(
         system="webcrm",
         entity="Organisations",

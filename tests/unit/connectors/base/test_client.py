@@ -407,3 +407,42 @@ async def test_each_final_status_raises_its_error_class(
         with pytest.raises(SyncError) as caught:
             await client.get_json("/x")
     assert type(caught.value) is error
+
+
+async def test_prepare_builds_the_body_of_each_attempt_right_before_it(
+    api: FakeApi, client: HttpClient
+) -> None:
+    route = api.add("PUT", "/x/1", httpx.Response(503), json_response({"ok": 1}))
+    bodies = iter([{"n": "first"}, {"n": "second"}])
+    calls = []
+
+    async def prepare() -> dict[str, str]:
+        calls.append(len(route.requests))  # what had been sent when it ran
+        return next(bodies)
+
+    await client.request("PUT", "/x/1", body={"n": "stale"}, prepare=prepare)
+    assert calls == [0, 1]
+    sent = [orjson.loads(r.content) for r in route.requests]
+    assert sent == [{"n": "first"}, {"n": "second"}]
+    assert route.requests[1].headers["Content-Type"] == "application/json"
+
+
+async def test_prepare_may_keep_the_body_or_stop_the_request(
+    api: FakeApi, client: HttpClient
+) -> None:
+    route = api.add("PUT", "/x/1", httpx.Response(503), json_response({"ok": 1}))
+    seen = []
+
+    async def keep() -> None:
+        seen.append("checked")
+
+    await client.request("PUT", "/x/1", body={"n": 1}, prepare=keep)
+    assert seen == ["checked", "checked"]
+    assert [orjson.loads(r.content) for r in route.requests] == [{"n": 1}] * 2
+
+    async def stop() -> None:
+        raise TransientError("changed underneath")
+
+    with pytest.raises(TransientError, match="changed underneath"):
+        await client.request("PUT", "/x/1", body={"n": 1}, prepare=stop)
+    assert len(route.requests) == 2  # nothing more was sent

@@ -19,6 +19,7 @@ from connectors.errors import (
     RecordError,
     RejectedRecordError,
     TransientError,
+    UnreadableMatchError,
 )
 from schemas.base import WireModel
 from schemas.envelope import ChangeEvent, Operation
@@ -122,16 +123,30 @@ async def pages(*listing: list[Any]) -> AsyncIterator[tuple[list[Any], Any]]:
         yield rows, rows
 
 
-async def test_matching_keeps_live_hits_and_skips_invalid_ones(
-    caplog: pytest.LogCaptureFixture,
-) -> None:
+async def test_matching_keeps_live_hits_and_skips_deleted_ones() -> None:
     listing = pages(
         [row(1, n="a"), row(2, n="b")],
-        [{"id": 3, "n": "A", "at": "soon"}, row(4, n="a", gone=True), row(5, n="A")],
+        [row(4, n="a", gone=True), {"id": 6, "n": "a", "at": "soon", "gone": True}],
+        [row(5, n="A")],
     )
     found = await sink().matching(THINGS, listing, "n", "a")
     assert [e.id for e in found] == ["1", "5"]
-    assert "skipping a match that fails validation: demo Things 3: at:" in caplog.text
+
+
+async def test_a_match_that_fails_validation_is_no_answer() -> None:
+    # Read as "no match", a record tether cannot read would be created again.
+    listing = pages(
+        [row(1, n="a"), {"id": 3, "n": "A", "at": "soon"}],
+        [row(2, n="b", at="later"), row(5, n="A")],
+    )
+    with pytest.raises(UnreadableMatchError) as caught:
+        await sink().matching(THINGS, listing, "n", "a")
+    error = caught.value
+    assert (error.system, error.entity, error.record_id) == ("demo", "Things", "3")
+    assert [e.id for e in error.found] == ["1", "5"]
+    assert list(error.unreadable) == ["3"]
+    assert "demo Things 3: at:" in error.unreadable["3"]
+    assert "n = 'a' fail validation" in str(error)
 
 
 async def test_matching_takes_its_own_test() -> None:

@@ -8,7 +8,11 @@ import pytest
 
 from connectors.base.client import HttpClient
 from connectors.customcrm import CustomcrmSink, build_client
-from connectors.errors import AuthenticationError, RejectedRecordError
+from connectors.errors import (
+    AuthenticationError,
+    RejectedRecordError,
+    UnreadableMatchError,
+)
 from schemas.envelope import Operation
 from tests.fakes import FakeApi, json_response
 from tests.unit.connectors.customcrm.conftest import SECRET, customer, settings
@@ -74,7 +78,8 @@ async def test_find_uses_the_filter_and_checks_it(
         customer("C-1", 0, Email="Post@Fjord.no"),
         customer("C-2", 0, Email="post@fjord.no", Deleted=True),
         customer("C-3", 0, Email="other@x.no"),  # a server ignoring the filter
-        {"Id": "C-4", "Email": "post@fjord.no", "UpdatedAt": "not a time"},
+        # Deleted, so no match even though tether cannot read it.
+        {"Id": "C-4", "Email": "post@fjord.no", "UpdatedAt": "x", "Deleted": True},
     ]
     route = api.add(
         "GET",
@@ -86,6 +91,20 @@ async def test_find_uses_the_filter_and_checks_it(
     assert [event.id for event in found] == ["C-1"]
     assert route.requests[0].url.params["Email"] == "post@fjord.no"
     assert route.requests[1].url.params["page"] == "2"
+
+
+async def test_find_refuses_to_answer_over_a_match_it_cannot_read(
+    api: FakeApi, client: HttpClient
+) -> None:
+    rows = [
+        customer("C-1", 0, Email="post@fjord.no"),
+        {"Id": "C-4", "Email": "post@fjord.no", "Name": "Fjord\x07", "UpdatedAt": "x"},
+    ]
+    api.add("GET", "/api/customers", json_response({"data": rows, "next_page": None}))
+    with pytest.raises(UnreadableMatchError) as caught:
+        await make_sink(client).find("Customer", "Email", "post@fjord.no")
+    assert caught.value.record_id == "C-4"
+    assert [event.id for event in caught.value.found] == ["C-1"]
 
 
 async def test_find_sends_booleans_as_text(api: FakeApi, client: HttpClient) -> None:

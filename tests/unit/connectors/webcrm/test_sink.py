@@ -13,6 +13,7 @@ from connectors.errors import (
     MalformedResponseError,
     RejectedRecordError,
     TransientError,
+    UnreadableMatchError,
 )
 from connectors.webcrm import WebcrmSink, build_client
 from tests.fakes import FakeApi, json_response
@@ -53,15 +54,26 @@ async def test_find_filters_a_full_listing(api: FakeApi, client: HttpClient) -> 
             org(1, 0, OrganisationVatNumber="NO1"),
             org(2, 0, OrganisationVatNumber="no1"),
         ],
-        [org(3, 0, OrganisationVatNumber="NO3"), {"OrganisationVatNumber": "NO1"}],
+        [org(3, 0, OrganisationVatNumber="NO3")],
         [],
     ]
     route = api.add("GET", "/Organisations", *(json_response(p) for p in pages))
     found = await make_sink(client).find(
         "Organisations", "OrganisationVatNumber", "NO1"
     )
-    assert [event.id for event in found] == ["1", "2"]  # the invalid match is skipped
+    assert [event.id for event in found] == ["1", "2"]
     assert [r.url.params["Page"] for r in route.requests] == ["1", "2", "3"]
+
+
+async def test_find_does_not_read_an_invalid_match_as_none(
+    api: FakeApi, client: HttpClient
+) -> None:
+    pages = [[org(1, 0, OrganisationVatNumber="NO3"), {"OrganisationVatNumber": "NO1"}]]
+    api.add(
+        "GET", "/Organisations", *(json_response(p) for p in pages), json_response([])
+    )
+    with pytest.raises(UnreadableMatchError, match="OrganisationId: Field required"):
+        await make_sink(client).find("Organisations", "OrganisationVatNumber", "NO1")
 
 
 async def test_find_by_nested_field(api: FakeApi, client: HttpClient) -> None:
