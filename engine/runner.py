@@ -111,7 +111,8 @@ class FlowRunner:
         if outcome is None:
             return
         if outcome.link is not None:
-            self.links.put(key, outcome.link)
+            if outcome.link != link:  # unchanged: no table write, no changelog
+                self.links.put(key, outcome.link)
         elif link is not None:
             self.links.delete(key)
         # A redelivered event may find a link whose notice a crash lost.

@@ -126,3 +126,19 @@ def test_link_table_round_trips_links():
     table.delete("1")
     table.delete("1")  # deleting twice is harmless
     assert table.get("1") is None
+
+
+async def test_an_event_that_changes_nothing_writes_nothing_to_the_table():
+    rig = Rig()
+    event = rig.world.webcrm.put("Organisations", "1", ORG)
+    await rig.runner.on_change("1", event, WHERE)
+    writes: list[str] = []
+
+    class Watched(dict):  # type: ignore[type-arg]
+        def __setitem__(self, key: str, value: Any) -> None:
+            writes.append(key)
+            super().__setitem__(key, value)
+
+    rig.runner.links = LinkTable(Watched(rig.links))
+    await rig.runner.on_change("1", event, WHERE)  # a replay of the same event
+    assert writes == []
