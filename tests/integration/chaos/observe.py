@@ -1,14 +1,14 @@
-"""Stand-ins that watch every API call: fault statuses, and writes that changed nothing.
+"""Stand-ins that watch every API call: fault statuses, and what each write did.
 
 The observer sits outside the fault middleware, so it sees what the client saw
 (an injected 500, a 429, a 504 after a hang, a lost response's empty 502) and it
-snapshots the record around every write. A write that changed no field is either
-the retry of an attempt whose answer went missing, or an echo (a write loop's
-first step): telling the two apart is what the "echo writes" figure counts.
+snapshots the record around every write, with the request's body. What the
+writes mean (echoes, retries of lost writes, deletes) is judged in ``writes``.
 """
 
 from __future__ import annotations
 
+import json
 import threading
 import time
 from collections import Counter
@@ -29,20 +29,28 @@ FAULT_KINDS = {500: "5xx", 503: "5xx", 429: "429", 504: "timeout", 502: "lost-re
 
 @dataclass(frozen=True)
 class WriteCall:
-    """One write request as the client saw it."""
+    """One write request as the client saw it, and what it did to the record.
+
+    ``changed``: for an update or delete whether the record changed; for a
+    create whether it made a new record (False: an idempotent replay); None
+    when unknown. ``request`` is the body sent, server-stamped fields left
+    out, so a retry of a write compares equal to it.
+    """
 
     method: str
     resource: str
     key: Any
     status: int
-    changed: bool | None  # None: a create (nothing to compare)
+    changed: bool | None
     at: float
+    request: Any = None
 
 
 @dataclass
 class CallLog:
     """Every write and every fault status one stand-in answered."""
 
+    system: str = ""
     writes: list[WriteCall] = field(default_factory=list)
     faults: Counter[str] = field(default_factory=Counter)
     requests: int = 0
@@ -71,43 +79,22 @@ class CallLog:
             ]
         path.write_text("\n".join(lines) + "\n", "utf-8")
 
-    def no_op_writes(self, since: float = 0.0) -> tuple[int, list[WriteCall]]:
-        """(retries, echoes): applied writes that changed nothing.
-
-        A retry follows a failed attempt on the same record whose write was
-        applied but whose answer was lost (a 502 from the knobs); any other
-        applied write that changed nothing is an echo.
-        """
+    def calls(self) -> list[WriteCall]:
+        """Every write so far, in the order their answers went out."""
         with self.lock:
-            calls = [c for c in self.writes if c.method in ("PUT", "PATCH")]
-        failed: dict[tuple[str, Any], list[int]] = {}
-        retries, echoes = 0, []
-        for call in sorted(calls, key=lambda c: c.at):
-            where = (call.resource, call.key)
-            chain = failed.setdefault(where, [])
-            if not applied(call.status):
-                chain.append(call.status)
-                continue
-            lost_before = 502 in chain
-            chain.clear()
-            if call.status == 502:
-                chain.append(502)
-            if call.at < since or call.changed is not False:
-                continue
-            if lost_before:
-                retries += 1
-            else:
-                echoes.append(call)
-        return retries, echoes
+            return sorted(self.writes, key=lambda c: c.at)
 
     def applied(self, method: str, since: float = 0.0) -> list[WriteCall]:
         """Writes of ``method`` the server applied (2xx, or a lost 502)."""
-        with self.lock:
-            return [
-                c
-                for c in self.writes
-                if c.method == method and c.at >= since and applied(c.status)
-            ]
+        return [
+            c
+            for c in self.calls()
+            if c.method == method and c.at >= since and applied(c.status)
+        ]
+
+    def creates(self, since: float = 0.0) -> list[WriteCall]:
+        """Applied creates that made a record (idempotent replays left out)."""
+        return [c for c in self.applied("POST", since) if c.changed is not False]
 
 
 def applied(status: int) -> bool:
@@ -116,8 +103,15 @@ def applied(status: int) -> bool:
     return 200 <= status < 300 or status == 502
 
 
+def _json(raw: bytes) -> Any:
+    try:
+        return json.loads(raw) if raw else None
+    except ValueError:
+        return raw.decode("utf-8", "replace")
+
+
 class WriteObserver:
-    """ASGI middleware recording statuses and before/after snapshots of writes."""
+    """ASGI middleware recording statuses, bodies and snapshots of writes."""
 
     def __init__(self, app: ASGIApp, standin: ObservedMixin, log: CallLog) -> None:
         self.app = app
@@ -130,27 +124,57 @@ class WriteObserver:
             return
         method: str = scope["method"]
         where = self.standin.locate(scope["path"]) if method in WRITES else None
-        before = self.standin.snapshot(*where) if where and where[1] else None
+        resource, key = where if where is not None else ("", None)
+        before = self.standin.snapshot(resource, key) if key is not None else None
+        posting = where is not None and method == "POST"
+        keys_before = self.standin.keys(resource) if posting else set()
+        sent, answer = bytearray(), bytearray()
+        status = 0
+        try:
+            status = await self._pass(scope, receive, send, sent, answer)
+        finally:
+            self.log.add_status(method, scope["path"], status)
+            if where is not None:
+                changed: bool | None = None
+                if key is not None:
+                    changed = before != self.standin.snapshot(resource, key)
+                elif method == "POST":
+                    made = _json(bytes(answer))
+                    key = self.standin.created_key(resource, scope, made)
+                    changed = None if key is None else key not in keys_before
+                request = self.standin.strip(_json(bytes(sent)))
+                self.log.add_write(
+                    WriteCall(
+                        method, resource, key, status, changed, time.time(), request
+                    )
+                )
+
+    async def _pass(
+        self,
+        scope: Scope,
+        receive: Receive,
+        send: Send,
+        sent: bytearray,
+        answer: bytearray,
+    ) -> int:
+        """Run the app, keeping the request body and the answer's status and body."""
         status = {"code": 0}
+
+        async def reading() -> Message:
+            message = await receive()
+            if message["type"] == "http.request":
+                sent.extend(message.get("body", b""))
+            return message
 
         async def watching(message: Message) -> None:
             if message["type"] == "http.response.start":
                 status["code"] = message["status"]
+            elif message["type"] == "http.response.body":
+                answer.extend(message.get("body", b""))
             await send(message)
 
-        try:
-            await self.app(scope, receive, watching)
-        finally:
-            self.log.add_status(method, scope["path"], status["code"])
-            if where is not None:
-                changed = None
-                if where[1] is not None:
-                    changed = before != self.standin.snapshot(*where)
-                self.log.add_write(
-                    WriteCall(
-                        method, where[0], where[1], status["code"], changed, time.time()
-                    )
-                )
+        await self.app(scope, reading, watching)
+        return status["code"]
 
 
 class ObservedMixin(StandIn):
@@ -160,7 +184,7 @@ class ObservedMixin(StandIn):
     calls: CallLog
 
     def _build_app(self) -> Any:
-        self.calls = CallLog()
+        self.calls = CallLog(self.system)
         return WriteObserver(super()._build_app(), self, self.calls)
 
     def locate(self, path: str) -> tuple[str, Any] | None:
@@ -174,9 +198,27 @@ class ObservedMixin(StandIn):
     def snapshot(self, resource: str, key: Any) -> dict[str, Any] | None:
         """The record without its server-stamped fields, or None."""
         record = self.store.get(resource, key)
-        if record is None:
+        if not isinstance(record, dict):
             return None
         return {k: v for k, v in record.items() if not k.endswith(self.volatile)}
+
+    def strip(self, body: Any) -> Any:
+        """``body`` without server-stamped fields (when it is an object)."""
+        if not isinstance(body, dict):
+            return body
+        return {k: v for k, v in body.items() if not k.endswith(self.volatile)}
+
+    def keys(self, resource: str) -> set[Any]:
+        """The ids ``resource`` holds now."""
+        return {key for key, _ in self.store.entries(resource)}
+
+    def created_key(self, resource: str, scope: Scope, answer: Any) -> Any:
+        """The id a create made or replayed, from its answer; None if unknown."""
+        if isinstance(answer, dict):
+            return self.id_of(resource, answer)
+        if isinstance(answer, int) and not isinstance(answer, bool):
+            return answer
+        return None
 
 
 class ObservedWebcrm(ObservedMixin, WebcrmStandIn):
@@ -189,3 +231,12 @@ class ObservedCustomcrm(ObservedMixin, CustomcrmStandIn):
     """Customcrm stand-in with a call log."""
 
     volatile = ("UpdatedAt",)
+
+    def created_key(self, resource: str, scope: Scope, answer: Any) -> Any:
+        """From the answer, or when it was lost from the ``Idempotency-Key``."""
+        found = super().created_key(resource, scope, answer)
+        if found is not None:
+            return found
+        headers = dict(scope["headers"])
+        idem = headers.get(b"idempotency-key")
+        return self.idempotency.get((resource, idem.decode())) if idem else None
