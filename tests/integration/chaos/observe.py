@@ -122,59 +122,82 @@ class WriteObserver:
         if scope["type"] != "http" or scope["path"].startswith("/_admin"):
             await self.app(scope, receive, send)
             return
-        method: str = scope["method"]
-        where = self.standin.locate(scope["path"]) if method in WRITES else None
-        resource, key = where if where is not None else ("", None)
-        before = self.standin.snapshot(resource, key) if key is not None else None
-        posting = where is not None and method == "POST"
-        keys_before = self.standin.keys(resource) if posting else set()
-        sent, answer = bytearray(), bytearray()
-        status = 0
-        try:
-            status = await self._pass(scope, receive, send, sent, answer)
-        finally:
-            self.log.add_status(method, scope["path"], status)
-            if where is not None:
-                changed: bool | None = None
-                if key is not None:
-                    changed = before != self.standin.snapshot(resource, key)
-                elif method == "POST":
-                    made = _json(bytes(answer))
-                    key = self.standin.created_key(resource, scope, made)
-                    changed = None if key is None else key not in keys_before
-                request = self.standin.strip(_json(bytes(sent)))
-                self.log.add_write(
-                    WriteCall(
-                        method, resource, key, status, changed, time.time(), request
-                    )
-                )
-
-    async def _pass(
-        self,
-        scope: Scope,
-        receive: Receive,
-        send: Send,
-        sent: bytearray,
-        answer: bytearray,
-    ) -> int:
-        """Run the app, keeping the request body and the answer's status and body."""
-        status = {"code": 0}
+        watch = _Watch(self.standin, self.log, scope)
 
         async def reading() -> Message:
             message = await receive()
             if message["type"] == "http.request":
-                sent.extend(message.get("body", b""))
+                watch.sent.extend(message.get("body", b""))
             return message
 
         async def watching(message: Message) -> None:
+            # Recorded before the client can have the whole answer, so once it
+            # has, the call is in the log: at the start (an empty 502 is whole
+            # with its headers), or for a create's answer, which names the
+            # record it made, before the body's end.
             if message["type"] == "http.response.start":
-                status["code"] = message["status"]
+                watch.status = message["status"]
+                if not watch.names_a_record():
+                    watch.record()
             elif message["type"] == "http.response.body":
-                answer.extend(message.get("body", b""))
+                watch.answer.extend(message.get("body", b""))
+                if not message.get("more_body", False):
+                    watch.record()
             await send(message)
 
-        await self.app(scope, reading, watching)
-        return status["code"]
+        try:
+            await self.app(scope, reading, watching)
+        finally:
+            watch.record()  # no answer went out (a hang cut short, an error)
+
+
+class _Watch:
+    """One request: what the record was before, and its entry in the log."""
+
+    def __init__(self, standin: ObservedMixin, log: CallLog, scope: Scope) -> None:
+        self.standin = standin
+        self.log = log
+        self.scope = scope
+        self.method: str = scope["method"]
+        self.path: str = scope["path"]
+        where = standin.locate(self.path) if self.method in WRITES else None
+        self.write = where is not None
+        self.resource: str = where[0] if where is not None else ""
+        self.key: Any = where[1] if where is not None else None
+        self.before = (
+            standin.snapshot(self.resource, self.key) if self.key is not None else None
+        )
+        posting = self.write and self.method == "POST"
+        self.keys_before: set[Any] = standin.keys(self.resource) if posting else set()
+        self.sent, self.answer = bytearray(), bytearray()
+        self.status = 0
+        self.recorded = False
+
+    def names_a_record(self) -> bool:
+        """Whether the answer's body says which record a create made."""
+        return self.write and self.method == "POST" and 200 <= self.status < 300
+
+    def record(self) -> None:
+        """Log the status and (for a write) what it did, once."""
+        if self.recorded:
+            return
+        self.recorded = True
+        self.log.add_status(self.method, self.path, self.status)
+        if not self.write:
+            return
+        key: Any = self.key
+        changed: bool | None = None
+        if key is not None:
+            changed = self.before != self.standin.snapshot(self.resource, key)
+        elif self.method == "POST":
+            made = _json(bytes(self.answer))
+            key = self.standin.created_key(self.resource, self.scope, made)
+            changed = None if key is None else key not in self.keys_before
+        request = self.standin.strip(_json(bytes(self.sent)))
+        call = WriteCall(
+            self.method, self.resource, key, self.status, changed, time.time(), request
+        )
+        self.log.add_write(call)
 
 
 class ObservedMixin(StandIn):

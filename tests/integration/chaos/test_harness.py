@@ -4,12 +4,13 @@ A check that can never fire passes every run, so each one is shown firing on
 the one thing it guards against. The world is small and needs no broker: the
 real engine syncs observed Webcrm and Customcrm stand-ins on the in-memory bus
 (``tests.contract.memory_bus``), whose topics stand for the broker's, through
-an initial sync and a storm phase with a conflict. The clean world must show
-nothing at all (so tether's own writes, retries and conflict decisions are no
-false alarms); then, behind tether's back, a test injects one fault (an echo
-write, a lost update, a duplicate create, a source linked twice, a wrong link,
-a deleted source or target, a swallowed or an unexplained dead letter) and the
-harness's own ``Checker``, the one the chaos run uses, must count exactly it.
+an initial sync and a storm phase. The clean world must show nothing at all,
+with a conflict decided too (so tether's own writes, retries and conflict
+decisions are no false alarms); then, behind tether's back, a test injects
+one fault (an echo write, a lost update, a duplicate create, a source linked
+twice, a wrong link, a deleted source or target, a swallowed or an unexplained
+dead letter) and the harness's own ``Checker``, the one the chaos run uses,
+must count exactly it.
 """
 
 from __future__ import annotations
@@ -138,7 +139,6 @@ async def world() -> AsyncIterator[World]:
         world.started = time.time()
         storm.new_phase()
         storm.burst(12, pause=(0.0, 0.0))
-        storm.conflicts(1)
         await bus.settle()
         yield world
     finally:
@@ -151,7 +151,9 @@ async def world() -> AsyncIterator[World]:
 # -- the clean world ---------------------------------------------------------------
 
 
-def test_a_clean_world_reports_nothing(world: World) -> None:
+async def test_a_clean_world_reports_nothing(world: World) -> None:
+    world.storm.conflicts(1)  # both sides edit one property, the later must win
+    await world.bus.settle()
     verdict = world.verdict()
     assert verdict.problems == []
     assert world.counts() == {}
