@@ -70,7 +70,7 @@ class Checker:
             seconds=time.time() - started,
             writes_webcrm=len(self.webcrm.calls.applied("PUT", started)),
             writes_customcrm=len(self.customcrm.calls.applied("PUT", started)),
-            creates=len(self.customcrm.calls.creates(started)),
+            creates=len(self.customcrm.calls.applied("POST", started)),
             note=note,
             **counts,
         )

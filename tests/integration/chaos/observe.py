@@ -92,10 +92,6 @@ class CallLog:
             if c.method == method and c.at >= since and applied(c.status)
         ]
 
-    def creates(self, since: float = 0.0) -> list[WriteCall]:
-        """Applied creates that made a record (idempotent replays left out)."""
-        return [c for c in self.applied("POST", since) if c.changed is not False]
-
 
 def applied(status: int) -> bool:
     """Whether the server applied a write answered with ``status`` (a 502 is a

@@ -64,7 +64,7 @@ def test_initial_sync_survives_a_sigkill_under_http_faults(chaos: ChaosRun) -> N
         run.start_worker("w1")
         creates = run.rng.randint(15, 60)
         run.local.wait_for(
-            lambda: len(run.customcrm.calls.creates()) >= creates,
+            lambda: len(run.customcrm.calls.applied("POST")) >= creates,
             timeout=180,
             what=f"{creates} creates",
         )
