@@ -51,7 +51,6 @@ def test_every_kind_of_bad_input_is_dead_lettered_once_and_the_rest_syncs(
     kafka_bootstrap, tmp_path, monkeypatch, capsys
 ):
     env = {"TETHER_REFERENCE_WAIT_SECONDS": "5"}
-    started = time.monotonic()
     with webcrm_customcrm(
         kafka_bootstrap, tmp_path, extra_env=env, poll_interval=1.0
     ) as (local, webcrm, customcrm):
@@ -156,4 +155,3 @@ def test_every_kind_of_bad_input_is_dead_lettered_once_and_the_rest_syncs(
         assert not outstanding & FIXED
         assert not {k for k in outstanding if "/page@" in k}
         assert {"webcrm/Organisations/7101", "webcrm/Persons/7201"} <= outstanding
-    assert time.monotonic() - started < 150

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 
 import pytest
 
 from devkit.broker import EmbeddedBroker
 from tests.integration.chaos.figures import FIGURES
 from tests.integration.chaos.run import DEFAULT, SOAK, Profile
+from tests.integration.chaos.selftest import World, synced_world
 from tests.integration.conftest import start_owned_broker
 
 
@@ -47,3 +48,10 @@ def chaos_broker(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EmbeddedB
         yield broker
     finally:
         broker.stop()
+
+
+@pytest.fixture
+async def world() -> AsyncIterator[World]:
+    """The harness self-test's synced world (``selftest``), fresh per test."""
+    async with synced_world() as synced:
+        yield synced

@@ -14,13 +14,18 @@ import pytest
 FIGURES = pytest.StashKey[list[str]]()
 """The closing figures of this session's runs, for the terminal summary."""
 
-# The counts that must end at zero for the run to pass.
+# The counts that must end at zero for the run to pass. Every problem a check
+# finds is counted under one of them (``invariants.Verdict.fail``): a check that
+# only describes a problem cannot exist.
 MUST_BE_ZERO = (
     "lost_updates",
     "duplicates",
     "echo_writes",
     "unexplained_dead_letters",
+    "swallowed_dead_letters",
     "missing_counterparts",
+    "wrong_links",
+    "deleted_records",
     "unequal_properties",
 )
 
@@ -35,7 +40,10 @@ class PhaseFigures:
     duplicates: int = 0
     echo_writes: int = 0
     unexplained_dead_letters: int = 0
+    swallowed_dead_letters: int = 0
     missing_counterparts: int = 0
+    wrong_links: int = 0
+    deleted_records: int = 0
     unequal_properties: int = 0
     writes_webcrm: int = 0
     writes_customcrm: int = 0

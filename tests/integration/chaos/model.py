@@ -103,10 +103,20 @@ class Edit:
 
 @dataclass
 class Expected:
-    """Every edit so far, and the bad inputs that must end up as dead letters."""
+    """Every edit so far, the bad inputs that must end up as dead letters, and
+    the records that must never go away.
+
+    ``sources`` is fixed when the run seeds Webcrm (id -> normalised natural
+    key of each good record), so a source that disappears is noticed instead
+    of silently leaving the checks' view. ``targets`` grows as the checks see
+    a source's one Customcrm counterpart: nothing in a run deletes, so each of
+    them must stay (and stay undeleted) to the end.
+    """
 
     edits: list[Edit] = field(default_factory=list)
     bad_inputs: set[str] = field(default_factory=set)  # dead-letter keys
+    sources: dict[Kind, dict[int, str]] = field(default_factory=dict)
+    targets: dict[Kind, set[str]] = field(default_factory=dict)
 
     def record(self, edit: Edit) -> None:
         self.edits.append(edit)

@@ -1,14 +1,14 @@
-"""Stand-ins that watch every API call: fault statuses, and writes that changed nothing.
+"""Stand-ins that watch every API call: fault statuses, and what each write did.
 
 The observer sits outside the fault middleware, so it sees what the client saw
 (an injected 500, a 429, a 504 after a hang, a lost response's empty 502) and it
-snapshots the record around every write. A write that changed no field is either
-the retry of an attempt whose answer went missing, or an echo (a write loop's
-first step): telling the two apart is what the "echo writes" figure counts.
+snapshots the record around every write, with the request's body. What the
+writes mean (echoes, retries of lost writes, deletes) is judged in ``writes``.
 """
 
 from __future__ import annotations
 
+import json
 import threading
 import time
 from collections import Counter
@@ -29,20 +29,28 @@ FAULT_KINDS = {500: "5xx", 503: "5xx", 429: "429", 504: "timeout", 502: "lost-re
 
 @dataclass(frozen=True)
 class WriteCall:
-    """One write request as the client saw it."""
+    """One write request as the client saw it, and what it did to the record.
+
+    ``changed``: for an update or delete whether the record changed; for a
+    create whether it made a new record (False: an idempotent replay); None
+    when unknown. ``request`` is the body sent, server-stamped fields left
+    out, so a retry of a write compares equal to it.
+    """
 
     method: str
     resource: str
     key: Any
     status: int
-    changed: bool | None  # None: a create (nothing to compare)
+    changed: bool | None
     at: float
+    request: Any = None
 
 
 @dataclass
 class CallLog:
     """Every write and every fault status one stand-in answered."""
 
+    system: str = ""
     writes: list[WriteCall] = field(default_factory=list)
     faults: Counter[str] = field(default_factory=Counter)
     requests: int = 0
@@ -71,43 +79,18 @@ class CallLog:
             ]
         path.write_text("\n".join(lines) + "\n", "utf-8")
 
-    def no_op_writes(self, since: float = 0.0) -> tuple[int, list[WriteCall]]:
-        """(retries, echoes): applied writes that changed nothing.
-
-        A retry follows a failed attempt on the same record whose write was
-        applied but whose answer was lost (a 502 from the knobs); any other
-        applied write that changed nothing is an echo.
-        """
+    def calls(self) -> list[WriteCall]:
+        """Every write so far, in the order their answers went out."""
         with self.lock:
-            calls = [c for c in self.writes if c.method in ("PUT", "PATCH")]
-        failed: dict[tuple[str, Any], list[int]] = {}
-        retries, echoes = 0, []
-        for call in sorted(calls, key=lambda c: c.at):
-            where = (call.resource, call.key)
-            chain = failed.setdefault(where, [])
-            if not applied(call.status):
-                chain.append(call.status)
-                continue
-            lost_before = 502 in chain
-            chain.clear()
-            if call.status == 502:
-                chain.append(502)
-            if call.at < since or call.changed is not False:
-                continue
-            if lost_before:
-                retries += 1
-            else:
-                echoes.append(call)
-        return retries, echoes
+            return sorted(self.writes, key=lambda c: c.at)
 
     def applied(self, method: str, since: float = 0.0) -> list[WriteCall]:
         """Writes of ``method`` the server applied (2xx, or a lost 502)."""
-        with self.lock:
-            return [
-                c
-                for c in self.writes
-                if c.method == method and c.at >= since and applied(c.status)
-            ]
+        return [
+            c
+            for c in self.calls()
+            if c.method == method and c.at >= since and applied(c.status)
+        ]
 
 
 def applied(status: int) -> bool:
@@ -116,8 +99,15 @@ def applied(status: int) -> bool:
     return 200 <= status < 300 or status == 502
 
 
+def _json(raw: bytes) -> Any:
+    try:
+        return json.loads(raw) if raw else None
+    except ValueError:
+        return raw.decode("utf-8", "replace")
+
+
 class WriteObserver:
-    """ASGI middleware recording statuses and before/after snapshots of writes."""
+    """ASGI middleware recording statuses, bodies and snapshots of writes."""
 
     def __init__(self, app: ASGIApp, standin: ObservedMixin, log: CallLog) -> None:
         self.app = app
@@ -128,29 +118,82 @@ class WriteObserver:
         if scope["type"] != "http" or scope["path"].startswith("/_admin"):
             await self.app(scope, receive, send)
             return
-        method: str = scope["method"]
-        where = self.standin.locate(scope["path"]) if method in WRITES else None
-        before = self.standin.snapshot(*where) if where and where[1] else None
-        status = {"code": 0}
+        watch = _Watch(self.standin, self.log, scope)
+
+        async def reading() -> Message:
+            message = await receive()
+            if message["type"] == "http.request":
+                watch.sent.extend(message.get("body", b""))
+            return message
 
         async def watching(message: Message) -> None:
+            # Recorded before the client can have the whole answer, so once it
+            # has, the call is in the log: at the start (an empty 502 is whole
+            # with its headers), or for a create's answer, which names the
+            # record it made, before the body's end.
             if message["type"] == "http.response.start":
-                status["code"] = message["status"]
+                watch.status = message["status"]
+                if not watch.names_a_record():
+                    watch.record()
+            elif message["type"] == "http.response.body":
+                watch.answer.extend(message.get("body", b""))
+                if not message.get("more_body", False):
+                    watch.record()
             await send(message)
 
         try:
-            await self.app(scope, receive, watching)
+            await self.app(scope, reading, watching)
         finally:
-            self.log.add_status(method, scope["path"], status["code"])
-            if where is not None:
-                changed = None
-                if where[1] is not None:
-                    changed = before != self.standin.snapshot(*where)
-                self.log.add_write(
-                    WriteCall(
-                        method, where[0], where[1], status["code"], changed, time.time()
-                    )
-                )
+            watch.record()  # no answer went out (a hang cut short, an error)
+
+
+class _Watch:
+    """One request: what the record was before, and its entry in the log."""
+
+    def __init__(self, standin: ObservedMixin, log: CallLog, scope: Scope) -> None:
+        self.standin = standin
+        self.log = log
+        self.scope = scope
+        self.method: str = scope["method"]
+        self.path: str = scope["path"]
+        where = standin.locate(self.path) if self.method in WRITES else None
+        self.write = where is not None
+        self.resource: str = where[0] if where is not None else ""
+        self.key: Any = where[1] if where is not None else None
+        self.before = (
+            standin.snapshot(self.resource, self.key) if self.key is not None else None
+        )
+        posting = self.write and self.method == "POST"
+        self.keys_before: set[Any] = standin.keys(self.resource) if posting else set()
+        self.sent, self.answer = bytearray(), bytearray()
+        self.status = 0
+        self.recorded = False
+
+    def names_a_record(self) -> bool:
+        """Whether the answer's body says which record a create made."""
+        return self.write and self.method == "POST" and 200 <= self.status < 300
+
+    def record(self) -> None:
+        """Log the status and (for a write) what it did, once."""
+        if self.recorded:
+            return
+        self.recorded = True
+        self.log.add_status(self.method, self.path, self.status)
+        if not self.write:
+            return
+        key: Any = self.key
+        changed: bool | None = None
+        if key is not None:
+            changed = self.before != self.standin.snapshot(self.resource, key)
+        elif self.method == "POST":
+            made = _json(bytes(self.answer))
+            key = self.standin.created_key(self.resource, self.scope, made)
+            changed = None if key is None else key not in self.keys_before
+        request = self.standin.strip(_json(bytes(self.sent)))
+        call = WriteCall(
+            self.method, self.resource, key, self.status, changed, time.time(), request
+        )
+        self.log.add_write(call)
 
 
 class ObservedMixin(StandIn):
@@ -160,7 +203,7 @@ class ObservedMixin(StandIn):
     calls: CallLog
 
     def _build_app(self) -> Any:
-        self.calls = CallLog()
+        self.calls = CallLog(self.system)
         return WriteObserver(super()._build_app(), self, self.calls)
 
     def locate(self, path: str) -> tuple[str, Any] | None:
@@ -174,9 +217,27 @@ class ObservedMixin(StandIn):
     def snapshot(self, resource: str, key: Any) -> dict[str, Any] | None:
         """The record without its server-stamped fields, or None."""
         record = self.store.get(resource, key)
-        if record is None:
+        if not isinstance(record, dict):
             return None
         return {k: v for k, v in record.items() if not k.endswith(self.volatile)}
+
+    def strip(self, body: Any) -> Any:
+        """``body`` without server-stamped fields (when it is an object)."""
+        if not isinstance(body, dict):
+            return body
+        return {k: v for k, v in body.items() if not k.endswith(self.volatile)}
+
+    def keys(self, resource: str) -> set[Any]:
+        """The ids ``resource`` holds now."""
+        return {key for key, _ in self.store.entries(resource)}
+
+    def created_key(self, resource: str, scope: Scope, answer: Any) -> Any:
+        """The id a create made or replayed, from its answer; None if unknown."""
+        if isinstance(answer, dict):
+            return self.id_of(resource, answer)
+        if isinstance(answer, int) and not isinstance(answer, bool):
+            return answer
+        return None
 
 
 class ObservedWebcrm(ObservedMixin, WebcrmStandIn):
@@ -189,3 +250,12 @@ class ObservedCustomcrm(ObservedMixin, CustomcrmStandIn):
     """Customcrm stand-in with a call log."""
 
     volatile = ("UpdatedAt",)
+
+    def created_key(self, resource: str, scope: Scope, answer: Any) -> Any:
+        """From the answer, or when it was lost from the ``Idempotency-Key``."""
+        found = super().created_key(resource, scope, answer)
+        if found is not None:
+            return found
+        headers = dict(scope["headers"])
+        idem = headers.get(b"idempotency-key")
+        return self.idempotency.get((resource, idem.decode())) if idem else None

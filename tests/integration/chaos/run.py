@@ -7,6 +7,7 @@ import random
 import shutil
 import time
 import uuid
+from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -16,12 +17,14 @@ import pytest
 
 from devkit.broker import EmbeddedBroker
 from devkit.local import LocalDeployment
-from standins import FaultConfig, customcrm_overlap, webcrm_sample
+from standins import FaultConfig
 from tests.integration.chaos import kafka_ops
+from tests.integration.chaos.checks import Checker
 from tests.integration.chaos.figures import Figures, PhaseFigures
-from tests.integration.chaos.invariants import Verdict, check_systems, check_topics
+from tests.integration.chaos.invariants import DeployedTopics, Verdict
 from tests.integration.chaos.model import KINDS, Expected
 from tests.integration.chaos.observe import ObservedCustomcrm, ObservedWebcrm
+from tests.integration.chaos.seeding import seed_world
 from tests.integration.chaos.storm import Storm
 
 # Credentials no log line, error or dead letter may ever show.
@@ -35,7 +38,6 @@ WORKER_ENV = {
     "WEBCRM_TIMEOUT": "3",
     "CUSTOMCRM_TIMEOUT": "3",
 }
-STAMP = "2024-05-01T10:00:00.0000000+01:00"
 
 
 @dataclass(frozen=True)
@@ -97,6 +99,13 @@ class ChaosRun:
         )
         self.expected = Expected()
         self.storm = Storm(self.rng, self.webcrm, self.customcrm, self.expected)
+        self.checker = Checker(
+            self.webcrm,
+            self.customcrm,
+            DeployedTopics(self.local),
+            self.expected,
+            self.storm,
+        )
         self.figures = Figures(profile.name)
         self._phase = ("", time.time())
         self.broken = ""
@@ -119,44 +128,10 @@ class ChaosRun:
     def seed(self) -> None:
         """The sample data, part of it already in Customcrm, and five bad inputs."""
         p = self.profile
-        data = webcrm_sample(p.organisations, p.persons, p.products, seed=p.seed)
-        for entity, records in data.items():
-            self.webcrm.seed(entity, records)
-        for resource, records in customcrm_overlap(data, seed=p.seed).items():
-            self.customcrm.seed(resource, records)
-        self.figures.entities = sum(len(r) for r in data.values())
-        self.webcrm.inject_raw(
-            "Organisations",
-            {"OrganisationId": "abc", "OrganisationName": "Wrong Type AS",
-             "OrganisationUpdatedAt": STAMP},
-        )  # fmt: skip
-        self.webcrm.inject_raw(
-            "Organisations",
-            {"OrganisationName": "No Id AS", "OrganisationUpdatedAt": STAMP},
+        sizes = (p.organisations, p.persons, p.products)
+        self.figures.entities = seed_world(
+            self.webcrm, self.customcrm, self.expected, sizes=sizes, seed=p.seed
         )
-        self.webcrm.inject_raw(
-            "Products",
-            {"ProductId": 9999, "ProductCombined": "Gratis Basis",
-             "ProductPrice": "gratis", "ProductUpdatedAt": STAMP},
-        )  # fmt: skip
-        self.webcrm.seed(
-            "Persons",
-            [{"PersonId": 7777, "PersonOrganisationId": 424242,
-              "PersonFirstName": "Orphan", "PersonLastName": "Person",
-              "PersonEmail": "orphan@example.no"}],
-        )  # fmt: skip
-        self.customcrm.inject_raw(
-            "products",
-            {"Id": "PR-9999", "Name": "Broken Price", "Price": "abc",
-             "UpdatedAt": "2024-05-01T09:00:00.000Z", "Deleted": False},
-        )  # fmt: skip
-        self.expected.bad_inputs |= {
-            "webcrm/Organisations/abc",
-            "webcrm/Organisations/<missing>",
-            "webcrm/Products/9999",
-            "webcrm/Persons/7777",
-            "customcrm/Product/PR-9999",
-        }
         self.figures.bad_inputs = len(self.expected.bad_inputs)
 
     def http_faults(self, on: bool) -> None:
@@ -175,10 +150,15 @@ class ChaosRun:
             self.customcrm.set_faults(**FaultConfig().model_dump())
 
     def collect_faults(self) -> None:
-        """Fold the stand-ins' fault counts into the figures (once, at the end)."""
-        for standin in (self.webcrm, self.customcrm):
-            for kind, count in standin.calls.faults.items():
-                self.figures.faults_injected[f"{standin.system} {kind}"] += count
+        """Set the figures' fault counts to what the stand-ins answered so far
+        (called more than once: at the closing figures' test, and at the end)."""
+        self.figures.faults_injected = Counter(
+            {
+                f"{standin.system} {kind}": count
+                for standin in (self.webcrm, self.customcrm)
+                for kind, count in standin.calls.faults.items()
+            }
+        )
 
     # -- workers and the broker ----------------------------------------------------
 
@@ -254,21 +234,17 @@ class ChaosRun:
         """Wait until the invariants hold and nothing writes, then record the phase."""
         name, started = self._phase
         timeout = self.profile.converge_timeout
-        verdict = self._until(self._systems, timeout, "the systems to agree")
+        self._until(self.checker.systems, timeout, "the systems to agree")
         self._quiet(seconds=5.0, timeout=timeout)
-        verdict = check_systems(self.webcrm, self.customcrm, self.expected)
+        systems = self.checker.systems()
         topics = self._until(
-            lambda: check_topics(
-                self.local, self.webcrm, self.customcrm, self.expected
-            ),
+            self.checker.links_and_letters,
             # Links rebuilt by matching come after the systems already agree.
             timeout,
             "links and dead letters",
         )
-        return self._record(name, started, verdict, topics, note)
-
-    def _systems(self) -> Verdict:
-        return check_systems(self.webcrm, self.customcrm, self.expected)
+        writes = self.checker.writes(started)
+        return self._record(name, started, systems | topics | writes, note)
 
     def _until(
         self, check: Callable[[], Verdict], timeout: float, what: str
@@ -293,33 +269,14 @@ class ChaosRun:
             time.sleep(0.5)
 
     def _record(
-        self, name: str, started: float, verdict: Verdict, topics: Verdict, note: str
+        self, name: str, started: float, verdict: Verdict, note: str
     ) -> PhaseFigures:
-        retries = echoes = 0
-        details = []
-        for standin in (self.webcrm, self.customcrm):
-            retried, echoed = standin.calls.no_op_writes(since=started)
-            retries, echoes = retries + retried, echoes + len(echoed)
-            details += [f"echo write: {standin.system} {c}" for c in echoed]
-        self.figures.retried_no_op_writes += retries
-        phase = PhaseFigures(
-            name=name,
-            seconds=time.time() - started,
-            lost_updates=verdict.lost_updates,
-            duplicates=verdict.duplicates + topics.duplicates,
-            echo_writes=echoes,
-            unexplained_dead_letters=topics.unexplained,
-            missing_counterparts=verdict.missing + topics.missing,
-            unequal_properties=verdict.unequal,
-            writes_webcrm=len(self.webcrm.calls.applied("PUT", started)),
-            writes_customcrm=len(self.customcrm.calls.applied("PUT", started)),
-            creates=len(self.customcrm.calls.applied("POST", started)),
-            note=note,
-        )
+        phase = self.checker.figures(name, started, verdict, note)
         self.figures.phases.append(phase)
+        self.figures.retried_no_op_writes += verdict.retries
         self.figures.edits = len(self.expected.edits)
         self.figures.conflicts = self.expected.conflicts
-        self.problems = verdict.problems + topics.problems + details
+        self.problems = verdict.problems
         return phase
 
     def tails(self) -> str:

@@ -12,6 +12,9 @@ what DESIGN.md's rules decide, whatever the engine's timing:
   property, more than the tie window later the other side edits the same one,
   and that entity is left alone until the phase converges. The later edit must
   win, through the conflict rule (rule 5).
+
+Because of that, tether has no business writing to an entity's owner side in
+a phase: ``ownership`` tells the write checks where that would be an echo.
 """
 
 from __future__ import annotations
@@ -32,6 +35,7 @@ from tests.integration.chaos.model import (
     Prop,
     system_time,
 )
+from tests.integration.chaos.writes import Ownership
 
 SIDES = ("webcrm", "customcrm")
 # More than the worker's one-second tie window, on the systems' own clocks.
@@ -66,6 +70,18 @@ class Storm:
             for webcrm_id in sorted(self.pairs.webcrm[kind])
         }
         self.frozen = set()
+
+    def ownership(self) -> Ownership:
+        """Each record of this phase's unfrozen entities -> its owner's side."""
+        sides: dict[tuple[str, str, Any], str] = {}
+        for (kind, webcrm_id), side in self.owner.items():
+            if (kind, webcrm_id) in self.frozen or self.pairs is None:
+                continue
+            sides[("webcrm", kind.webcrm, webcrm_id)] = side
+            target = self.pairs.customcrm_id(kind, webcrm_id)
+            if target is not None:
+                sides[("customcrm", kind.customcrm, target)] = side
+        return Ownership(sides)
 
     def _entities(self) -> list[tuple[Kind, int]]:
         return [e for e in self.owner if e not in self.frozen]
@@ -106,9 +122,23 @@ class Storm:
         kind, webcrm_id = self.rng.choice(self._entities())
         prop = self.rng.choice([p for p in PROPS if p.kind is kind])
         side = self.owner[(kind, webcrm_id)]
-        edit = self._apply(side, kind, webcrm_id, prop, self._value(prop))
+        return self.user_edit(side, kind, webcrm_id, prop, self._value(prop))
+
+    def user_edit(
+        self, side: str, kind: Kind, webcrm_id: int, prop: Prop, value: Any
+    ) -> Edit:
+        """A user's edit of ``prop`` on ``side``, recorded as expected to win."""
+        edit = self._apply(side, kind, webcrm_id, prop, value)
         self.expected.record(edit)
         return edit
+
+    def owned(self, side: str, kind: Kind) -> list[int]:
+        """The Webcrm ids of this phase's unfrozen ``kind`` entities ``side`` owns."""
+        return sorted(
+            webcrm_id
+            for (k, webcrm_id), owner in self.owner.items()
+            if k is kind and owner == side and (k, webcrm_id) not in self.frozen
+        )
 
     def burst(self, count: int, pause: tuple[float, float] = (0.01, 0.05)) -> None:
         """``count`` edits, a short random pause after each."""
