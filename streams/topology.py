@@ -16,8 +16,11 @@ from typing import Any, cast
 import faust
 import mode
 
+from connectors.base.ratelimit import polling
 from connectors.base.settings import load_settings
-from engine.guards import MassDeleteSettings, guard_unlinks
+from engine.breakers import BreakerSettings
+from engine.control import ControlTable
+from engine.guards import guard_flow
 from engine.handlers import FlowPorts
 from engine.inbound import Where
 from engine.polling import (
@@ -34,6 +37,8 @@ from schemas.dataflow import Flow, TargetMode
 from schemas.envelope import ChangeEvent, ConflictRecord, DeadLetter, FlowReport
 from schemas.links import LinkNotice
 from streams.codecs import ModelSchema
+from streams.control import CONTROL_TABLE
+from streams.membership import watch_membership
 from streams.provision import TopicSpec
 from streams.settings import StreamSettings
 from streams.tables import partitioned_table, shared_table
@@ -71,7 +76,9 @@ class Topology:
         # during which no worker is leader and nothing is polled.
         leader = f"{settings.app_id}-__assignor-__leader"
         self.topic_specs.append(TopicSpec(leader, 1))
-        self.mass_delete = load_settings(MassDeleteSettings)
+        self.breakers = load_settings(BreakerSettings)
+        self.control = ControlTable(self._shared(CONTROL_TABLE))  # paused flows
+        watch_membership(app, settings)  # rate limits shared by the group
         self.runners = {flow.name: self._register_flow(flow) for flow in flows.values()}
         declared = {s: connectors.source(s).entities() for s in self._systems()}
         for system, entities in polled_entities(
@@ -145,11 +152,16 @@ class Topology:
         async def forward(source_id: str, event: ChangeEvent) -> None:
             await from_target.send(key=source_id, value=event)
 
+        ports, _ = guard_flow(
+            flow.name,
+            self._ports(flow),
+            self.breakers,
+            self.control,
+            lambda: len(links),
+        )
         runner = FlowRunner(
             flow=flow,
-            ports=guard_unlinks(
-                flow.name, self._ports(flow), self.mass_delete, lambda: len(links)
-            ),
+            ports=ports,
             links=LinkTable(links),
             routes=RouteTable(routes),
             idmap=self.idmap,
@@ -257,7 +269,8 @@ class Topology:
             if not recovery.completed.is_set() or self.app.rebalancing:
                 return  # cursors are not recovered yet
             await self.connectors.open()
-            await poller.poll()
+            with polling():  # the share of each rate limit that polls may use
+                await poller.poll()
 
         self.app.timer(
             self.settings.poll_interval, on_leader=True, name=f"poll-{system}"

@@ -1,0 +1,96 @@
+"""Whether each flow may write: the paused state every worker of a deployment shares."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, MutableMapping
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from pydantic import AwareDatetime, Field
+
+from schemas.base import EventModel
+from schemas.utc import utc_now
+
+NEVER = datetime(1970, 1, 1, tzinfo=UTC)
+"""The ``since`` of a flow nobody ever paused."""
+
+COUNTERS = ("creates", "updates", "unlinks")
+"""What a flow's breaker counts (``FlowState.tripped`` names one of them)."""
+
+
+class FlowState(EventModel):
+    """One flow's entry in the control table, keyed by flow name.
+
+    Attributes:
+        flow: The flow's name.
+        paused: Writes and unlinks of the flow wait until this is false.
+        reason: Why it was paused (a breaker's figures, or an operator's words).
+        by: ``breaker`` or ``operator``.
+        tripped: The counter whose breaker paused it, if one did.
+        since: When it was paused or resumed.
+        resumed_at: The last resume; workers start their windows afresh then.
+        grace_until: Until when the ``grace`` counters do not count: the burst
+            an operator accepted by resuming runs to its end.
+        grace: The counters in grace.
+    """
+
+    flow: str
+    paused: bool
+    reason: str = ""
+    by: str = "operator"
+    tripped: str | None = None
+    since: AwareDatetime = Field(default_factory=utc_now)
+    resumed_at: AwareDatetime | None = None
+    grace_until: AwareDatetime | None = None
+    grace: tuple[str, ...] = ()
+
+    def in_grace(self, counter: str, now: datetime) -> bool:
+        """Whether ``counter`` is exempt at ``now`` after the last resume."""
+        return (
+            counter in self.grace
+            and self.grace_until is not None
+            and now < self.grace_until
+        )
+
+    def resumed(self, grace_seconds: float, now: datetime | None = None) -> FlowState:
+        """This state resumed; the tripped counter (if any) gets ``grace_seconds``."""
+        now = now or utc_now()
+        grace = (self.tripped,) if self.tripped and grace_seconds > 0 else ()
+        return FlowState(
+            flow=self.flow,
+            paused=False,
+            reason=f"resumed after: {self.reason}" if self.reason else "resumed",
+            by="operator",
+            since=now,
+            resumed_at=now,
+            grace_until=now + timedelta(seconds=grace_seconds) if grace else None,
+            grace=grace,
+        )
+
+
+def running(flow: str) -> FlowState:
+    """The state of a flow nobody ever paused."""
+    return FlowState(flow=flow, paused=False, since=NEVER)
+
+
+class ControlTable:
+    """The flows' states over any key-value store (a shared faust table in a
+    worker, whose changelog every worker follows; a dict in tests)."""
+
+    def __init__(self, store: MutableMapping[str, Any]) -> None:
+        self._store = store
+
+    def get(self, flow: str) -> FlowState:
+        """The state of ``flow`` (running when nothing was ever recorded)."""
+        raw = self._store.get(flow)
+        return FlowState.model_validate(raw) if raw else running(flow)
+
+    def put(self, state: FlowState) -> None:
+        """Record ``state`` for every worker to follow."""
+        self._store[state.flow] = state.model_dump(mode="json")
+
+
+def paused_flows(states: Mapping[str, Any]) -> list[FlowState]:
+    """The paused flows among raw states (a table's contents, read by a tool)."""
+    found = [FlowState.model_validate(raw) for raw in states.values() if raw]
+    return sorted((s for s in found if s.paused), key=lambda s: s.flow)
