@@ -56,6 +56,16 @@ LINK_COUNT_SECONDS = 5.0
 """How long a count of a flow's links is reused."""
 
 
+class FlowHeld(BaseException):  # noqa: N818 - a signal, like CancelledError
+    """A held change must leave its worker (a rebalance or a shutdown).
+
+    Not an error of the record: the agent hands the change back to its flow's
+    topic (acknowledged by the broker) and goes on, so the partitions can move
+    while the flow is paused, and whoever owns them next holds it again. A
+    ``BaseException``, so that handlers catching every error let it through.
+    """
+
+
 class BreakerSettings(BaseSettings):
     """Thresholds of every flow's breaker (env ``TETHER_BREAKER_*``), read at start."""
 
@@ -115,6 +125,8 @@ class FlowBreaker:
         clock: Monotonic seconds, for the windows.
         now: The current UTC time, for the shared state.
         sleep: Async sleep, while paused.
+        releasing: Whether the worker must let its held changes go (it is
+            rebalancing or stopping); checked while paused.
     """
 
     def __init__(
@@ -128,6 +140,7 @@ class FlowBreaker:
         clock: Callable[[], float] = time.monotonic,
         now: Callable[[], datetime] = utc_now,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        releasing: Callable[[], bool] = lambda: False,
     ) -> None:
         self.flow = flow
         self.settings = settings
@@ -137,6 +150,7 @@ class FlowBreaker:
         self._clock = clock
         self._now = now
         self._sleep = sleep
+        self._releasing = releasing
         seconds = settings.window_seconds
         self.windows = {c: Window(seconds) for c in ("creates", "updates", "unlinks")}
         # When each recent unlink happened: a create while some are open
@@ -248,12 +262,13 @@ class FlowBreaker:
     # -- pausing --------------------------------------------------------------------
 
     def _follow(self) -> FlowState:
-        """The shared state; a resume not seen yet starts the windows afresh."""
+        """The shared state; a resume not seen yet starts the window of the
+        counter that tripped afresh (the others keep counting)."""
         state = self.control.get(self.flow)
         if state.resumed_at is not None and state.resumed_at != self._resume_seen:
             self._resume_seen = state.resumed_at
-            for window in self.windows.values():
-                window.clear()
+            if state.tripped in self.windows:
+                self.windows[state.tripped].clear()
         return state
 
     async def _unless_paused(self) -> FlowState:
@@ -273,6 +288,13 @@ class FlowBreaker:
         waited = 0.0
         every = 300.0
         while (state := self._follow()).paused:
+            if self._releasing():
+                log.info(
+                    "%s: paused; a held change leaves this worker (it rebalances "
+                    "or stops) and comes back on the flow's topic",
+                    self.flow,
+                )
+                raise FlowHeld(self.flow)
             await self._sleep(self.settings.check_seconds)
             waited += self.settings.check_seconds
             if waited >= every:

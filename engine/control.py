@@ -26,7 +26,8 @@ class FlowState(EventModel):
         paused: Writes and unlinks of the flow wait until this is false.
         reason: Why it was paused (a breaker's figures, or an operator's words).
         by: ``breaker`` or ``operator``.
-        tripped: The counter whose breaker paused it, if one did.
+        tripped: The counter whose breaker paused it, if one did (kept by the
+            resume: workers start that counter's window afresh).
         since: When it was paused or resumed.
         resumed_at: The last resume; workers start their windows afresh then.
         grace_until: Until when the ``grace`` counters do not count: the burst
@@ -61,6 +62,7 @@ class FlowState(EventModel):
             paused=False,
             reason=f"resumed after: {self.reason}" if self.reason else "resumed",
             by="operator",
+            tripped=self.tripped,
             since=now,
             resumed_at=now,
             grace_until=now + timedelta(seconds=grace_seconds) if grace else None,

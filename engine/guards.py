@@ -80,9 +80,15 @@ def guard_flow(
     settings: BreakerSettings,
     control: ControlTable,
     link_count: Callable[[], int],
+    releasing: Callable[[], bool] = lambda: False,
 ) -> tuple[FlowPorts, FlowBreaker]:
-    """``ports`` with a fresh breaker for ``flow`` around its sinks and unlinks."""
-    breaker = FlowBreaker(flow, settings, control, link_count, ports.report)
+    """``ports`` with a fresh breaker for ``flow`` around its sinks and unlinks.
+
+    ``releasing``: whether the worker must let held changes go (``FlowHeld``).
+    """
+    breaker = FlowBreaker(
+        flow, settings, control, link_count, ports.report, releasing=releasing
+    )
 
     def source_linked(source_id: str) -> bool:
         return ports.resolve(flow, source_id) is not None

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import orjson
+
 from engine.control import FlowState
 from schemas.envelope import FlowReport
 from streams.kafka_io import existing_topics, publisher, read_latest
@@ -25,12 +27,27 @@ def control_topic(app_id: str) -> str:
     return f"{app_id}-{CONTROL_TABLE}-changelog"
 
 
+def _key(flow: str) -> str:
+    # faust writes a table's changelog keys with the table's key serializer,
+    # JSON: a flow's key is its name in quotes.
+    return orjson.dumps(flow).decode()
+
+
+def _flow(key: str) -> str:
+    try:
+        name = orjson.loads(key)
+    except orjson.JSONDecodeError:
+        return key
+    return name if isinstance(name, str) else key
+
+
 async def read_states(settings: StreamSettings) -> dict[str, Any]:
-    """Every flow's recorded state, raw (empty when no flow was ever paused)."""
+    """Every flow's recorded state by flow name, raw (empty when none was paused)."""
     topic = control_topic(settings.app_id)
     if topic not in await existing_topics(settings.kafka_bootstrap):
         return {}
-    return await read_latest(settings.kafka_bootstrap, topic)
+    latest = await read_latest(settings.kafka_bootstrap, topic)
+    return {_flow(key): value for key, value in latest.items()}
 
 
 async def write_state(settings: StreamSettings, state: FlowState) -> None:
@@ -49,5 +66,5 @@ async def write_state(settings: StreamSettings, state: FlowState) -> None:
         detail=state.reason,
     )
     async with publisher(settings.kafka_bootstrap) as send:
-        await send(specs[0].name, state.flow, state.model_dump(mode="json"))
+        await send(specs[0].name, _key(state.flow), state.model_dump(mode="json"))
         await send(names.reports, f"{state.flow}/", report.model_dump(mode="json"))

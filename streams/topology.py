@@ -18,7 +18,7 @@ import mode
 
 from connectors.base.ratelimit import polling
 from connectors.base.settings import load_settings
-from engine.breakers import BreakerSettings
+from engine.breakers import BreakerSettings, FlowHeld
 from engine.control import ControlTable
 from engine.guards import guard_flow
 from engine.handlers import FlowPorts
@@ -152,12 +152,18 @@ class Topology:
         async def forward(source_id: str, event: ChangeEvent) -> None:
             await from_target.send(key=source_id, value=event)
 
+        async def requeue(source_id: str, event: ChangeEvent) -> None:
+            # A change its paused flow held while the worker rebalances or stops:
+            # back onto the flow's own inbound topic, acknowledged, then let go.
+            await (await from_target.send(key=source_id, value=event))
+
         ports, _ = guard_flow(
             flow.name,
             self._ports(flow),
             self.breakers,
             self.control,
             lambda: len(links),
+            releasing=lambda: bool(self.app.rebalancing or self.app.should_stop),
         )
         runner = FlowRunner(
             flow=flow,
@@ -178,7 +184,10 @@ class Topology:
         async def run_flow(stream: faust.StreamT[Any]) -> None:
             await self.connectors.open()
             async for event in stream.events():
-                await runner.on_change(event.key, event.value, _where(event))
+                try:
+                    await runner.on_change(event.key, event.value, _where(event))
+                except FlowHeld:
+                    await requeue(event.key, event.value)
 
         async def route(stream: faust.StreamT[Any]) -> None:
             async for event in stream.events():

@@ -192,6 +192,19 @@ async def test_a_resume_without_grace_starts_the_windows_afresh() -> None:
     assert await bench.unlinks(range(10, 14)) == [True] * 3 + [False]
 
 
+async def test_a_resume_restarts_only_the_counter_that_tripped() -> None:
+    bench = Bench(
+        links=100, unlink_min=3, unlink_share=0.0, create_min=2, create_share=0.0
+    )
+    assert await bench.unlinks(range(3)) == [True] * 3
+    assert [await bench.create(n) for n in range(2)] == [True, True]
+    assert await bench.unlinks(range(3, 4)) == [False]
+    bench.resume()
+    assert await bench.unlinks(range(3, 10)) == [True] * 7
+    assert await bench.create(2) is False  # the creates' window was kept
+    assert bench.control.get(FLOW).tripped == "creates"
+
+
 # -- creates ----------------------------------------------------------------------
 
 

@@ -37,6 +37,7 @@ def test_resume_clears_the_pause_and_gives_the_tripped_counter_grace() -> None:
     [state], not_paused = resuming({ORGS: tripped()}, [ORGS], 600, NOW)
     assert not_paused == []
     assert (state.paused, state.by, state.resumed_at) == (False, "operator", NOW)
+    assert state.tripped == "creates"  # workers restart that counter's window
     assert state.grace == ("creates",)
     assert state.grace_until == NOW + timedelta(seconds=600)
     assert state.in_grace("creates", NOW + timedelta(seconds=599))
