@@ -74,6 +74,10 @@ class SlidingWindowLimiter:
         clock: Monotonic seconds; injectable for tests.
         sleep: Async sleep; injectable for tests.
         deployment: How the limit is shared (the process's by default).
+        margin: Seconds a request stays counted beyond the window: the system
+            stamps it when it arrives, a little later than here, and a request
+            sent the moment an old one left the window here could otherwise
+            find that one still inside the system's window.
     """
 
     def __init__(
@@ -84,6 +88,7 @@ class SlidingWindowLimiter:
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
         deployment: Deployment = DEPLOYMENT,
+        margin: float = 1.0,
     ) -> None:
         if limit < 1 or window <= 0:
             msg = f"rate limit needs limit >= 1 and window > 0, got {limit}/{window}s"
@@ -91,6 +96,7 @@ class SlidingWindowLimiter:
         self.limit = limit
         self.window = window
         self.deployment = deployment
+        self.margin = margin
         self._clock = clock
         self._sleep = sleep
         self._stamps: deque[float] = deque()
@@ -107,7 +113,8 @@ class SlidingWindowLimiter:
         async with self._queues[poll]:
             while True:
                 now = self._clock()
-                while self._stamps and self._stamps[0] <= now - self.window:
+                span = self.window + self.margin
+                while self._stamps and self._stamps[0] <= now - span:
                     self._stamps.popleft()
                 cap = self.deployment.poll_part(self.limit) if poll else self.allowed
                 if len(self._stamps) < cap:
@@ -116,7 +123,7 @@ class SlidingWindowLimiter:
                 # Enough of the oldest stamps must leave the window to get below
                 # the cap (which may have shrunk when a worker joined).
                 oldest = self._stamps[len(self._stamps) - cap]
-                wait = max(oldest + self.window - now, 0.001)
+                wait = max(oldest + span - now, 0.001)
                 logger.debug(
                     "rate limit %d/%.0fs (%d of it here%s) reached; waiting %.2fs",
                     self.limit,

@@ -28,7 +28,7 @@ def limiter(
     clock = Clock()
     deployment = Deployment(members=members, poll_share=poll_share)
     made = SlidingWindowLimiter(
-        limit, 60.0, clock=clock, sleep=clock.sleep, deployment=deployment
+        limit, 60.0, clock=clock, sleep=clock.sleep, deployment=deployment, margin=0
     )
     return made, clock, deployment
 
@@ -36,6 +36,13 @@ def limiter(
 async def acquire_many(limiter: SlidingWindowLimiter, n: int) -> None:
     for _ in range(n):
         await limiter.acquire()
+
+
+async def test_a_request_stays_counted_a_margin_beyond_the_window() -> None:
+    clock = Clock()
+    made = SlidingWindowLimiter(1, 60.0, clock=clock, sleep=clock.sleep, margin=1.5)
+    await acquire_many(made, 2)
+    assert clock.slept == [61.5]
 
 
 @pytest.mark.parametrize(
@@ -95,7 +102,12 @@ async def test_a_waiting_poll_never_holds_up_a_write() -> None:
         clock.now += seconds
 
     made = SlidingWindowLimiter(
-        4, 60.0, clock=clock, sleep=sleep, deployment=Deployment(poll_share=0.5)
+        4,
+        60.0,
+        clock=clock,
+        sleep=sleep,
+        deployment=Deployment(poll_share=0.5),
+        margin=0,
     )
 
     async def poll() -> None:
