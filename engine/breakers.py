@@ -66,6 +66,14 @@ class FlowHeld(BaseException):  # noqa: N818 - a signal, like CancelledError
     """
 
 
+class FlowResumedError(TransientError):
+    """A change held while its flow was paused: handle it again, at once.
+
+    What was read before the pause may be stale. Not a failure of the record:
+    a retry budget should not count it, nor the time the flow stood paused.
+    """
+
+
 class BreakerSettings(BaseSettings):
     """Thresholds of every flow's breaker (env ``TETHER_BREAKER_*``), read at start."""
 
@@ -282,7 +290,7 @@ class FlowBreaker:
         whatever was read before the pause may be stale by now."""
         await self._wait_resumed()
         msg = f"{self.flow}: the flow was paused and is resumed; handling it again"
-        raise TransientError(msg, retry_after=0.0)
+        raise FlowResumedError(msg, retry_after=0.0)
 
     async def _wait_resumed(self) -> None:
         waited = 0.0

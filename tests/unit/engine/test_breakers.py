@@ -7,8 +7,7 @@ from typing import Any
 
 import pytest
 
-from connectors.errors import TransientError
-from engine.breakers import KIND, BreakerSettings, FlowBreaker
+from engine.breakers import KIND, BreakerSettings, FlowBreaker, FlowResumedError
 from engine.control import ControlTable, FlowState
 from schemas.envelope import FlowReport
 from schemas.links import Link
@@ -253,7 +252,7 @@ async def test_a_create_held_then_resumed_is_handled_again() -> None:
     assert await bench.unlinks(range(5)) == [True] * 5
     assert await bench.create(1)
     bench.resume_after = 2
-    with pytest.raises(TransientError, match="paused and is resumed"):
+    with pytest.raises(FlowResumedError, match="paused and is resumed"):
         await bench.breaker.before_create("customers", "again")
     assert all([await bench.create(n) for n in range(10, 14)])  # in grace
 
