@@ -42,7 +42,7 @@ from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from connectors.errors import TransientError
-from engine.control import ControlTable, FlowState
+from engine.control import COUNTERS, ControlTable, FlowState
 from schemas.envelope import FlowReport
 from schemas.links import Link
 from schemas.utc import utc_now
@@ -160,13 +160,12 @@ class FlowBreaker:
         self._sleep = sleep
         self._releasing = releasing
         seconds = settings.window_seconds
-        self.windows = {c: Window(seconds) for c in ("creates", "updates", "unlinks")}
+        self.windows = {counter: Window(seconds) for counter in COUNTERS}
         # When each recent unlink happened: a create while some are open
         # refills a gap (a re-create) instead of growing the flow.
         self._gaps: deque[float] = deque()
         self._resume_seen: datetime | None = None
         self._counted: tuple[float, int] | None = None
-        self.trips = 0
 
     # -- what the flow asks -----------------------------------------------------
 
@@ -316,7 +315,6 @@ class FlowBreaker:
                 )
 
     async def _trip(self, counter: str, count: int, links: int, subject: str) -> None:
-        self.trips += 1
         seconds = self.settings.window_seconds
         detail = (
             f"{counter}: {count} in {seconds:.0f}s against {links} links; the flow is "

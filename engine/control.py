@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping, MutableMapping
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from pydantic import AwareDatetime, Field
+from pydantic import AwareDatetime, Field, ValidationError
 
 from schemas.base import EventModel
 from schemas.utc import utc_now
+
+log = logging.getLogger(__name__)
 
 NEVER = datetime(1970, 1, 1, tzinfo=UTC)
 """The ``since`` of a flow nobody ever paused."""
@@ -81,18 +84,36 @@ class ControlTable:
 
     def __init__(self, store: MutableMapping[str, Any]) -> None:
         self._store = store
+        self._refused: set[str] = set()
 
     def get(self, flow: str) -> FlowState:
-        """The state of ``flow`` (running when nothing was ever recorded)."""
+        """The state of ``flow`` (running when nothing, or nothing valid, is
+        recorded: anyone may write to a topic, and garbage must not stop a flow)."""
         raw = self._store.get(flow)
-        return FlowState.model_validate(raw) if raw else running(flow)
+        state = parse_state(raw)
+        if state is None:
+            if raw and flow not in self._refused:
+                self._refused.add(flow)
+                log.warning("%s: the control table's entry is not a flow state", flow)
+            return running(flow)
+        return state
 
     def put(self, state: FlowState) -> None:
         """Record ``state`` for every worker to follow."""
         self._store[state.flow] = state.model_dump(mode="json")
 
 
+def parse_state(raw: Any) -> FlowState | None:
+    """A raw table value as a flow state; ``None`` when it is none."""
+    if not raw:
+        return None
+    try:
+        return FlowState.model_validate(raw)
+    except ValidationError:
+        return None
+
+
 def paused_flows(states: Mapping[str, Any]) -> list[FlowState]:
     """The paused flows among raw states (a table's contents, read by a tool)."""
-    found = [FlowState.model_validate(raw) for raw in states.values() if raw]
-    return sorted((s for s in found if s.paused), key=lambda s: s.flow)
+    found = [parse_state(raw) for raw in states.values()]
+    return sorted((s for s in found if s and s.paused), key=lambda s: s.flow)

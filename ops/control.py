@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from connectors.errors import ConfigurationError
-from engine.control import FlowState, paused_flows, running
+from engine.control import FlowState, parse_state, paused_flows, running
 from ops.verify.render import clip, text_table
 from schemas.utc import utc_now, utc_text
 
@@ -24,8 +24,7 @@ def check_flows(wanted: Sequence[str], known: Sequence[str]) -> None:
 
 def current(states: Mapping[str, Any], flow: str) -> FlowState:
     """The recorded state of ``flow`` (running when nothing was recorded)."""
-    raw = states.get(flow)
-    return FlowState.model_validate(raw) if raw else running(flow)
+    return parse_state(states.get(flow)) or running(flow)
 
 
 def pausing(

@@ -312,3 +312,10 @@ def test_settings_defaults_and_bounds() -> None:
     assert settings.window_seconds == pytest.approx(600.0)
     with pytest.raises(ValueError, match="less than or equal to 1"):
         BreakerSettings(unlink_share=1.5)
+
+
+async def test_garbage_in_the_control_table_does_not_stop_the_flow() -> None:
+    bench = Bench(links=100)
+    bench.store[FLOW] = {"paused": "maybe", "flow": 7}
+    assert await bench.create(1)
+    assert not bench.paused

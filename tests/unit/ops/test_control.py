@@ -84,3 +84,9 @@ def test_the_commands_parse() -> None:
     assert (args.flows, args.grace) == ([], None)
     args = build_parser().parse_args(["pause", ORGS, "--reason", "why"])
     assert (args.flows, args.reason) == ([ORGS], "why")
+
+
+def test_garbage_in_the_control_table_reads_as_running() -> None:
+    garbage = {ORGS: {"paused": "maybe"}}
+    assert render_paused(garbage) == "no flow is paused\n"
+    assert resuming(garbage, [ORGS], 600, NOW) == ([], [ORGS])
