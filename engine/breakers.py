@@ -180,6 +180,7 @@ class FlowBreaker:
         held = window.slide(now)
         if link.source_id in window:
             return True
+        # What an operator accepted by resuming is not counted, then or later.
         if not state.in_grace("unlinks", self._now()):
             count = held + 1
             least, share = self.settings.unlink_min, self.settings.unlink_share
@@ -188,7 +189,7 @@ class FlowBreaker:
                 await self._trip("unlinks", count, before, link.source_id)
                 await self._wait_resumed()
                 return False
-        window.add(link.source_id, now)
+            window.add(link.source_id, now)
         self._gaps.append(now)
         self._moved(-1)
         return True
@@ -212,7 +213,7 @@ class FlowBreaker:
             if _passes(count, before, least, share):
                 await self._trip("creates", count, before, f"{entity}:{key}")
                 await self._resumed_again()
-        window.add(key, now)
+            window.add(key, now)
         self._gaps.popleft()
         self._moved(+1)
 
@@ -240,7 +241,7 @@ class FlowBreaker:
             if _passes(count, links, least, share):
                 await self._trip("updates", count, links, f"{entity}:{record_id}")
                 await self._resumed_again()
-        window.add(key, now)
+            window.add(key, now)
 
     async def before_delete(self) -> None:
         """A delete the flow propagates: only waits while the flow is paused."""
@@ -323,6 +324,7 @@ class FlowBreaker:
         )
         if counter == "creates":
             detail = "re-" + detail
+        now = self._now()
         self.control.put(
             FlowState(
                 flow=self.flow,
@@ -330,7 +332,8 @@ class FlowBreaker:
                 reason=detail,
                 by="breaker",
                 tripped=counter,
-                since=self._now(),
+                since=now,
+                grace=self.control.get(self.flow).graces(now),
             )
         )
         log.error("%s: breaker tripped: %s", self.flow, detail)

@@ -32,10 +32,10 @@ class FlowState(EventModel):
         tripped: The counter whose breaker paused it, if one did (kept by the
             resume: workers start that counter's window afresh).
         since: When it was paused or resumed.
-        resumed_at: The last resume; workers start their windows afresh then.
-        grace_until: Until when the ``grace`` counters do not count: the burst
-            an operator accepted by resuming runs to its end.
-        grace: The counters in grace.
+        resumed_at: The last resume; workers start the tripped counter's
+            window afresh then.
+        grace: Until when each counter does not count: the burst an operator
+            accepted by resuming runs to its end (kept across later pauses).
     """
 
     flow: str
@@ -45,21 +45,23 @@ class FlowState(EventModel):
     tripped: str | None = None
     since: AwareDatetime = Field(default_factory=utc_now)
     resumed_at: AwareDatetime | None = None
-    grace_until: AwareDatetime | None = None
-    grace: tuple[str, ...] = ()
+    grace: dict[str, AwareDatetime] = Field(default_factory=dict)
 
     def in_grace(self, counter: str, now: datetime) -> bool:
-        """Whether ``counter`` is exempt at ``now`` after the last resume."""
-        return (
-            counter in self.grace
-            and self.grace_until is not None
-            and now < self.grace_until
-        )
+        """Whether ``counter`` is exempt at ``now``."""
+        until = self.grace.get(counter)
+        return until is not None and now < until
+
+    def graces(self, now: datetime) -> dict[str, datetime]:
+        """The graces still running at ``now``."""
+        return {counter: until for counter, until in self.grace.items() if until > now}
 
     def resumed(self, grace_seconds: float, now: datetime | None = None) -> FlowState:
         """This state resumed; the tripped counter (if any) gets ``grace_seconds``."""
         now = now or utc_now()
-        grace = (self.tripped,) if self.tripped and grace_seconds > 0 else ()
+        grace = self.graces(now)
+        if self.tripped and grace_seconds > 0:
+            grace[self.tripped] = now + timedelta(seconds=grace_seconds)
         return FlowState(
             flow=self.flow,
             paused=False,
@@ -68,7 +70,6 @@ class FlowState(EventModel):
             tripped=self.tripped,
             since=now,
             resumed_at=now,
-            grace_until=now + timedelta(seconds=grace_seconds) if grace else None,
             grace=grace,
         )
 

@@ -28,16 +28,26 @@ def current(states: Mapping[str, Any], flow: str) -> FlowState:
 
 
 def pausing(
-    states: Mapping[str, Any], flows: Sequence[str], reason: str
+    states: Mapping[str, Any],
+    flows: Sequence[str],
+    reason: str,
+    now: datetime | None = None,
 ) -> tuple[list[FlowState], list[str]]:
     """The new states of the ``flows`` that run, and the names already paused."""
     changes, already = [], []
+    now = now or utc_now()
     for flow in flows:
-        if current(states, flow).paused:
+        state = current(states, flow)
+        if state.paused:
             already.append(flow)
             continue
         text = f"paused by an operator: {reason}" if reason else "paused by an operator"
-        changes.append(FlowState(flow=flow, paused=True, reason=text, by="operator"))
+        changes.append(
+            FlowState(
+                flow=flow, paused=True, reason=text, by="operator", since=now,
+                grace=state.graces(now),
+            )
+        )  # fmt: skip
     return changes, already
 
 
@@ -77,7 +87,7 @@ def render_change(state: FlowState) -> str:
     if state.paused:
         return f"paused {state.flow}: every worker holds its writes now\n"
     line = f"resumed {state.flow}"
-    if state.grace and state.grace_until is not None:
-        until = utc_text(state.grace_until, timespec="seconds", sep=" ")
-        line += f"; its {', '.join(state.grace)} go on unchecked until {until}"
+    for counter, until in sorted(state.graces(state.since).items()):
+        line += f"; its {counter} go on unchecked until "
+        line += utc_text(until, timespec="seconds", sep=" ")
     return line + "\n"

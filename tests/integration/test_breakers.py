@@ -136,7 +136,12 @@ def test_a_pause_holds_in_every_worker_and_across_restarts(
             webcrm.edit(
                 "Organisations", org["OrganisationId"], {"OrganisationCity": "Paused"}
             )
-        local.stop_worker("w2")  # its partitions move to w1, paused too
+        time.sleep(6)  # polled and published: each worker holds its first edit
+        # A held change does not keep a worker from stopping or rebalancing: it
+        # goes back onto the flow's topic, and w1 takes w2's partitions, paused.
+        assert local.stop_worker("w2") == 0
+        log = local.log_path("w2").read_text(errors="replace")
+        assert "a held change leaves this worker" in log
         local.kill_worker("w1")
         local.start_worker("w1")  # the pause outlives the process
         time.sleep(15)

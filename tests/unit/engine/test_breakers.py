@@ -184,6 +184,28 @@ async def test_after_the_grace_the_counter_trips_again_on_a_new_burst() -> None:
     assert len(bench.reports) == 2
 
 
+async def test_what_went_on_in_grace_is_not_counted_afterwards() -> None:
+    bench = Bench(links=1000, unlink_min=3, unlink_share=0.0, window_seconds=600)
+    assert await bench.unlinks(range(4)) == [True] * 3 + [False]
+    bench.resume(grace=60)
+    assert await bench.unlinks(range(3, 50)) == [True] * 47  # in grace
+    bench.later(61)
+    assert await bench.unlinks(range(50, 54)) == [True] * 3 + [False]
+
+
+async def test_a_second_trip_keeps_the_first_counters_grace() -> None:
+    bench = Bench(
+        links=100, unlink_min=3, unlink_share=0.0, create_min=2, create_share=0.0
+    )
+    assert await bench.unlinks(range(4)) == [True] * 3 + [False]
+    bench.resume()
+    assert await bench.unlinks(range(3, 20)) == [True] * 17
+    assert [await bench.create(n) for n in range(3)] == [True, True, False]
+    assert bench.control.get(FLOW).in_grace("unlinks", bench.wall)
+    bench.resume()
+    assert await bench.unlinks(range(20, 40)) == [True] * 20  # still in grace
+
+
 async def test_a_resume_without_grace_starts_the_windows_afresh() -> None:
     bench = Bench(links=100, unlink_min=3, unlink_share=0.0)
     assert await bench.unlinks(range(4)) == [True] * 3 + [False]

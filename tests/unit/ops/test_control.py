@@ -38,8 +38,7 @@ def test_resume_clears_the_pause_and_gives_the_tripped_counter_grace() -> None:
     assert not_paused == []
     assert (state.paused, state.by, state.resumed_at) == (False, "operator", NOW)
     assert state.tripped == "creates"  # workers restart that counter's window
-    assert state.grace == ("creates",)
-    assert state.grace_until == NOW + timedelta(seconds=600)
+    assert state.grace == {"creates": NOW + timedelta(seconds=600)}
     assert state.in_grace("creates", NOW + timedelta(seconds=599))
     assert not state.in_grace("creates", NOW + timedelta(seconds=600))
     assert not state.in_grace("unlinks", NOW)
@@ -50,9 +49,28 @@ def test_resume_clears_the_pause_and_gives_the_tripped_counter_grace() -> None:
 
 def test_resume_without_grace_and_of_a_running_flow() -> None:
     [state], _ = resuming({ORGS: tripped()}, [ORGS], 0, NOW)
-    assert (state.grace, state.grace_until) == ((), None)
+    assert state.grace == {}
     changes, not_paused = resuming({}, [ORGS], 600, NOW)
     assert (changes, not_paused) == ([], [ORGS])
+
+
+def test_graces_still_running_are_kept_by_later_pauses_and_resumes() -> None:
+    [resumed], _ = resuming({ORGS: tripped()}, [ORGS], 600, NOW)
+    later = NOW + timedelta(seconds=60)
+    paused = FlowState(
+        flow=ORGS, paused=True, by="breaker", tripped="unlinks", since=later,
+        grace=resumed.graces(later),
+    )  # fmt: skip
+    [again], _ = resuming({ORGS: paused.model_dump(mode="json")}, [ORGS], 600, later)
+    assert again.grace == {
+        "creates": NOW + timedelta(seconds=600),
+        "unlinks": later + timedelta(seconds=600),
+    }
+    assert again.graces(NOW + timedelta(seconds=601)) == {
+        "unlinks": later + timedelta(seconds=600)
+    }
+    [hand], _ = pausing({ORGS: again.model_dump(mode="json")}, [ORGS], "", later)
+    assert "unlinks" in hand.grace
 
 
 def test_pause_by_an_operator_names_the_reason() -> None:
