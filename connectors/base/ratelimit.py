@@ -49,11 +49,25 @@ class Deployment:
     poll_share: float = 1.0
 
     def part(self, limit: int) -> int:
-        """This worker's part of ``limit``: never below one request."""
+        """This worker's part of a deployment's limit.
+
+        Args:
+            limit: Requests per window for the whole deployment.
+
+        Returns:
+            ``limit`` split between the members, never below one request.
+        """
         return max(1, math.floor(limit / max(1, self.members)))
 
     def poll_part(self, limit: int) -> int:
-        """What polls may use of ``limit``."""
+        """What polls may use of this worker's part.
+
+        Args:
+            limit: Requests per window for the whole deployment.
+
+        Returns:
+            ``poll_share`` of this worker's part, never below one request.
+        """
         return max(1, math.floor(self.part(limit) * self.poll_share))
 
 
