@@ -30,6 +30,7 @@ from connectors.errors import (
     TransientError,
     UnresolvedReferenceError,
 )
+from engine.breakers import FlowResumedError
 from schemas.envelope import ChangeEvent, DeadLetter
 
 log = logging.getLogger(__name__)
@@ -91,6 +92,10 @@ async def with_retries(
             # The referenced entity is usually being linked by another agent right
             # now: look again soon, rather than backing off exponentially.
             await sleep(min(0.05 * failures, 1.0))
+        except FlowResumedError:
+            # Held while its flow was paused: the pause is not the record's
+            # failure, so its budget starts again.
+            started, failures = clock(), 0
         except TransientError as exc:
             failures += 1
             spent = clock() - started

@@ -1,129 +1,117 @@
-"""The mass-delete guard: a burst of unlinks in one flow is held, not carried out.
+"""A flow's ports with its storm breaker around them (``engine.breakers``).
 
-An empty or failed listing is never read as "everything was deleted" (DESIGN.md
-rule 11), but a system that suddenly answers 404 for every record it holds (a
-wiped test instance, a wrong base URL, a broken proxy) makes every linked change
-look like a vanished counterpart. The guard counts each flow's unlinks in a
-sliding window; past the threshold (more than ``min_unlinks`` *and* more than
-``fraction`` of the flow's links) further unlinks are refused with a
-``TransientError``, so their events are retried in place and nothing is lost,
-and one ``FlowReport(kind="mass-delete-guard")`` tells an operator why the flow
-stands still. Once the system answers again the held events go through as
-normal changes; once the window slides, genuine deletes resume.
-
-The count is per worker process and per flow, compared with the links that
-worker holds (its partitions), so it needs no coordination between workers.
+Every write a flow makes goes through the sinks in its ``FlowPorts`` and every
+unlink asks ``may_unlink``: wrapping those is all it takes, so the handlers and
+the runner know nothing of breakers. The sinks are shared by every flow of a
+system; each flow gets its own thin wrapper, so counts stay per flow.
 """
 
 from __future__ import annotations
 
-import logging
-import time
-from collections import OrderedDict
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from dataclasses import replace
+from typing import Any
 
-from pydantic import Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
-
-from engine.handlers import FlowPorts
-from schemas.envelope import FlowReport
-from schemas.links import Link
-
-log = logging.getLogger(__name__)
-
-KIND = "mass-delete-guard"
+from connectors.base.protocols import Capabilities, Sink
+from engine.breakers import BreakerSettings, FlowBreaker
+from engine.control import ControlTable
+from engine.ports import FlowPorts
+from schemas.envelope import ChangeEvent
 
 
-class MassDeleteSettings(BaseSettings):
-    """Thresholds of the guard (env ``TETHER_MASS_DELETE_*``), read once at start."""
-
-    model_config = SettingsConfigDict(env_prefix="TETHER_MASS_DELETE_", frozen=True)
-
-    min_unlinks: int = Field(10, ge=0, description="unlinks always allowed per window")
-    fraction: float = Field(0.2, ge=0, le=1, description="share of a flow's links")
-    window_seconds: float = Field(600.0, gt=0)
-
-
-class UnlinkGuard:
-    """One flow's sliding window of unlinks, and whether one more is allowed.
+class GuardedSink:
+    """One flow's view of a system's sink: writes pass the flow's breaker first.
 
     Args:
-        flow: The flow's name (for the report).
-        settings: Thresholds.
-        link_count: How many links the flow holds now (this worker's share).
-        report: Where the one report per trip goes.
-        clock: Monotonic seconds (injectable for tests).
+        sink: The system's sink.
+        breaker: The flow's breaker.
+        linked: Whether a record id of this side belongs to an announced link
+            (an update of any other record settles a match being made).
     """
 
     def __init__(
-        self,
-        flow: str,
-        settings: MassDeleteSettings,
-        link_count: Callable[[], int],
-        report: Callable[[FlowReport], Awaitable[None]],
-        clock: Callable[[], float] = time.monotonic,
+        self, sink: Sink, breaker: FlowBreaker, linked: Callable[[str], bool]
     ) -> None:
-        self.flow = flow
-        self.settings = settings
-        self._link_count = link_count
-        self._report = report
-        self._clock = clock
-        # source id -> when its unlink was allowed: a retried or redelivered
-        # unlink of the same link counts once.
-        self._recent: OrderedDict[str, float] = OrderedDict()
-        self.tripped = False
-        self.refused = 0
+        self.inner = sink
+        self.breaker = breaker
+        self._linked = linked
 
-    def _slide(self, now: float) -> None:
-        horizon = now - self.settings.window_seconds
-        while self._recent and next(iter(self._recent.values())) <= horizon:
-            self._recent.popitem(last=False)
+    @property
+    def system(self) -> str:
+        """The wrapped sink's system."""
+        return self.inner.system
 
-    def would_trip(self, unlinks: int, links_now: int) -> bool:
-        """Whether ``unlinks`` in one window is a mass delete for a flow that
-        holds ``links_now`` links (the window's unlinks are added back, so the
-        share is of what the flow held before the burst)."""
-        before = links_now + len(self._recent)
-        return (
-            unlinks > self.settings.min_unlinks
-            and unlinks > self.settings.fraction * before
-        )
+    def capabilities(self, entity: str) -> Capabilities:
+        """What the API allows for ``entity``."""
+        return self.inner.capabilities(entity)
 
-    async def may_unlink(self, link: Link) -> bool:
-        """Record and allow the unlink of ``link``, or refuse it (and report once)."""
-        now = self._clock()
-        self._slide(now)
-        if link.source_id in self._recent:
-            return True
-        if not self.would_trip(len(self._recent) + 1, self._link_count()):
-            self._recent[link.source_id] = now
-            self.tripped = False
-            return True
-        self.refused += 1
-        if not self.tripped:
-            self.tripped = True
-            detail = (
-                f"{len(self._recent)} links removed in the last "
-                f"{self.settings.window_seconds:.0f}s; further unlinks are held "
-                "(retried in place) until the window slides: check that the "
-                "systems still answer with their records"
-            )
-            log.error("%s: mass-delete guard tripped: %s", self.flow, detail)
-            await self._report(
-                FlowReport(
-                    flow=self.flow, kind=KIND, source_id=link.source_id, detail=detail
-                )
-            )
-        return False
+    async def get(self, entity: str, record_id: str) -> ChangeEvent | None:
+        """Reads are never held."""
+        return await self.inner.get(entity, record_id)
+
+    async def find(self, entity: str, field_path: str, value: Any) -> list[ChangeEvent]:
+        """Reads are never held."""
+        return await self.inner.find(entity, field_path, value)
+
+    async def create(
+        self, entity: str, data: dict[str, Any], *, idempotency_key: str
+    ) -> ChangeEvent:
+        """Create, once the breaker allows it."""
+        await self.breaker.before_create(entity, idempotency_key)
+        return await self.inner.create(entity, data, idempotency_key=idempotency_key)
+
+    async def update(
+        self,
+        entity: str,
+        record_id: str,
+        changes: dict[str, Any],
+        *,
+        expected: ChangeEvent | None = None,
+    ) -> ChangeEvent:
+        """Update, once the breaker allows it."""
+        linked = self._linked(record_id)
+        await self.breaker.before_update(entity, record_id, changes, linked=linked)
+        return await self.inner.update(entity, record_id, changes, expected=expected)
+
+    async def delete(self, entity: str, record_id: str) -> None:
+        """Delete (a propagated delete), unless the flow is paused."""
+        await self.breaker.before_delete()
+        await self.inner.delete(entity, record_id)
 
 
-def guard_unlinks(
+def guard_flow(
     flow: str,
     ports: FlowPorts,
-    settings: MassDeleteSettings,
+    settings: BreakerSettings,
+    control: ControlTable,
     link_count: Callable[[], int],
-) -> FlowPorts:
-    """``ports`` with a fresh guard for ``flow`` wired in as ``may_unlink``."""
-    guard = UnlinkGuard(flow, settings, link_count, ports.report)
-    return replace(ports, may_unlink=guard.may_unlink)
+    releasing: Callable[[], bool] = lambda: False,
+) -> tuple[FlowPorts, FlowBreaker]:
+    """``ports`` with a fresh breaker for ``flow`` around its sinks and unlinks.
+
+    ``releasing``: whether the worker must let held changes go (``FlowHeld``).
+    """
+    breaker = FlowBreaker(
+        flow, settings, control, link_count, ports.report, releasing=releasing
+    )
+
+    def source_linked(source_id: str) -> bool:
+        return ports.resolve(flow, source_id) is not None
+
+    def target_linked(target_id: str) -> bool:
+        return ports.resolve_reverse(flow, target_id) is not None
+
+    guarded = replace(
+        ports,
+        source_sink=_as_sink(GuardedSink(ports.source_sink, breaker, source_linked)),
+        target_sink=_as_sink(GuardedSink(ports.target_sink, breaker, target_linked)),
+        may_unlink=breaker.may_unlink,
+    )
+    return guarded, breaker
+
+
+def _as_sink(sink: GuardedSink) -> Sink:
+    # ``Sink.system`` is a class variable in the protocol; the wrapper's comes
+    # from the sink it wraps, so it is a property: structurally the same.
+    guarded: Sink = sink  # type: ignore[assignment]
+    return guarded

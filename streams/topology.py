@@ -12,15 +12,19 @@ from __future__ import annotations
 import logging
 import os
 import socket
+from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from typing import Any, cast
 
 import faust
 import mode
 
+from connectors.base.ratelimit import polling
 from connectors.base.settings import load_settings
+from engine.breakers import BreakerSettings, FlowHeld
+from engine.control import ControlTable
 from engine.delivery import RecordSettings, letter_key
-from engine.guards import MassDeleteSettings, guard_unlinks
+from engine.guards import guard_flow
 from engine.handlers import FlowPorts
 from engine.health import HealthSettings, SystemHealth, poll_guarded, read_first_page
 from engine.inbound import Where
@@ -41,6 +45,8 @@ from schemas.links import LinkNotice
 from schemas.status import SystemStatus
 from streams.acks import EventPublisher, Limits, deliver
 from streams.codecs import ModelSchema
+from streams.control import CONTROL_TABLE
+from streams.membership import watch_membership
 from streams.provision import TopicSpec
 from streams.settings import StreamSettings
 from streams.tables import partitioned_table, shared_table
@@ -88,7 +94,9 @@ class Topology:
         # during which no worker is leader and nothing is polled.
         leader = f"{settings.app_id}-__assignor-__leader"
         self.topic_specs.append(TopicSpec(leader, 1))
-        self.mass_delete = load_settings(MassDeleteSettings)
+        self.breakers = load_settings(BreakerSettings)
+        self.control = ControlTable(self._shared(CONTROL_TABLE))  # paused flows
+        watch_membership(app, settings)  # rate limits shared by the group
         self.runners = {flow.name: self._register_flow(flow) for flow in flows.values()}
         declared = {s: connectors.source(s).entities() for s in self._systems()}
         for system, entities in polled_entities(
@@ -169,11 +177,22 @@ class Topology:
             # Acknowledged before the router's own offset may commit.
             await (await from_target.send(key=source_id, value=event))
 
+        async def requeue(source_id: str, event: ChangeEvent) -> None:
+            # A change its paused flow held while the worker rebalances or stops:
+            # back onto the flow's own inbound topic, acknowledged, then let go.
+            await (await from_target.send(key=source_id, value=event))
+
+        ports, _ = guard_flow(
+            flow.name,
+            self._ports(flow),
+            self.breakers,
+            self.control,
+            lambda: len(links),
+            releasing=lambda: bool(self.app.rebalancing or self.app.should_stop),
+        )
         runner = FlowRunner(
             flow=flow,
-            ports=guard_unlinks(
-                flow.name, self._ports(flow), self.mass_delete, lambda: len(links)
-            ),
+            ports=ports,
             links=LinkTable(links),
             routes=RouteTable(routes),
             idmap=self.idmap,
@@ -194,7 +213,10 @@ class Topology:
         async def run_flow(stream: faust.StreamT[Any]) -> None:
             await self.connectors.open()
             async for event in stream.events():
-                await runner.on_change(event.key, event.value, _where(event))
+                try:
+                    await runner.on_change(event.key, event.value, _where(event))
+                except FlowHeld:
+                    await requeue(event.key, event.value)
 
         async def route(stream: faust.StreamT[Any]) -> None:
             async for event in stream.events():
@@ -221,36 +243,13 @@ class Topology:
         self.connectors.source(event.system).check(event)
 
     def _ports(self, flow: Flow) -> FlowPorts:
-        async def conflict(record: ConflictRecord) -> None:
-            log.warning(
-                "%s conflict on %s of %s: %s won (%s)",
-                record.flow,
-                record.property,
-                record.source_id,
-                record.winner.value,
-                record.rule,
-            )
-            key = f"{record.flow}/{record.source_id}"
-            await deliver(self.conflicts, key, record, self.limits, name="conflict")
-
-        async def report(record: FlowReport) -> None:
-            log.warning(
-                "%s %s %s: %s",
-                record.flow,
-                record.kind,
-                record.source_id,
-                record.detail,
-            )
-            key = f"{record.flow}/{record.source_id}"
-            await deliver(self.reports, key, record, self.limits, name="report")
-
         return FlowPorts(
             source_sink=self.connectors.sink(flow.source.system),
             target_sink=self.connectors.sink(flow.target.system),
             resolve=self.idmap.resolve,
             resolve_reverse=self.idmap.resolve_reverse,
-            conflict=conflict,
-            report=report,
+            conflict=_sender(self.conflicts, self.limits, "conflict"),
+            report=_sender(self.reports, self.limits, "report"),
             tie_window=timedelta(seconds=self.settings.tie_window_seconds),
             catalog=self.catalogs,
         )
@@ -288,7 +287,8 @@ class Topology:
             if not recovery.completed.is_set() or self.app.rebalancing:
                 return  # cursors are not recovered yet
             await self.connectors.open()
-            await poll_guarded(poller, self.health)
+            with polling():  # the share of each rate limit that polls may use
+                await poll_guarded(poller, self.health)
 
         self.app.timer(
             self.settings.poll_interval, on_leader=True, name=f"poll-{system}"
@@ -322,3 +322,32 @@ def _forget_revoked(app: faust.App, guards: list[PoisonGuard]) -> None:
         for guard in guards:
             for tp in revoked:
                 guard.forget(tp.partition)
+
+
+def _sender(
+    topic: Any, limits: Limits, name: str
+) -> Callable[[ConflictRecord | FlowReport], Awaitable[None]]:
+    """Logs a conflict or report, then sends it keyed by flow and source id, acked."""
+
+    async def send(record: ConflictRecord | FlowReport) -> None:
+        if isinstance(record, ConflictRecord):
+            log.warning(
+                "%s conflict on %s of %s: %s won (%s)",
+                record.flow,
+                record.property,
+                record.source_id,
+                record.winner.value,
+                record.rule,
+            )
+        else:
+            log.warning(
+                "%s %s %s: %s",
+                record.flow,
+                record.kind,
+                record.source_id,
+                record.detail,
+            )
+        key = f"{record.flow}/{record.source_id}"
+        await deliver(topic, key, record, limits, name=name)
+
+    return send

@@ -1,28 +1,97 @@
-"""A client-side sliding-window rate limiter, to stay under a system's known limit."""
+"""A client-side sliding-window rate limiter, to stay under a system's known limit.
+
+A system's limit is per credential (Webcrm: 250 requests per sliding minute per
+application token), and every worker of a deployment uses the same credential.
+So each limiter takes its worker's share of the limit: ``DEPLOYMENT.members``
+is how many workers share it (the worker keeps it up to date from its consumer
+group, ``streams.membership``). Within that share, polling a source may use at
+most ``DEPLOYMENT.poll_share``, so that polls never spend what writes need;
+requests made inside ``polling()`` are polls.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import math
 import time
 from collections import deque
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass
 
 logger = logging.getLogger(__name__)
 
+_POLLING: ContextVar[bool] = ContextVar("tether_polling", default=False)
+
+
+@contextmanager
+def polling() -> Iterator[None]:
+    """Requests made within count as polls (capped at ``poll_share``)."""
+    token = _POLLING.set(True)
+    try:
+        yield
+    finally:
+        _POLLING.reset(token)
+
+
+@dataclass
+class Deployment:
+    """How this process shares each per-credential limit.
+
+    Attributes:
+        members: Workers sharing every limit (this one included).
+        poll_share: Share of this worker's part that polls may use.
+    """
+
+    members: int = 1
+    poll_share: float = 1.0
+
+    def part(self, limit: int) -> int:
+        """This worker's part of a deployment's limit.
+
+        Args:
+            limit: Requests per window for the whole deployment.
+
+        Returns:
+            ``limit`` split between the members, never below one request.
+        """
+        return max(1, math.floor(limit / max(1, self.members)))
+
+    def poll_part(self, limit: int) -> int:
+        """What polls may use of this worker's part.
+
+        Args:
+            limit: Requests per window for the whole deployment.
+
+        Returns:
+            ``poll_share`` of this worker's part, never below one request.
+        """
+        return max(1, math.floor(self.part(limit) * self.poll_share))
+
+
+DEPLOYMENT = Deployment()
+"""The process's sharing; one worker process is one member of its group."""
+
 
 class SlidingWindowLimiter:
-    """Allows at most ``limit`` acquisitions in any ``window`` seconds.
+    """Allows at most this worker's part of ``limit`` acquisitions in any ``window``.
 
-    Webcrm counts 250 requests per sliding minute per token; waiting here is
-    cheaper than being throttled there. Waiters queue on a lock, so they are
-    served in arrival order.
+    Waiting here is cheaper than being throttled there. Polls and other
+    requests wait in separate queues, each served in arrival order, so a poll
+    waiting for its capped share never holds up a write.
 
     Args:
-        limit: Acquisitions allowed per window.
+        limit: Acquisitions allowed per window, for the whole deployment.
         window: Window length in seconds.
         clock: Monotonic seconds; injectable for tests.
         sleep: Async sleep; injectable for tests.
+        deployment: How the limit is shared (the process's by default).
+        margin: Seconds a request stays counted beyond the window: the system
+            stamps it when it arrives, a little later than here, and a request
+            sent the moment an old one left the window here could otherwise
+            find that one still inside the system's window.
     """
 
     def __init__(
@@ -32,32 +101,49 @@ class SlidingWindowLimiter:
         *,
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        deployment: Deployment = DEPLOYMENT,
+        margin: float = 1.0,
     ) -> None:
         if limit < 1 or window <= 0:
             msg = f"rate limit needs limit >= 1 and window > 0, got {limit}/{window}s"
             raise ValueError(msg)
         self.limit = limit
         self.window = window
+        self.deployment = deployment
+        self.margin = margin
         self._clock = clock
         self._sleep = sleep
         self._stamps: deque[float] = deque()
-        self._lock = asyncio.Lock()
+        self._queues = {False: asyncio.Lock(), True: asyncio.Lock()}
+
+    @property
+    def allowed(self) -> int:
+        """Acquisitions this worker may make per window now."""
+        return self.deployment.part(self.limit)
 
     async def acquire(self) -> None:
         """Wait until one more request fits in the window, then count it."""
-        async with self._lock:
+        poll = _POLLING.get()
+        async with self._queues[poll]:
             while True:
                 now = self._clock()
-                while self._stamps and self._stamps[0] <= now - self.window:
+                span = self.window + self.margin
+                while self._stamps and self._stamps[0] <= now - span:
                     self._stamps.popleft()
-                if len(self._stamps) < self.limit:
+                cap = self.deployment.poll_part(self.limit) if poll else self.allowed
+                if len(self._stamps) < cap:
                     self._stamps.append(now)
                     return
-                wait = self._stamps[0] + self.window - now
+                # Enough of the oldest stamps must leave the window to get below
+                # the cap (which may have shrunk when a worker joined).
+                oldest = self._stamps[len(self._stamps) - cap]
+                wait = max(oldest + span - now, 0.001)
                 logger.debug(
-                    "rate limit %d/%.0fs reached; waiting %.2fs",
+                    "rate limit %d/%.0fs (%d of it here%s) reached; waiting %.2fs",
                     self.limit,
                     self.window,
+                    cap,
+                    ", polling" if poll else "",
                     wait,
                 )
                 await self._sleep(wait)

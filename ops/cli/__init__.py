@@ -57,6 +57,8 @@ COMMANDS: tuple[str, ...] = (
     "import_docs",
     "verify",
     "deadletters",
+    "pause",
+    "resume",
 )
 
 

@@ -4,9 +4,10 @@ suddenly answers 404 for everything never unlink everything (DESIGN.md rule 11).
 A worker on the session's broker syncs 30 organisations. Then Customcrm fails
 every request for a while, and later hides every record it holds (its lists are
 empty, every record answers 404) while all 30 organisations are edited in
-Webcrm. Only the mass-delete guard's allowance of unlinks happens before it
-trips; it is reported once; once Customcrm answers again the held edits go
-through, and the few unlinked organisations link again by matching.
+Webcrm. Only the unlink breaker's allowance of unlinks happens before it
+trips and pauses the flow; it is reported once; once Customcrm answers again
+and an operator resumes the flow, the held edits go through, and the few
+unlinked organisations link again by matching.
 """
 
 from __future__ import annotations
@@ -20,16 +21,17 @@ from typing import Any
 import pytest
 
 from devkit.local import LocalDeployment
-from engine.guards import KIND
+from engine.breakers import KIND
 from standins import CustomcrmStandIn, StandIn, WebcrmStandIn
 from standins.webcrm import seed_webcrm
+from tests.integration.flowcontrol import tether
 from tests.integration.scenario import ORGS, links, webcrm_customcrm
 
 ORGANISATIONS = 30
 GUARD_ENV = {
     # Trip after 3 unlinks (and more than 5 % of the links) in ten minutes.
-    "TETHER_MASS_DELETE_MIN_UNLINKS": "3",
-    "TETHER_MASS_DELETE_FRACTION": "0.05",
+    "TETHER_BREAKER_UNLINK_MIN": "3",
+    "TETHER_BREAKER_UNLINK_SHARE": "0.05",
 }
 
 pytestmark = pytest.mark.chaos
@@ -96,17 +98,19 @@ def test_failed_and_empty_listings_never_unlink_everything(
             local.wait_for(
                 lambda: len(reports(local, KIND)) == 1,
                 timeout=60,
-                what="the mass-delete guard to trip",
+                what="the unlink breaker to trip",
             )
-            time.sleep(4)  # held unlinks keep being retried meanwhile
+            time.sleep(4)  # the paused flow holds the other unlinks meanwhile
             unlinked = reports(local, "unlinked")
             assert len(unlinked) == 3  # the allowance, not everything
             assert len(links(local, ORGS)) == ORGANISATIONS - 3
         [guard] = reports(local, KIND)
-        assert "further unlinks are held" in guard["detail"]
+        assert guard["detail"].startswith("unlinks: 4 in 600s")
 
-        # 3. Customcrm is back: the held edits go through; the three unlinked
-        # organisations link again by matching on their next change.
+        # 3. Customcrm is back and the flow resumed: the held edits go through;
+        # the three unlinked organisations link again by matching on their
+        # next change.
+        tether(local, "resume", ORGS)
         for report in unlinked:
             webcrm.edit(
                 "Organisations", int(report["source_id"]), {"OrganisationCity": "Back"}

@@ -187,3 +187,38 @@ def test_letter_keys_keep_each_distinct_failure_of_a_record():
     assert letter_key(refused) == letter_key(later)  # counts do not make a new cause
     assert letter_key(first) != letter_key(refused)
     assert letter_key(first).startswith("s/T/7#")
+
+
+async def test_a_flow_paused_longer_than_the_budget_does_not_spend_it():
+    from connectors.errors import TransientError
+    from engine.breakers import FlowResumedError
+    from engine.delivery import with_retries
+
+    now = [0.0]
+    outcomes: list[Exception | None] = [
+        TransientError("503"),
+        FlowResumedError("the flow was resumed"),  # after an hour paused
+        TransientError("503"),
+        None,
+    ]
+
+    async def attempt() -> str:
+        now[0] += 3600 if len(outcomes) == 3 else 1
+        outcome = outcomes.pop(0)
+        if outcome is not None:
+            raise outcome
+        return "done"
+
+    async def no_sleep(seconds: float) -> None:
+        return None
+
+    result = await with_retries(
+        attempt,
+        what="t",
+        reference_wait=0,
+        max_attempts=3,
+        max_seconds=60,
+        sleep=no_sleep,
+        clock=lambda: now[0],
+    )
+    assert result == "done"

@@ -19,6 +19,8 @@ NAMES = [
     "import",
     "verify",
     "deadletters",
+    "pause",
+    "resume",
 ]
 
 

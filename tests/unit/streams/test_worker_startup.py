@@ -29,8 +29,8 @@ CASES = {
         "TETHER_PARTITIONS: Input should be a valid integer",
     ),
     "malformed guard setting": (
-        {**REACHABLE_SYSTEMS, **NO_BROKER, "TETHER_MASS_DELETE_FRACTION": "2"},
-        "TETHER_MASS_DELETE_FRACTION",
+        {**REACHABLE_SYSTEMS, **NO_BROKER, "TETHER_BREAKER_UNLINK_SHARE": "2"},
+        "TETHER_BREAKER_UNLINK_SHARE",
     ),
     "malformed connector setting": (
         {**REACHABLE_SYSTEMS, **NO_BROKER, "CUSTOMCRM_BASE_URL": "ftp://crm"},

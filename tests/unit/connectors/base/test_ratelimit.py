@@ -27,11 +27,11 @@ async def test_waits_only_when_the_window_is_full() -> None:
     clock.now += 10
     await limiter.acquire()
     assert clock.slept == []
-    await limiter.acquire()  # the first stamp leaves the window at 1060
-    assert clock.slept == [50.0]
-    clock.now += 11  # past 1070: the second stamp left too
+    await limiter.acquire()  # the first stamp leaves the window at 1061
+    assert clock.slept == [51.0]  # the window and the 1 s margin
+    clock.now += 11  # past 1071: the second stamp left too
     await limiter.acquire()
-    assert clock.slept == [50.0]
+    assert clock.slept == [51.0]
 
 
 @pytest.mark.parametrize(("limit", "window"), [(0, 60.0), (5, 0.0)])
