@@ -43,7 +43,9 @@ Shop = tuple[LocalDeployment, dict[str, StandIn]]
 
 
 @pytest.fixture(scope="module")
-def shop(kafka_bootstrap: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Shop]:
+def shop(
+    kafka_bootstrap: str, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Shop]:
     """Membercare, Customwebshop and Chargebee after the first sync."""
     standins: dict[str, StandIn] = {
         "membercare": MembercareStandIn(),
@@ -103,15 +105,18 @@ def test_an_order_reference_edited_to_text_costs_that_order_only(shop: Shop):
         local, system="customwebshop", entity="Order", record_id=order, stage="flow"
     )
     assert letter["flow"] == INVOICES
-    assert "Reference" in letter["reason"] and "tjuefem" in letter["reason"]
+    assert "Reference" in letter["reason"]
+    assert "tjuefem" in letter["reason"]
     assert membercare.get("Invoices", int(invoice))["id"] == int(invoice)
 
     _edit_invoice_line(membercare, other, "Kontingent, endret etterpå")
     other_order = table_links(local, INVOICES)[other]
     wait_until(
         local,
-        lambda: webshop.get("orders", other_order)["Lines"][0]["Description"]
-        == "Kontingent, endret etterpå",
+        lambda: (
+            webshop.get("orders", other_order)["Lines"][0]["Description"]
+            == "Kontingent, endret etterpå"
+        ),
         "an edit of another invoice on the same partition",
     )
     worker.assert_same()
@@ -140,7 +145,8 @@ def test_a_chargebee_date_in_milliseconds_costs_that_order_only(shop: Shop):
         stage="flow",
     )
     assert letter["flow"] == ORDERS
-    assert "order_date" in letter["reason"] and "1717243200000" in letter["reason"]
+    assert "order_date" in letter["reason"]
+    assert "1717243200000" in letter["reason"]
 
     other_chargebee = table_links(local, ORDERS)[other]
     chargebee.edit("orders", other_chargebee, {"order_date": 1_717_243_200})  # June 1
@@ -172,8 +178,9 @@ def test_a_403_on_one_record_costs_that_record_only(shop: Shop):
     other_customer = table_links(local, COMPANIES)[other]
     wait_until(
         local,
-        lambda: webshop.get("customers", other_customer)["Name"]
-        == "Naboselskap 403 AS",
+        lambda: (
+            webshop.get("customers", other_customer)["Name"] == "Naboselskap 403 AS"
+        ),
         "an edit of another company on the same partition",
     )
     worker.assert_same()
@@ -198,8 +205,9 @@ def test_a_write_answered_with_a_web_page_costs_that_record_only(shop: Shop):
     other_customer = table_links(local, COMPANIES)[other]
     wait_until(
         local,
-        lambda: webshop.get("customers", other_customer)["Name"]
-        == "Naboselskap HTML AS",
+        lambda: (
+            webshop.get("customers", other_customer)["Name"] == "Naboselskap HTML AS"
+        ),
         "an edit of another company on the same partition",
     )
     worker.assert_same()
