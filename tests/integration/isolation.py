@@ -101,9 +101,10 @@ def wait_for_letter(
     entity: str,
     record_id: str,
     stage: str,
+    matching: Callable[[dict[str, Any]], bool] = lambda letter: True,
     timeout: float = 180.0,
 ) -> dict[str, Any]:
-    """The dead letter of this record at this stage, once it is published."""
+    """The (latest) dead letter of this record at this stage, once published."""
     found: list[dict[str, Any]] = []
 
     def arrived() -> bool:
@@ -117,6 +118,7 @@ def wait_for_letter(
                 letter["stage"],
             )
             == (system, entity, record_id, stage)
+            and matching(letter)
         ]
         return bool(found)
 
