@@ -57,6 +57,7 @@ COMMANDS: tuple[str, ...] = (
     "import_docs",
     "verify",
     "deadletters",
+    "status",
 )
 
 

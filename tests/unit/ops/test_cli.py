@@ -19,6 +19,7 @@ NAMES = [
     "import",
     "verify",
     "deadletters",
+    "status",
 ]
 
 
