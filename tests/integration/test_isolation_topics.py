@@ -203,3 +203,45 @@ def test_a_forged_link_notice_does_not_re_point_the_target(
         "an edit of another customer on the same partition",
     )
     worker.assert_same()
+
+
+def test_genuine_notices_are_believed_by_another_workers_router(crm: Crm):
+    local, webcrm, customcrm = crm
+    worker = Worker(local)
+    local.start_worker("w2")
+    wait_until(
+        local,
+        lambda: "Worker ready" in local.log_path("w2").read_text(errors="replace"),
+        "the second worker to take its partitions",
+    )
+    # New links now: a flow partition and the router partition of its target
+    # are often on different workers, which learn the pair from the id map.
+    new = [str(n) for n in range(8001, 8009)]
+    webcrm.seed(
+        "Organisations",
+        [{"OrganisationId": int(n), "OrganisationName": f"Ny {n} AS"} for n in new],
+    )
+    wait_until(
+        local,
+        lambda: set(new) <= set(table_links(local, ORGS)),
+        "the new organisations' links",
+    )
+    links = table_links(local, ORGS)
+    for n in new:
+        customcrm.edit("customers", links[n], {"City": f"By {n}"})
+    wait_until(
+        local,
+        lambda: all(
+            webcrm.get("Organisations", int(n))["OrganisationCity"] == f"By {n}"
+            for n in new
+        ),
+        "Customcrm edits of the new customers in Webcrm",
+    )
+    targets = {links[n] for n in new}
+    doubted = [
+        letter
+        for _, letter in local.read_topic(local.topics.deadletters)
+        if letter and letter["record_id"] in targets
+    ]
+    assert doubted == []
+    worker.assert_same()
