@@ -9,7 +9,10 @@ confirmed once the broker has it, and forgets a pair before it sends the
 unlink notice. A genuine notice therefore finds the id map agreeing with it,
 at the latest once the id map's changelog has reached this worker; a notice
 the id map never agrees with, within a bounded wait, is not believed and
-becomes a dead letter (stage ``check``).
+becomes a dead letter (stage ``check``). A notice replayed after a restart or
+an offset reset (at or below the offset the route last took a notice from) is
+applied again only if the id map still agrees, and otherwise passed over
+without waiting: the links moved on since it was believed.
 """
 
 from __future__ import annotations
@@ -17,11 +20,14 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from engine.stores import IdMap
+from engine.inbound import Where
+from engine.stores import IdMap, RouteTable
+from schemas.envelope import ChangeEvent
 from schemas.links import LinkNotice, LinkOp
 
 # How often the id map is looked at again while a notice waits for it.
@@ -76,3 +82,45 @@ async def disbelief(
             )
         await sleep(_STEP_SECONDS)
     return None
+
+
+@dataclass(frozen=True)
+class Routed:
+    """What the router does after a notice: a dead letter's reason, or a forward.
+
+    Attributes:
+        refused: Why the notice is not believed (it becomes a dead letter).
+        forward: A change parked for the target, now for its source (the key).
+    """
+
+    refused: str | None = None
+    forward: tuple[str, ChangeEvent] | None = None
+
+
+async def route_notice(
+    key: str,
+    notice: LinkNotice,
+    where: Where,
+    *,
+    flow: str,
+    routes: RouteTable,
+    idmap: IdMap,
+    wait_seconds: float,
+) -> Routed:
+    """Apply ``notice`` to the routes if it is believed; what follows from it."""
+    route = routes.get(notice.target_id)
+    offset = where[2]
+    replayed = route.offset is not None and offset <= route.offset
+    why = await disbelief(key, notice, flow, idmap, 0.0 if replayed else wait_seconds)
+    if why is not None:
+        # A replayed notice was dealt with when it was new: not lettered twice.
+        return Routed() if replayed else Routed(refused=why)
+    offset = max(offset, route.offset if route.offset is not None else offset)
+    if notice.op is LinkOp.UNLINK:
+        if route.source_id == notice.source_id:
+            routes.unlink(notice.target_id, offset)
+        return Routed()
+    routes.link(notice.target_id, notice.source_id, offset)
+    if route.parked is not None and route.source_id is None:
+        return Routed(forward=(notice.source_id, route.parked))
+    return Routed()

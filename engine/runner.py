@@ -34,7 +34,7 @@ from engine.delivery import RecordSettings, ReferenceWaits, dead_letter, with_re
 from engine.handlers import FlowPorts, Outcome, handle_event, is_source_event
 from engine.health import SystemHealth
 from engine.inbound import Undecodable, Where
-from engine.notices import NoticeSettings, disbelief
+from engine.notices import NoticeSettings, route_notice
 from engine.poison import PoisonGuard
 from engine.redelivery import lost_notice
 from engine.stores import IdMap, LinkTable, RouteTable
@@ -232,13 +232,19 @@ class FlowRunner:
             await self._undecodable(key, value, where)
 
     async def _on_notice(self, key: str, notice: LinkNotice, where: Where) -> None:
-        why = await disbelief(
-            key, notice, self.flow.name, self.idmap, self.notices.wait_seconds
+        routed = await route_notice(
+            key,
+            notice,
+            where,
+            flow=self.flow.name,
+            routes=self.routes,
+            idmap=self.idmap,
+            wait_seconds=self.notices.wait_seconds,
         )
-        if why is not None:
+        if routed.refused is not None:
             target = self.flow.target
             error = InvalidRecordError(
-                why, system=target.system, entity=target.type, record_id=key
+                routed.refused, system=target.system, entity=target.type, record_id=key
             )
             letter = dead_letter(
                 error,
@@ -248,15 +254,8 @@ class FlowRunner:
                 payload=notice.model_dump(mode="json"),
             )
             await self.outputs.dead_letter(letter)
-            return
-        if notice.op is LinkOp.UNLINK:
-            if self.routes.get(notice.target_id).source_id == notice.source_id:
-                self.routes.delete(notice.target_id)
-            return
-        parked = self.routes.get(notice.target_id).parked
-        self.routes.link(notice.target_id, notice.source_id)
-        if parked is not None:
-            await self.outputs.forward(notice.source_id, parked)
+        elif routed.forward is not None:
+            await self.outputs.forward(*routed.forward)
 
     async def _letter(
         self,

@@ -100,10 +100,16 @@ class IdMap:
 
 @dataclass(frozen=True)
 class Route:
-    """What the router knows of one target entity: its source, or a parked change."""
+    """What the router knows of one target entity: its source, or a parked change.
+
+    ``offset`` is the links-topic offset of the last notice believed for the
+    target: every notice of a target is on one partition (keyed by target id),
+    so a notice at or below it is a replay of one already dealt with.
+    """
 
     source_id: str | None
     parked: ChangeEvent | None = None
+    offset: int | None = None
 
 
 class RouteTable:
@@ -119,20 +125,22 @@ class RouteTable:
         return Route(
             source_id=raw.get("source_id"),
             parked=ChangeEvent.model_validate(parked) if parked else None,
+            offset=raw.get("offset"),
         )
 
-    def link(self, target_id: str, source_id: str) -> None:
-        """``target_id`` now belongs to ``source_id``."""
-        self._store[target_id] = {"source_id": source_id}
+    def link(self, target_id: str, source_id: str, offset: int | None = None) -> None:
+        """``target_id`` now belongs to ``source_id`` (by the notice at ``offset``)."""
+        self._store[target_id] = {"source_id": source_id, "offset": offset}
+
+    def unlink(self, target_id: str, offset: int | None = None) -> None:
+        """``target_id`` belongs to nobody now (by the notice at ``offset``)."""
+        self._store[target_id] = {"source_id": None, "offset": offset}
 
     def park(self, event: ChangeEvent) -> None:
         """Keep the latest state of a target nobody links to yet."""
+        offset = (self._store.get(event.id) or {}).get("offset")
         self._store[event.id] = {
             "source_id": None,
             "parked": event.model_dump(mode="json"),
+            "offset": offset,
         }
-
-    def delete(self, target_id: str) -> None:
-        """Forget ``target_id``."""
-        if target_id in self._store:
-            del self._store[target_id]

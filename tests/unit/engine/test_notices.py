@@ -5,14 +5,15 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-from engine.notices import NoticeSettings, disbelief
-from engine.stores import IdMap
+from engine.notices import NoticeSettings, disbelief, route_notice
+from engine.stores import IdMap, Route, RouteTable
 from schemas.envelope import ChangeEvent, Operation
 from schemas.links import LinkNotice, LinkOp
 from tests.unit.engine.test_handlers import ORG, ORGS
 from tests.unit.engine.test_runner import WHERE, Rig
 
 FLOW = ORGS.name
+LATER = (WHERE[0], WHERE[1], WHERE[2] + 1)  # the next message on the links topic
 
 
 def _notice(source: str, target: str, op: LinkOp = LinkOp.LINK) -> LinkNotice:
@@ -97,7 +98,7 @@ async def test_a_forged_link_notice_is_a_dead_letter_and_the_route_stays():
     [(target, genuine)] = rig.announced
     await rig.runner.on_route(target, genuine, WHERE)
     forged = _notice("666", target)
-    await rig.runner.on_route(target, forged, WHERE)
+    await rig.runner.on_route(target, forged, LATER)
     [letter] = rig.letters
     assert (letter.system, letter.entity, letter.record_id, letter.stage) == (
         "customcrm",
@@ -119,7 +120,7 @@ async def test_a_forged_unlink_of_a_live_pair_is_a_dead_letter_and_the_route_sta
     [(target, genuine)] = rig.announced
     await rig.runner.on_route(target, genuine, WHERE)
     forged = genuine.model_copy(update={"op": LinkOp.UNLINK})
-    await rig.runner.on_route(target, forged, WHERE)
+    await rig.runner.on_route(target, forged, LATER)
     assert [letter.stage for letter in rig.letters] == ["check"]
     change = rig.world.customcrm.put("Customer", target, {"Id": target, "Name": "Z"})
     await rig.runner.on_route(target, change, WHERE)
@@ -155,3 +156,58 @@ async def test_the_flow_side_sends_a_link_notice_pending_and_an_unlink_forgotten
 def test_the_wait_is_a_setting(monkeypatch):
     monkeypatch.setenv("TETHER_NOTICE_WAIT_SECONDS", "2.5")
     assert NoticeSettings().wait_seconds == 2.5
+
+
+async def _routed(
+    notice: LinkNotice, offset: int, routes: RouteTable, idmap: IdMap
+) -> str | None:
+    where = ("links", 0, offset)
+    routed = await route_notice(
+        notice.target_id,
+        notice,
+        where,
+        flow=FLOW,
+        routes=routes,
+        idmap=idmap,
+        wait_seconds=60.0,  # a genuine or replayed notice never waits this out
+    )
+    return routed.refused
+
+
+async def test_replayed_notices_the_links_moved_on_from_are_passed_over_at_once():
+    routes, idmap = RouteTable({}), IdMap({})
+    history = [
+        _notice("1", "C-9"),
+        _notice("1", "C-9", LinkOp.UNLINK),
+        _notice("2", "C-9"),
+    ]
+    for offset, notice in enumerate(history):
+        idmap.expect(notice)
+        idmap.remember(notice)
+        assert await _routed(notice, offset, routes, idmap) is None
+    assert routes.get("C-9") == Route("2", None, 2)
+    # A restart or an offset reset delivers them again: nothing waits or is
+    # lettered, and the target stays with its source.
+    for offset, notice in enumerate(history):
+        assert await _routed(notice, offset, routes, idmap) is None
+    assert (routes.get("C-9").source_id, routes.get("C-9").offset) == ("2", 2)
+
+
+async def test_a_replayed_notice_the_id_map_agrees_with_is_applied_again():
+    routes, idmap = RouteTable({}), IdMap({})
+    notice = _notice("1", "C-9")
+    idmap.remember(notice)
+    routes.unlink("C-9", 5)  # a route record from a recreated links topic
+    assert await _routed(notice, 3, routes, idmap) is None
+    assert (routes.get("C-9").source_id, routes.get("C-9").offset) == ("1", 5)
+
+
+def test_a_parked_change_keeps_the_offset_of_the_last_notice():
+    store: dict[str, Any] = {}
+    routes = RouteTable(store)
+    routes.unlink("C-9", 4)
+    rig = Rig()
+    change = rig.world.customcrm.put("Customer", "C-9", {"Id": "C-9", "Name": "X"})
+    routes.park(change)
+    route = routes.get("C-9")
+    assert (route.source_id, route.parked, route.offset) == (None, change, 4)
