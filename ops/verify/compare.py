@@ -36,11 +36,12 @@ def links_from_table(flow: str, rows: Mapping[str, Any]) -> list[tuple[str, str]
 
     The table, read from its changelog, is what the flow itself believes; link
     notices are only announcements of it, and anyone may write one (DESIGN.md
-    rule 16). A value-keyed source links to each distinct target of its values.
+    rule 16). A value-keyed source links to each distinct target of its values;
+    a tombstone (a deleted target remembered, rule 17) is no link.
     """
     pairs: set[tuple[str, str]] = set()
     for _, link in each_readable(Link, rows, f"{flow} link of"):
-        if link.flow != flow:
+        if link.flow != flow or link.tombstone:
             continue
         targets = set(link.value_targets.values()) or {link.target_id}
         pairs.update((link.source_id, target) for target in targets)

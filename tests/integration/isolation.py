@@ -86,7 +86,11 @@ def table_links(local: LocalDeployment, flow: str) -> dict[str, str]:
     The link table is the truth (DESIGN.md rule 16): link notices can be forged.
     """
     rows = latest_by_key(local.read_topic(local.topics.links_changelog(flow)))
-    return {row["source_id"]: row["target_id"] for row in rows.values()}
+    return {
+        row["source_id"]: row["target_id"]
+        for row in rows.values()
+        if not row.get("target_deleted_at")  # a tombstone is no link (rule 17)
+    }
 
 
 def letters(local: LocalDeployment) -> list[dict[str, Any]]:

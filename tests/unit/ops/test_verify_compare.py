@@ -296,6 +296,8 @@ def test_links_are_the_link_tables_rows_never_the_notices():
         '"1003"': {"flow": "another-flow", "source_id": "1003", "target_id": "C-3",
                    "linked_at": at},
         '"1004"': {"not": "a link"},
+        '"1005"': {"flow": ORGS.name, "source_id": "1005", "target_id": "C-5",
+                   "linked_at": at, "target_deleted_at": at},  # a tombstone
     }  # fmt: skip
     assert links_from_table(ORGS.name, rows) == [("1001", "C-1")]
 
