@@ -219,7 +219,14 @@ def test_genuine_notices_are_believed_by_another_workers_router(crm: Crm):
     new = [str(n) for n in range(8001, 8009)]
     webcrm.seed(
         "Organisations",
-        [{"OrganisationId": int(n), "OrganisationName": f"Ny {n} AS"} for n in new],
+        [
+            {
+                "OrganisationId": int(n),
+                "OrganisationName": f"Ny {n} AS",
+                "OrganisationVatNumber": f"NO98765{n}MVA",  # the natural key
+            }
+            for n in new
+        ],
     )
     wait_until(
         local,
