@@ -7,6 +7,9 @@ system whose probe fails is marked failing, published for operators, and the
 flows that touch it wait in place, probing again with backoff, until it
 answers; nothing is dead-lettered for an outage (DESIGN.md rule 15). When every
 probe succeeds, the failure was the record's own and it becomes a dead letter.
+A worker publishes a system's status (``{app}.status``, ``tether status``) when
+it changes, and its first answer, so a restarted worker clears a failing status
+its predecessor left behind.
 """
 
 from __future__ import annotations
@@ -59,6 +62,7 @@ class _Tracked:
     status: SystemStatus
     checked: float = 0.0
     delay: float = 0.0
+    published: bool = False
     lock: asyncio.Lock = field(default_factory=asyncio.Lock)
 
 
@@ -158,6 +162,10 @@ class SystemHealth:
         tracked.checked = self._clock()
         tracked.delay = 0.0
         if tracked.status.state is SystemState.OK:
+            if not tracked.published:
+                # This worker's first answer: a failing status an earlier worker
+                # left on the topic (it was restarted mid-outage) must not stay.
+                await self._set(tracked, SystemState.OK, "")
             return
         log.warning("%s answers again: its flows go on", system)
         await self._set(tracked, SystemState.OK, "")
@@ -176,6 +184,8 @@ class SystemHealth:
             await self._publish(tracked.status)
         except Exception:  # noqa: BLE001 - the status is for operators; the flows go on
             log.warning("could not publish the status of %s", tracked.status.system)
+            return
+        tracked.published = True
 
     def _tracked(self, system: str) -> _Tracked:
         if system not in self._systems:

@@ -272,5 +272,8 @@ def source_changes(
             value = resolve_reverse(row.references, str(value))
             if value is None:
                 continue
-        set_value(body, row.source, coerce(value, row.source_type))
+        # Named by both fields: the value came from the target's, and it is the
+        # source's type it does not fit (a Reference edited to text, an int id).
+        field = f"{row.source} (from {flow.target.type} {row.target})"
+        set_value(body, row.source, _coerce_field(value, row.source_type, field))
     return body

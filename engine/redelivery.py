@@ -7,9 +7,10 @@ redelivered event then finds the link, is recognised as already processed, and
 without this check nothing would ever announce it: target-side edits of that
 entity would wait forever and references to it would never resolve.
 
-The worker remembers an id pair only after the broker acknowledged its notice,
-so a link whose pair is not remembered is exactly a link whose notice may be
-lost, and announcing it again is harmless (notices are idempotent).
+The worker remembers an id pair only after the broker acknowledged its notice
+(before, the pair is only pending, which ``resolve`` does not see), so a link
+whose pair is not remembered is exactly a link whose notice may be lost, and
+announcing it again is harmless (notices are idempotent).
 """
 
 from __future__ import annotations

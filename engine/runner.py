@@ -5,7 +5,8 @@ The wiring (``streams.topology``) hands each consumed message to a
 the link, runs the handler with a bounded retry budget, stores the new link,
 announces it and dead-letters what cannot be processed; the route side (keyed
 by target id) turns target-side changes into source-keyed ones by the link
-notices, parking a change whose target is not linked yet.
+notices it believes (``engine.notices``), parking a change whose target is not
+linked yet.
 
 Whatever one record does costs at most that record (DESIGN.md rule 15): any
 exception ends in a dead letter naming system, type, id, stage and reason, and
@@ -33,6 +34,7 @@ from engine.delivery import RecordSettings, ReferenceWaits, dead_letter, with_re
 from engine.handlers import FlowPorts, Outcome, handle_event, is_source_event
 from engine.health import SystemHealth
 from engine.inbound import Undecodable, Where
+from engine.notices import NoticeSettings, route_notice
 from engine.poison import PoisonGuard
 from engine.redelivery import lost_notice
 from engine.stores import IdMap, LinkTable, RouteTable
@@ -88,6 +90,7 @@ class FlowRunner:
     health: SystemHealth | None = None
     poison: PoisonGuard | None = None
     waits: ReferenceWaits = field(default_factory=ReferenceWaits)
+    notices: NoticeSettings = field(default_factory=NoticeSettings)
 
     @property
     def systems(self) -> tuple[str, ...]:
@@ -199,15 +202,22 @@ class FlowRunner:
             key = f"{notice.target_id}/{notice.source_id}"
             await self.outputs.announce(key, notice)
             return
-        # Remember the pair only once the broker has the notice, so a remembered
-        # pair proves its notice went out (engine.redelivery).
+        if notice.op is LinkOp.UNLINK:
+            # Forgotten first: the router believes an unlink once the pair is gone.
+            self.idmap.remember(notice)
+            await self.outputs.announce(notice.target_id, notice)
+            return
+        # Pending first, so the router believes the notice (engine.notices);
+        # remembered only once the broker has it, so a remembered pair proves
+        # its notice went out (engine.redelivery).
+        self.idmap.expect(notice)
         await self.outputs.announce(notice.target_id, notice)
         self.idmap.remember(notice)
 
     async def on_route(self, key: str, value: Any, where: Where) -> None:
         """A target-side change or a link notice, keyed by the flow's target id."""
         if isinstance(value, LinkNotice):
-            await self._on_notice(value)
+            await self._on_notice(key, value, where)
         elif isinstance(value, ChangeEvent):
             if not await self._trusted(key, value, where):
                 return
@@ -221,14 +231,31 @@ class FlowRunner:
         elif isinstance(value, Undecodable):
             await self._undecodable(key, value, where)
 
-    async def _on_notice(self, notice: LinkNotice) -> None:
-        if notice.op is LinkOp.UNLINK:
-            self.routes.delete(notice.target_id)
-            return
-        parked = self.routes.get(notice.target_id).parked
-        self.routes.link(notice.target_id, notice.source_id)
-        if parked is not None:
-            await self.outputs.forward(notice.source_id, parked)
+    async def _on_notice(self, key: str, notice: LinkNotice, where: Where) -> None:
+        routed = await route_notice(
+            key,
+            notice,
+            where,
+            flow=self.flow.name,
+            routes=self.routes,
+            idmap=self.idmap,
+            wait_seconds=self.notices.wait_seconds,
+        )
+        if routed.refused is not None:
+            target = self.flow.target
+            error = InvalidRecordError(
+                routed.refused, system=target.system, entity=target.type, record_id=key
+            )
+            letter = dead_letter(
+                error,
+                stage="check",
+                flow=self.flow.name,
+                where=where,
+                payload=notice.model_dump(mode="json"),
+            )
+            await self.outputs.dead_letter(letter)
+        elif routed.forward is not None:
+            await self.outputs.forward(*routed.forward)
 
     async def _letter(
         self,
@@ -265,12 +292,24 @@ class FlowRunner:
         )
 
     async def _undecodable(self, key: str, value: Undecodable, where: Where) -> None:
+        # Named by the entity topic it came from (``{app}.{system}.{Type}``), so
+        # the letter says which system's record it was.
+        system, entity = next(
+            (
+                (ref.system, ref.type)
+                for ref in (self.flow.source, self.flow.target)
+                if value.topic.endswith(f".{ref.system}.{ref.type}")
+            ),
+            ("", ""),
+        )
         await self.outputs.dead_letter(
             dead_letter(
                 value.reason,
                 stage="decode",
                 flow=self.flow.name,
                 where=where,
+                system=system,
+                entity=entity,
                 record_id=key or "",
                 payload=value.text(),
             )

@@ -46,8 +46,10 @@ class IdMap:
 
     References between flows (a contact's customer) resolve through it, and a
     remembered pair proves that its link notice reached the broker
-    (``engine.redelivery``). Keys: ``{flow}/s/{source id}`` and
-    ``{flow}/t/{target id}``.
+    (``engine.redelivery``). A pair whose notice is being sent is pending: the
+    router believes a link notice only when the id map holds its pair, pending
+    or remembered (``engine.notices``). Keys: ``{flow}/s/{source id}`` and
+    ``{flow}/t/{target id}``, pending ``{flow}/p/{target id}`` (the source id).
     """
 
     def __init__(self, store: Store) -> None:
@@ -63,25 +65,51 @@ class IdMap:
         found = self._store.get(f"{flow}/t/{target_id}")
         return str(found) if found is not None else None
 
+    def holds(self, flow: str, source_id: str, target_id: str) -> bool:
+        """Whether ``source_id`` <-> ``target_id`` is a pair, remembered or pending."""
+        if self._store.get(f"{flow}/p/{target_id}") == source_id:
+            return True
+        return (
+            self.resolve(flow, source_id) == target_id
+            and self.resolve_reverse(flow, target_id) == source_id
+        )
+
+    def expect(self, notice: LinkNotice) -> None:
+        """A link notice is about to be sent: its pair is pending until remembered."""
+        self._store[f"{notice.flow}/p/{notice.target_id}"] = notice.source_id
+
     def remember(self, notice: LinkNotice) -> None:
-        """Record a link or unlink once its notice is acknowledged."""
+        """Record a link once its notice is acknowledged; forget an unlinked pair."""
         forward = f"{notice.flow}/s/{notice.source_id}"
         backward = f"{notice.flow}/t/{notice.target_id}"
+        pending = f"{notice.flow}/p/{notice.target_id}"
         if notice.op is LinkOp.LINK:
             self._store[forward] = notice.target_id
             self._store[backward] = notice.source_id
+            self._drop(pending, notice.source_id)
             return
-        for key in (forward, backward):
-            if key in self._store:
-                del self._store[key]
+        # Only this pair's entries: another source may hold the target by now.
+        self._drop(forward, notice.target_id)
+        self._drop(backward, notice.source_id)
+        self._drop(pending, notice.source_id)
+
+    def _drop(self, key: str, value: str) -> None:
+        if self._store.get(key) == value:
+            del self._store[key]
 
 
 @dataclass(frozen=True)
 class Route:
-    """What the router knows of one target entity: its source, or a parked change."""
+    """What the router knows of one target entity: its source, or a parked change.
+
+    ``offset`` is the links-topic offset of the last notice believed for the
+    target: every notice of a target is on one partition (keyed by target id),
+    so a notice at or below it is a replay of one already dealt with.
+    """
 
     source_id: str | None
     parked: ChangeEvent | None = None
+    offset: int | None = None
 
 
 class RouteTable:
@@ -97,20 +125,22 @@ class RouteTable:
         return Route(
             source_id=raw.get("source_id"),
             parked=ChangeEvent.model_validate(parked) if parked else None,
+            offset=raw.get("offset"),
         )
 
-    def link(self, target_id: str, source_id: str) -> None:
-        """``target_id`` now belongs to ``source_id``."""
-        self._store[target_id] = {"source_id": source_id}
+    def link(self, target_id: str, source_id: str, offset: int | None = None) -> None:
+        """``target_id`` now belongs to ``source_id`` (by the notice at ``offset``)."""
+        self._store[target_id] = {"source_id": source_id, "offset": offset}
+
+    def unlink(self, target_id: str, offset: int | None = None) -> None:
+        """``target_id`` belongs to nobody now (by the notice at ``offset``)."""
+        self._store[target_id] = {"source_id": None, "offset": offset}
 
     def park(self, event: ChangeEvent) -> None:
         """Keep the latest state of a target nobody links to yet."""
+        offset = (self._store.get(event.id) or {}).get("offset")
         self._store[event.id] = {
             "source_id": None,
             "parked": event.model_dump(mode="json"),
+            "offset": offset,
         }
-
-    def delete(self, target_id: str) -> None:
-        """Forget ``target_id``."""
-        if target_id in self._store:
-            del self._store[target_id]

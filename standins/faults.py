@@ -310,17 +310,19 @@ class FaultMiddleware:
         if plan.status is not None:
             await self.policy.fault_response(plan.status)(scope, receive, send)
             return
-        if method in WRITE_METHODS:
-            await self.app(scope, receive, _LosingSend(send, self.injector.should_lose))
-            return
         query = unquote_plus(scope.get("query_string", b"").decode("latin-1"))
         target = f"{scope['path']}?{query}" if query else scope["path"]
+        # Checked before the lost-response knob: a write asked for by
+        # ``corrupt_next(method="PUT")`` is applied, then answered broken.
         if self.injector.corruption_pending(method, target):
 
             def corrupt(content_type: str, body: bytes) -> tuple[str, bytes] | None:
                 return self.injector.corrupt(method, target, content_type, body)
 
             await serve_corrupted(self.app, scope, receive, send, corrupt)
+            return
+        if method in WRITE_METHODS:
+            await self.app(scope, receive, _LosingSend(send, self.injector.should_lose))
             return
         await self.app(scope, receive, send)
 

@@ -128,7 +128,8 @@ async def read_all(
 ) -> list[tuple[str | None, Any]]:
     """Every message of ``topic`` from its start to its current end, values decoded
     from JSON (empty if the topic is absent; what ``max_seconds`` did not reach is
-    left out: for tests and the demo, which poll again)."""
+    left out: for tests and the demo, which poll again; a value that is not JSON
+    is skipped)."""
     partitions = await _partitions(bootstrap, topic)
     if not partitions:
         return []
@@ -146,11 +147,22 @@ async def read_all(
             batch = await consumer.getmany(timeout_ms=500)
             for tp, messages in batch.items():
                 for m in messages:
-                    key = m.key.decode() if m.key is not None else None
-                    value = orjson.loads(m.value) if m.value is not None else None
-                    out.append((key, value))
                     if m.offset + 1 >= ends[tp]:
                         pending.discard(tp)
+                    key = (
+                        m.key.decode("utf-8", "replace") if m.key is not None else None
+                    )
+                    try:
+                        value = orjson.loads(m.value) if m.value is not None else None
+                    except orjson.JSONDecodeError:
+                        # Anyone may write to a topic: one such value is skipped.
+                        log.warning(
+                            "%s: skipping a value that is not JSON at offset %d",
+                            topic,
+                            m.offset,
+                        )
+                        continue
+                    out.append((key, value))
         return out
     finally:
         await consumer.stop()

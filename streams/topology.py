@@ -28,6 +28,7 @@ from engine.guards import guard_flow
 from engine.handlers import FlowPorts
 from engine.health import HealthSettings, SystemHealth, poll_guarded, read_first_page
 from engine.inbound import Where
+from engine.notices import NoticeSettings
 from engine.poison import PoisonGuard
 from engine.polling import (
     Catalogs,
@@ -79,6 +80,7 @@ class Topology:
         status = self._topic(self.names.status, SystemStatus, compacted=True)
         self.health = _system_health(connectors, status)
         self.records = load_settings(RecordSettings)
+        self.notices = load_settings(NoticeSettings)
         self._poison_guards: list[PoisonGuard] = []
         _forget_revoked(app, self._poison_guards)
 
@@ -202,6 +204,7 @@ class Topology:
             check=self._check,
             health=self.health,
             poison=poison,
+            notices=self.notices,
         )
         inbound = self._channel(
             source_topic.get_topic_name(), from_target.get_topic_name()

@@ -59,6 +59,7 @@ COMMANDS: tuple[str, ...] = (
     "deadletters",
     "pause",
     "resume",
+    "status",
 )
 
 

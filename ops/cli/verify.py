@@ -72,13 +72,14 @@ COMMAND = Command(
     help="check every link's mapped properties in the live systems",
     description=(
         "For each active flow (TETHER_FLOWS, connectors from the environment),"
-        " read its links from Kafka and both sides in full through the"
-        " connectors, and report each mapped property that differs after type"
-        " coercion, source entities without a link, lookups that found no or"
-        " several matches, and links whose source or target vanished. Exit"
-        " code 0: everything matches; 1: something differs; 2: configuration."
-        " Run it on a quiet deployment: changes made meanwhile show up as"
-        " differences until the next run."
+        " read its links from its link table (the table's changelog on Kafka,"
+        " never the link notices, which anyone could write) and both sides in"
+        " full through the connectors, and report each mapped property that"
+        " differs after type coercion, source entities without a link, lookups"
+        " that found no or several matches, and links whose source or target"
+        " vanished. Exit code 0: everything matches; 1: something differs; 2:"
+        " configuration. Run it on a quiet deployment: changes made meanwhile"
+        " show up as differences until the next run."
     ),
     options=_options,
     run=run,

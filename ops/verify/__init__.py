@@ -13,7 +13,7 @@ from ops.verify.collect import (
 from ops.verify.compare import (
     check_flow,
     check_link,
-    links_from_notices,
+    links_from_table,
     make_resolver,
     reports_by_flow,
 )
@@ -38,7 +38,7 @@ __all__ = [
     "active_flows",
     "check_flow",
     "check_link",
-    "links_from_notices",
+    "links_from_table",
     "make_resolver",
     "no_progress",
     "pick_flows",

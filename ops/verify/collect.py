@@ -14,7 +14,7 @@ from connectors.errors import ConfigurationError
 from ops.verify.compare import (
     LinkPairs,
     check_flow,
-    links_from_notices,
+    links_from_table,
     make_resolver,
     reports_by_flow,
 )
@@ -94,8 +94,10 @@ async def verify_deployment(
     """Check every selected active flow of the deployment ``settings`` describe.
 
     ``connect`` builds a system's ``Connector`` (default: from the environment).
-    Raises ``ConfigurationError`` when a flow's link topic does not exist: that
-    means a wrong app id or broker, not millions of missing links.
+    Links are read from each flow's link table (its changelog topic), never
+    from the link notices, which anyone may write (DESIGN.md rule 16). Raises
+    ``ConfigurationError`` when a link table's topic does not exist: that means
+    a wrong app id or broker, not millions of missing links.
     """
     names = TopicNames(settings.app_id)
     active = active_flows(settings)
@@ -103,7 +105,7 @@ async def verify_deployment(
     needed = sorted({*checked, *(d for f in checked.values() for d in f.depends_on)})
     present = await existing_topics(settings.kafka_bootstrap)
     for name in needed:
-        topic = names.links(name)
+        topic = names.links_changelog(name)
         if topic not in present:
             msg = (
                 f"topic {topic} does not exist: no worker has run flow {name} with "
@@ -112,8 +114,8 @@ async def verify_deployment(
             raise ConfigurationError(msg)
     links: dict[str, LinkPairs] = {}
     for name in needed:
-        notices = await read_latest(settings.kafka_bootstrap, names.links(name))
-        links[name] = links_from_notices(name, notices)
+        rows = await read_latest(settings.kafka_bootstrap, names.links_changelog(name))
+        links[name] = links_from_table(name, rows)
         progress(f"{name}: {plural(len(links[name]), 'link')}", milestone=True)
     reports = reports_by_flow(
         await read_latest(settings.kafka_bootstrap, names.reports)

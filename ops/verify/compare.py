@@ -16,7 +16,7 @@ from ops.readback import each_readable, id_order
 from ops.verify.findings import Finding, FlowCheck, Kind, Listing
 from schemas.dataflow import Flow, PropertyRow, TargetMode
 from schemas.envelope import ChangeEvent, FlowReport, Operation
-from schemas.links import LinkNotice, LinkOp
+from schemas.links import Link
 from schemas.paths import get_value
 
 LinkPairs = Sequence[tuple[str, str]]
@@ -31,12 +31,20 @@ _REPORT_KINDS = {
 }
 
 
-def links_from_notices(flow: str, notices: Mapping[str, Any]) -> list[tuple[str, str]]:
-    """A flow's current links from its latest link notice per target id."""
-    pairs = []
-    for _, notice in each_readable(LinkNotice, notices, f"{flow} link notice of"):
-        if notice.op is LinkOp.LINK and notice.flow == flow:
-            pairs.append((notice.source_id, notice.target_id))
+def links_from_table(flow: str, rows: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """A flow's current links from its link table (the latest row per source id).
+
+    The table, read from its changelog, is what the flow itself believes; link
+    notices are only announcements of it, and anyone may write one (DESIGN.md
+    rule 16). A value-keyed source links to each distinct target of its values;
+    a tombstone (a deleted target remembered, rule 17) is no link.
+    """
+    pairs: set[tuple[str, str]] = set()
+    for _, link in each_readable(Link, rows, f"{flow} link of"):
+        if link.flow != flow or link.tombstone:
+            continue
+        targets = set(link.value_targets.values()) or {link.target_id}
+        pairs.update((link.source_id, target) for target in targets)
     return sorted(pairs, key=lambda p: (id_order(p[0]), id_order(p[1])))
 
 

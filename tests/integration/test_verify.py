@@ -144,7 +144,9 @@ def test_an_app_id_that_never_ran_is_a_configuration_error(synced, monkeypatch, 
     )
     assert code == 2
     assert out == ""
-    assert "configuration error: topic no-such-deployment.flow." in err
+    # Links are read from the link tables' changelogs, never from the notices.
+    assert "configuration error: topic no-such-deployment-webcrm-" in err
+    assert "-links-changelog does not exist" in err
 
 
 async def test_reading_a_topic_keeps_the_latest_value_per_key(

@@ -98,6 +98,13 @@ def test_source_changes_use_the_source_types():
     }
 
 
+def test_a_target_value_the_source_type_refuses_names_both_fields():
+    invoices = FLOWS["membercare-invoices-to-customwebshop-order"]
+    key = mapping.row_key(next(r for r in invoices.properties if r.source == "id"))
+    with pytest.raises(CoercionError, match=r"^id \(from Order Reference\): "):
+        mapping.source_changes(invoices, {key: "tjuefem"}, lambda f, t: None)
+
+
 @pytest.mark.parametrize(
     ("value", "how", "expected"),
     [

@@ -6,6 +6,7 @@ from typing import Any
 
 from connectors.errors import RejectedRecordError
 from engine.inbound import Undecodable
+from engine.notices import NoticeSettings
 from engine.runner import FlowOutputs, FlowRunner
 from engine.stores import IdMap, LinkTable, RouteTable
 from schemas.envelope import ChangeEvent, DeadLetter
@@ -42,6 +43,7 @@ class Rig:
             idmap=IdMap(self.idmap),
             outputs=FlowOutputs(announce, dead_letter, forward),
             reference_wait_seconds=0.0,
+            notices=NoticeSettings(wait_seconds=0.0),
         )
 
 
@@ -72,6 +74,7 @@ async def test_an_undecodable_message_is_a_dead_letter_naming_where_it_was():
     await rig.runner.on_change("42", Undecodable("t", "id: missing", b"{}"), WHERE)
     [letter] = rig.letters
     assert (letter.stage, letter.record_id, letter.offset) == ("decode", "42", 7)
+    assert (letter.system, letter.entity) == ("<unknown>", "<unknown>")
     assert letter.payload == "{}"
     assert not rig.links
 
@@ -97,6 +100,7 @@ async def test_a_change_of_an_unlinked_target_is_parked_until_its_link_arrives()
     await rig.runner.on_route("C-9", change, WHERE)
     assert not rig.forwarded
     notice = LinkNotice(flow=ORGS.name, source_id="1", target_id="C-9", op=LinkOp.LINK)
+    IdMap(rig.idmap).expect(notice)  # the flow side made the link
     await rig.runner.on_route("C-9", notice, WHERE)
     assert rig.forwarded == [("1", change)]
     later = rig.world.customcrm.put("Customer", "C-9", {"Id": "C-9", "Name": "Y"})
@@ -107,10 +111,12 @@ async def test_a_change_of_an_unlinked_target_is_parked_until_its_link_arrives()
 async def test_an_unlink_notice_forgets_the_route():
     rig = Rig()
     link = LinkNotice(flow=ORGS.name, source_id="1", target_id="C-9", op=LinkOp.LINK)
+    IdMap(rig.idmap).remember(link)  # the flow side made the link...
     await rig.runner.on_route("C-9", link, WHERE)
     unlink = link.model_copy(update={"op": LinkOp.UNLINK})
-    await rig.runner.on_route("C-9", unlink, WHERE)
-    assert "C-9" not in rig.routes
+    IdMap(rig.idmap).remember(unlink)  # ...and removed it
+    await rig.runner.on_route("C-9", unlink, ("t", 0, 8))  # the next notice
+    assert RouteTable(rig.routes).get("C-9").source_id is None
     change = rig.world.customcrm.put("Customer", "C-9", {"Id": "C-9", "Name": "Z"})
     await rig.runner.on_route("C-9", change, WHERE)
     assert not rig.forwarded
@@ -142,3 +148,16 @@ async def test_an_event_that_changes_nothing_writes_nothing_to_the_table():
     rig.runner.links = LinkTable(Watched(rig.links))
     await rig.runner.on_change("1", event, WHERE)  # a replay of the same event
     assert writes == []
+
+
+async def test_an_undecodable_message_is_named_by_the_entity_topic_it_came_from():
+    rig = Rig()
+    garbage = Undecodable("app.customcrm.Customer", "value: invalid JSON", b"\x00")
+    await rig.runner.on_route("C-1", garbage, ("app.customcrm.Customer", 2, 9))
+    [letter] = rig.letters
+    assert (letter.system, letter.entity, letter.record_id) == (
+        "customcrm",
+        "Customer",
+        "C-1",
+    )
+    assert letter.stage == "decode"

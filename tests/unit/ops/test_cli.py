@@ -21,6 +21,7 @@ NAMES = [
     "deadletters",
     "pause",
     "resume",
+    "status",
 ]
 
 

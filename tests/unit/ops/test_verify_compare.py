@@ -14,7 +14,7 @@ from ops.verify import (
     Kind,
     Listing,
     check_flow,
-    links_from_notices,
+    links_from_table,
     make_resolver,
     reports_by_flow,
 )
@@ -288,17 +288,28 @@ def test_value_keyed_links_match_when_any_row_names_the_target():
     assert {f.target_value for f in findings} == {"Denmark"}
 
 
-def test_links_are_the_latest_link_notice_per_target():
-    notices = {
-        "C-1": {"flow": ORGS.name, "source_id": "1001", "target_id": "C-1",
-                "op": "link", "at": "2024-03-01T10:00:00Z"},
-        "C-2": {"flow": ORGS.name, "source_id": "1002", "target_id": "C-2",
-                "op": "unlink", "at": "2024-03-01T10:00:00Z"},
-        "C-3": {"flow": "another-flow", "source_id": "1003", "target_id": "C-3",
-                "op": "link", "at": "2024-03-01T10:00:00Z"},
-        "C-4": {"not": "a notice"},
+def test_links_are_the_link_tables_rows_never_the_notices():
+    at = "2024-03-01T10:00:00Z"
+    rows = {
+        '"1001"': {"flow": ORGS.name, "source_id": "1001", "target_id": "C-1",
+                   "linked_at": at},
+        '"1003"': {"flow": "another-flow", "source_id": "1003", "target_id": "C-3",
+                   "linked_at": at},
+        '"1004"': {"not": "a link"},
+        '"1005"': {"flow": ORGS.name, "source_id": "1005", "target_id": "C-5",
+                   "linked_at": at, "target_deleted_at": at},  # a tombstone
     }  # fmt: skip
-    assert links_from_notices(ORGS.name, notices) == [("1001", "C-1")]
+    assert links_from_table(ORGS.name, rows) == [("1001", "C-1")]
+
+
+def test_a_value_keyed_source_links_to_each_distinct_target():
+    flow = "crmoffice-companies-to-membercare-countries"
+    rows = {
+        "7": {"flow": flow, "source_id": "7", "target_id": "1,2",
+              "value_targets": {"norge": "1", "no": "1", "sverige": "2"},
+              "linked_at": "2024-03-01T10:00:00Z"},
+    }  # fmt: skip
+    assert links_from_table(flow, rows) == [("7", "1"), ("7", "2")]
 
 
 def test_reports_are_grouped_by_flow_and_source_id():

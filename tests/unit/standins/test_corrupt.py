@@ -1,4 +1,4 @@
-"""``corrupt_next``: broken 200 answers for the next n matching listings."""
+"""``corrupt_next``: broken 200 answers for the next n matching requests."""
 
 from __future__ import annotations
 
@@ -106,3 +106,15 @@ def test_every_matching_rule_applies_in_order(webcrm, wc):
     assert wc.get("/Organisations").content == b""
     assert b"\xff\xfe" in wc.get("/Organisations").content
     assert webcrm.injector.corrupted == {"invalid_utf8": 2, "empty": 1}
+
+
+def test_a_write_is_applied_then_answered_broken(customcrm, cc):
+    [stored] = customcrm.seed("customers", [{"Name": "Fjord AS"}])
+    path = f"/customers/{stored['Id']}"
+    customcrm.corrupt_next(1, "html200", path=path, method="PUT")
+    broken = cc.put(path, json={"Name": "Fjell AS"})
+    assert broken.status_code == 200
+    assert broken.content.startswith(b"<!DOCTYPE html>")
+    assert customcrm.get("customers", stored["Id"])["Name"] == "Fjell AS"
+    assert cc.put(path, json={"Name": "Fjord AS"}).json()["Name"] == "Fjord AS"
+    assert customcrm.injector.corrupted["html200"] == 1

@@ -1,0 +1,165 @@
+"""One system's refused credentials pause its flows only, and nothing is lost.
+
+Webcrm <-> Customcrm beside Membercare -> Customwebshop, one worker process.
+Webcrm's application token is revoked in its stand-in: the Webcrm flows show as
+failing with the reason on ``{app}.status`` and in ``tether status``, a
+Membercare edit still reaches Customwebshop, and once the token is restored
+the edits made meanwhile on either side of Webcrm's flows arrive.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from devkit.local import LocalDeployment, latest_by_key
+from standins import (
+    CustomcrmStandIn,
+    CustomwebshopStandIn,
+    MembercareStandIn,
+    StandIn,
+    WebcrmStandIn,
+    membercare_sample,
+)
+from standins.webcrm import seed_webcrm
+from tests.integration.isolation import Worker, deployment, table_links, wait_until
+from tests.integration.scenario import ORGS, PERSONS, PRODUCTS
+from tests.integration.test_verify import run_cli
+
+COMPANIES = "membercare-companies-to-customwebshop-customer"
+SIZES = {ORGS: 6, PERSONS: 6, PRODUCTS: 2, COMPANIES: 6}
+WEBCRM_FLOWS = {ORGS, PERSONS, PRODUCTS}
+
+Systems = tuple[LocalDeployment, dict[str, Any]]
+
+
+@pytest.fixture(scope="module")
+def systems(
+    kafka_bootstrap: str, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Systems]:
+    """The four systems after the first sync; a failing system is probed often."""
+    standins: dict[str, StandIn] = {
+        "webcrm": WebcrmStandIn(),
+        "customcrm": CustomcrmStandIn(),
+        "membercare": MembercareStandIn(),
+        "customwebshop": CustomwebshopStandIn(),
+    }
+    env = {
+        "TETHER_HEALTH_FIRST_RETRY_SECONDS": "1",
+        "TETHER_HEALTH_MAX_RETRY_SECONDS": "4",
+    }
+    with deployment(
+        kafka_bootstrap,
+        tmp_path_factory.mktemp("systems"),
+        standins,
+        "webcrm-customcrm,membercare-customwebshop",
+        extra_env=env,
+    ) as local:
+        standins["webcrm"].set_faults(rate_limit=None)
+        seed_webcrm(
+            standins["webcrm"],  # type: ignore[arg-type]
+            organisations=SIZES[ORGS],
+            persons=SIZES[PERSONS],
+            products=SIZES[PRODUCTS],
+            seed=13,
+        )
+        membercare = membercare_sample(
+            companies=SIZES[COMPANIES], persons=2, organizations=1, invoices=0, seed=13
+        )
+        for resource, records in membercare.items():
+            standins["membercare"].seed(resource, records)
+        local.start_worker()
+        wait_until(
+            local,
+            lambda: all(len(table_links(local, f)) == n for f, n in SIZES.items()),
+            "the first sync",
+            timeout=300,
+        )
+        yield local, standins
+
+
+def _status(
+    local: LocalDeployment, monkeypatch: pytest.MonkeyPatch, capsys: Any
+) -> tuple[int, dict[str, Any]]:
+    code, out, _ = run_cli(local, monkeypatch, capsys, "status", "--json")
+    return code, json.loads(out)
+
+
+def test_revoked_webcrm_credentials_pause_webcrm_only_and_nothing_is_lost(
+    systems: Systems,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+):
+    local, standins = systems
+    webcrm: WebcrmStandIn = standins["webcrm"]
+    customcrm, membercare = standins["customcrm"], standins["membercare"]
+    webshop = standins["customwebshop"]
+    worker = Worker(local)
+    code, report = _status(local, monkeypatch, capsys)
+    assert (code, report["ok"]) == (0, True)
+
+    # The application token is revoked: no login, no access token works.
+    webcrm.tokens.auth_codes.discard(webcrm.auth_code)
+    webcrm.tokens.clear()
+
+    def webcrm_failing() -> bool:
+        code, report = _status(local, monkeypatch, capsys)
+        systems = {s["system"]: s for s in report["systems"]}
+        return code == 1 and systems["webcrm"]["state"] == "failing"
+
+    wait_until(local, webcrm_failing, "tether status to show Webcrm failing")
+    code, report = _status(local, monkeypatch, capsys)
+    by_system = {s["system"]: s for s in report["systems"]}
+    failing = by_system["webcrm"]
+    assert "401" in failing["reason"]
+    assert failing["worker"]
+    assert set(failing["flows"]) == WEBCRM_FLOWS
+    assert all(s["state"] == "ok" for name, s in by_system.items() if name != "webcrm")
+    status = latest_by_key(local.read_topic(local.topics.status))
+    assert status["webcrm"]["state"] == "failing"
+    _, table, _ = run_cli(local, monkeypatch, capsys, "status")
+    assert "webcrm: 3 flows wait: " in table
+    assert table.splitlines()[-1] == "FAILING: 1 of 4 systems: webcrm"
+
+    # Edits on both sides of Webcrm's flows while it refuses tether...
+    links = table_links(local, ORGS)
+    org, other = sorted(links)[0], sorted(links)[1]
+    webcrm.edit("Organisations", int(org), {"OrganisationName": "Mens Stengt AS"})
+    customcrm.edit("customers", links[other], {"City": "Kautokeino"})
+    # ...while Membercare -> Customwebshop goes on.
+    company = sorted(table_links(local, COMPANIES))[0]
+    customer = table_links(local, COMPANIES)[company]
+    membercare.edit("Companies", company, {"companyName": "Går Likevel AS"})
+    wait_until(
+        local,
+        lambda: webshop.get("customers", customer)["Name"] == "Går Likevel AS",
+        "a Membercare edit in Customwebshop while Webcrm is failing",
+    )
+    assert customcrm.get("customers", links[org])["Name"] != "Mens Stengt AS"
+    code, _ = _status(local, monkeypatch, capsys)
+    assert code == 1  # still failing: nothing was given up on
+
+    webcrm.tokens.auth_codes.add(webcrm.auth_code)
+    wait_until(
+        local,
+        lambda: customcrm.get("customers", links[org])["Name"] == "Mens Stengt AS",
+        "the Webcrm edit made while revoked in Customcrm",
+    )
+    wait_until(
+        local,
+        lambda: (
+            webcrm.get("Organisations", int(other))["OrganisationCity"] == "Kautokeino"
+        ),
+        "the Customcrm edit made while revoked in Webcrm",
+    )
+    wait_until(
+        local,
+        lambda: _status(local, monkeypatch, capsys)[0] == 0,
+        "tether status to show Webcrm ok again",
+    )
+    deadletters = [v for _, v in local.read_topic(local.topics.deadletters) if v]
+    assert deadletters == []  # an outage is nobody's dead letter
+    worker.assert_same()
