@@ -165,19 +165,7 @@ class EntitySpec:
             raise self._invalid(
                 system, record_id, f"expected a JSON object, got {kind}"
             )
-        context = {MAX_TEXT_CONTEXT: limits.max_text_chars}
-        try:
-            record = self.model.model_validate(row, context=context)
-        except ValidationError as exc:
-            raise self._invalid(system, record_id, validation_reason(exc)) from None
-        except RecursionError:
-            reason = "nested too deeply to validate"
-            raise self._invalid(system, record_id, reason) from None
-        except (ArithmeticError, OSError, TypeError, ValueError) as exc:
-            # A validator that met a value it did not expect (a timestamp in
-            # milliseconds overflowing a date): this record, not the page.
-            reason = f"cannot be read ({type(exc).__name__}: {exc})"
-            raise self._invalid(system, record_id, reason) from None
+        record = self._validated(system, record_id, row, limits)
         data = record.model_dump(mode="json", by_alias=True)
         if record_id == MISSING_ID:
             raise self._invalid(system, record_id, f"{self.id_field} is empty")
@@ -231,19 +219,7 @@ class EntitySpec:
             raise self._invalid(system, record_id, reason)
         if event.op is Operation.DELETE:
             return
-        context = {MAX_TEXT_CONTEXT: limits.max_text_chars}
-        try:
-            self.model.model_validate(event.data, context=context)
-        except ValidationError as exc:
-            raise self._invalid(system, record_id, validation_reason(exc)) from None
-        except RecursionError:
-            reason = "nested too deeply to validate"
-            raise self._invalid(system, record_id, reason) from None
-        except (ArithmeticError, OSError, TypeError, ValueError) as exc:
-            # A validator that met a value it did not expect (a timestamp in
-            # milliseconds overflowing a date): this record, not the page.
-            reason = f"cannot be read ({type(exc).__name__}: {exc})"
-            raise self._invalid(system, record_id, reason) from None
+        self._validated(system, record_id, event.data, limits)
         inside = self.record_id(event.data)
         if inside != record_id:
             reason = f"{self.id_field} {inside} in the data is not the event's id"
@@ -266,6 +242,24 @@ class EntitySpec:
         if self.time_hint:
             reason = f"{reason} ({self.time_hint})"
         raise self._invalid(system, record_id, reason)
+
+    def _validated(
+        self, system: str, record_id: str, row: Any, limits: RecordLimits
+    ) -> WireModel:
+        """``row`` through the wire model; any failure is the record's."""
+        context = {MAX_TEXT_CONTEXT: limits.max_text_chars}
+        try:
+            return self.model.model_validate(row, context=context)
+        except ValidationError as exc:
+            raise self._invalid(system, record_id, validation_reason(exc)) from None
+        except RecursionError:
+            reason = "nested too deeply to validate"
+            raise self._invalid(system, record_id, reason) from None
+        except (ArithmeticError, OSError, TypeError, ValueError) as exc:
+            # A validator that met a value it did not expect (a timestamp in
+            # milliseconds overflowing a date): this record, not the page.
+            reason = f"cannot be read ({type(exc).__name__}: {exc})"
+            raise self._invalid(system, record_id, reason) from None
 
     def _invalid(self, system: str, record_id: str, reason: str) -> InvalidRecordError:
         return invalid_record(system, self.name, record_id, reason)

@@ -73,13 +73,24 @@ def log4j2_text() -> str:
 
 
 def new_cluster_id() -> str:
-    """A Kafka ``Uuid`` in its 22-character URL-safe base64 form."""
-    return base64.urlsafe_b64encode(uuid.uuid4().bytes).rstrip(b"=").decode()
+    """A Kafka ``Uuid`` in its 22-character URL-safe base64 form.
+
+    Never one starting with ``-``: the storage tool would read it as an option
+    ("--cluster-id expected one argument") and the broker would not start.
+    """
+    while True:
+        text = base64.urlsafe_b64encode(uuid.uuid4().bytes).rstrip(b"=").decode()
+        if not text.startswith("-"):
+            return text
 
 
-def _jvm_common(java: str, classpath: str, log4j2: Path, logs_dir: Path) -> list[str]:
+def _java(
+    java: str, options: list[str], classpath: str, log4j2: Path, logs_dir: Path
+) -> list[str]:
+    """``java`` with its memory ``options`` first, then logging and classpath."""
     return [
         java,
+        *options,
         f"-Dkafka.logs.dir={logs_dir}",
         f"-Dlog4j2.configurationFile=file:{log4j2}",
         "-cp",
@@ -97,11 +108,8 @@ def format_command(
     cluster_id: str,
 ) -> list[str]:
     """``StorageTool format`` for the static-voter configuration at ``config``."""
-    common = _jvm_common(settings.java, classpath, log4j2, logs_dir)
     return [
-        common[0],
-        "-Xmx256m",
-        *common[1:],
+        *_java(settings.java, ["-Xmx256m"], classpath, log4j2, logs_dir),
         STORAGE_TOOL,
         "format",
         "-t",
@@ -121,13 +129,9 @@ def broker_command(
     logs_dir: Path,
 ) -> list[str]:
     """The JVM command line that runs the broker, as ``kafka-server-start.sh``."""
-    common = _jvm_common(settings.java, classpath, log4j2, logs_dir)
+    heap = [f"-Xms{settings.heap}", f"-Xmx{settings.heap}", *JVM_PERFORMANCE_OPTS]
     return [
-        common[0],
-        f"-Xms{settings.heap}",
-        f"-Xmx{settings.heap}",
-        *JVM_PERFORMANCE_OPTS,
-        *common[1:],
+        *_java(settings.java, heap, classpath, log4j2, logs_dir),
         BROKER_MAIN,
         str(config),
     ]

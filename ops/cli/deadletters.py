@@ -13,6 +13,7 @@ import orjson
 
 from connectors.errors import ConfigurationError
 from ops.cli import Command
+from ops.cli._options import add_app_id, add_json
 from ops.cli.verify import stream_settings
 from ops.deadletters import (
     Entry,
@@ -177,10 +178,8 @@ def _options(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--system", help="only this system (e.g. webcrm)")
     parser.add_argument("--entity", help="only this entity type (e.g. Products)")
-    parser.add_argument("--json", action="store_true", help="machine-readable output")
-    parser.add_argument(
-        "--app-id", metavar="ID", help="the deployment (default: TETHER_APP_ID)"
-    )
+    add_json(parser)
+    add_app_id(parser)
 
 
 COMMAND = Command(

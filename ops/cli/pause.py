@@ -7,6 +7,7 @@ import asyncio
 import sys
 
 from ops.cli import Command
+from ops.cli._options import add_app_id
 from ops.cli.verify import stream_settings
 from ops.control import check_flows, pausing, render_change
 from streams.control import read_states, write_state
@@ -41,9 +42,7 @@ async def pause(settings: StreamSettings, flows: list[str], reason: str) -> str:
 
 def add_common_options(parser: argparse.ArgumentParser) -> None:
     """The options ``pause`` and ``resume`` share."""
-    parser.add_argument(
-        "--app-id", metavar="ID", help="the deployment (default: TETHER_APP_ID)"
-    )
+    add_app_id(parser)
 
 
 def _options(parser: argparse.ArgumentParser) -> None:

@@ -13,6 +13,7 @@ import orjson
 
 from connectors.errors import ConfigurationError
 from ops.cli import Command
+from ops.cli._options import add_app_id, add_json
 from ops.cli.verify import stream_settings
 from ops.readback import each_readable
 from ops.verify.render import clip, plural, text_table
@@ -139,10 +140,8 @@ def render(views: Sequence[SystemView], *, as_json: bool, app_id: str) -> str:
 
 def _options(parser: argparse.ArgumentParser) -> None:
     """The options of ``tether status``."""
-    parser.add_argument("--json", action="store_true", help="machine-readable output")
-    parser.add_argument(
-        "--app-id", metavar="ID", help="the deployment (default: TETHER_APP_ID)"
-    )
+    add_json(parser)
+    add_app_id(parser)
 
 
 COMMAND = Command(

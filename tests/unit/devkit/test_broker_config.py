@@ -122,3 +122,16 @@ def test_log4j2_config_writes_to_files_only() -> None:
 
     assert "${sys:kafka.logs.dir}/server.log" in text
     assert "Console" not in text
+
+
+def test_a_new_cluster_id_never_reads_as_an_option(monkeypatch):
+    import uuid
+
+    from devkit.broker import _config
+
+    # 0xf8... encodes to "-..." in URL-safe base64: the first draw must be refused.
+    draws = iter([uuid.UUID(bytes=b"\xf8" + b"\x00" * 15), uuid.UUID(int=7)])
+    monkeypatch.setattr(_config.uuid, "uuid4", lambda: next(draws))
+    cluster_id = _config.new_cluster_id()
+    assert not cluster_id.startswith("-")
+    assert len(cluster_id) == 22
