@@ -31,7 +31,7 @@ class TopicNames:
 
     @property
     def deadletters(self) -> str:
-        """Records tether could not process, keyed ``system/type/id``."""
+        """Records tether could not process, keyed ``system/type/id#cause``."""
         return f"{self.app_id}.deadletters"
 
     @property
