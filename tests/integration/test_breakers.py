@@ -79,7 +79,8 @@ def test_a_wiped_target_pauses_the_flow_and_nothing_is_recreated(
         paused = state(local)
         assert (paused["by"], paused["tripped"]) == ("breaker", "unlinks")
         unlinked = ORGANISATIONS - len(links(local, ORGS))
-        assert unlinked <= ORGANISATIONS // 5 + 1  # held at a fifth
+        # Held at about a fifth (counted per worker, from the links held then).
+        assert unlinked < ORGANISATIONS // 4
         local.wait_for(
             lambda: any(not recreates(r) for r in breaker_reports(local)),
             what="the unlink breaker's report",
