@@ -16,13 +16,19 @@ from engine.changes import (
     project_source_event,
     project_target,
 )
-from engine.linking import establish, keep_deleted, unlink
+from engine.linking import (
+    establish,
+    keep_deleted,
+    link_notice,
+    restore_if_back,
+    unlink,
+)
 from engine.ports import FlowPorts, Outcome
 from engine.reconcile import SideState
 from engine.valuekeyed import on_value_keyed
 from schemas.dataflow import Flow, TargetMode
 from schemas.envelope import ChangeEvent, Operation
-from schemas.links import Link
+from schemas.links import Link, LinkOp
 from schemas.paths import get_value
 
 __all__ = ["FlowPorts", "Outcome", "handle_event", "is_source_event"]
@@ -38,7 +44,13 @@ async def handle_event(
 ) -> Outcome:
     """Process one change of either side of ``flow`` given its current link."""
     if link is not None and link.tombstone:
-        return keep_deleted(flow, event, link)  # rule 17
+        restored = await restore_if_back(flow, event, link, ports)
+        if restored is None:
+            return keep_deleted(flow, event, link)  # rule 17
+        # The target answers again (it was hidden, not deleted): linked as before.
+        outcome = await handle_event(flow, event, restored, ports)
+        notice = link_notice(flow, restored, LinkOp.LINK)
+        return Outcome(outcome.link, (notice, *outcome.notices), outcome.writes)
     if is_source_event(flow, event):
         if flow.target_mode is TargetMode.VALUE_KEYED:
             return await on_value_keyed(flow, event, link, ports)

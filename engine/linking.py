@@ -204,6 +204,30 @@ async def unlink(flow: Flow, link: Link, ports: FlowPorts, *, deleted: str) -> O
     return Outcome(link=None, notices=notices)
 
 
+async def restore_if_back(
+    flow: Flow, event: ChangeEvent, link: Link, ports: FlowPorts
+) -> Link | None:
+    """The pair linked again when its "deleted" target exists after all.
+
+    A system that hid its records for a while (404s, empty listings) makes the
+    deletes it seemed to report undecided: the source's next change looks, and
+    a target that answers, not deleted, is linked again as it was (reported),
+    instead of staying a tombstone for good. ``None`` while it stays gone.
+    """
+    from_source = (event.system, event.entity) == (
+        flow.source.system,
+        flow.source.type,
+    )
+    if not from_source or event.op is Operation.DELETE:
+        return None
+    current = await ports.target_sink.get(flow.target.type, link.target_id)
+    if current is None or current.op is Operation.DELETE:
+        return None
+    detail = f"{flow.target.type} {link.target_id} exists again; link restored"
+    await ports.tell(flow.name, "restored", link.source_id, detail)
+    return link.model_copy(update={"target_deleted_at": None})
+
+
 def keep_deleted(flow: Flow, event: ChangeEvent, link: Link) -> Outcome:
     """A change of a pair whose target was deleted: the delete stays decided.
 

@@ -319,3 +319,26 @@ async def test_agreed_values_are_what_the_write_returned():
     writes = len(world.webcrm.writes)
     await handle_event(ORGS, echo, outcome.link, world.ports())
     assert len(world.webcrm.writes) == writes
+
+
+async def test_a_target_that_was_only_hidden_is_linked_again_when_it_answers():
+    world = World()
+    event = world.webcrm.put("Organisations", "1", ORG)
+    link = (await handle_event(ORGS, event, None, world.ports())).link
+    assert link is not None
+    hidden = dict(world.customcrm.records["Customer"][link.target_id])
+    gone(world.customcrm, "Customer", link.target_id)  # a system answering 404
+    edited = world.webcrm.put("Organisations", "1", {**ORG, "OrganisationCity": "X"})
+    tombstone = (await handle_event(ORGS, edited, link, world.ports())).link
+    assert tombstone is not None
+    assert tombstone.tombstone
+    world.customcrm.records["Customer"][link.target_id] = hidden  # it answers again
+    later = world.webcrm.put("Organisations", "1", {**ORG, "OrganisationCity": "Y"})
+    outcome = await handle_event(ORGS, later, tombstone, world.ports())
+    assert outcome.link is not None
+    assert not outcome.link.tombstone
+    assert outcome.link.target_id == link.target_id
+    assert outcome.notices[0].op.value == "link"
+    assert world.customcrm.records["Customer"][link.target_id]["City"] == "Y"
+    assert [w[0] for w in world.customcrm.writes] == ["create", "update"]
+    assert any(r.kind == "restored" for r in world.reports)
