@@ -19,8 +19,10 @@ from typing import Any
 import pytest
 
 from devkit.local import LocalDeployment, latest_by_key
+from engine.breakers import KIND
 from standins import CustomcrmStandIn, WebcrmStandIn
 from standins.webcrm import seed_webcrm
+from tests.integration.flowcontrol import flow_state, tether
 from tests.integration.scenario import ORGS, links, webcrm_customcrm
 from tests.integration.test_verify import run_cli
 
@@ -71,9 +73,14 @@ def reports(local: LocalDeployment, kind: str) -> list[dict[str, Any]]:
 
 
 def delete_30_percent(
-    local: LocalDeployment, webcrm: WebcrmStandIn, customcrm: CustomcrmStandIn
+    local: LocalDeployment,
+    webcrm: WebcrmStandIn,
+    customcrm: CustomcrmStandIn,
+    *,
+    resume: bool = False,
 ) -> tuple[dict[str, str], list[str]]:
-    """Sync, delete 30 % of the customers at once, wait for their unlinks."""
+    """Sync, delete 30 % of the customers at once, wait for their unlinks
+    (resuming the flow when a breaker paused it, if ``resume``)."""
     seed_webcrm(webcrm, organisations=ORGANISATIONS, persons=0, products=0)
     local.start_worker()
     local.wait_for(
@@ -83,11 +90,13 @@ def delete_30_percent(
     doomed = sorted(before.values())[:DELETED]
     for customer_id in doomed:
         customcrm.edit("customers", customer_id, {"Deleted": True})
-    local.wait_for(
-        lambda: not set(doomed) & set(links(local, ORGS).values()),
-        timeout=240,
-        what="the deleted customers' links to go",
-    )
+
+    def unlinked() -> bool:
+        if resume and flow_state(local, ORGS).get("paused"):
+            tether(local, "resume", ORGS)
+        return not set(doomed) & set(links(local, ORGS).values())
+
+    local.wait_for(unlinked, timeout=240, what="the deleted customers' links to go")
     return before, doomed
 
 
@@ -162,7 +171,7 @@ def test_deleted_targets_are_not_re_created_by_full_re_reads(
 ):
     raised = {
         "TETHER_RESYNC_INTERVAL": RESYNC,
-        "TETHER_MASS_DELETE_MIN_UNLINKS": "100",
+        "TETHER_BREAKER_UNLINK_MIN": "100",
     }
     with webcrm_customcrm(kafka_bootstrap, tmp_path, extra_env=raised) as (
         local,
@@ -172,7 +181,7 @@ def test_deleted_targets_are_not_re_created_by_full_re_reads(
         before, doomed = delete_30_percent(local, webcrm, customcrm)
         check = verifier(local, monkeypatch, capsys)
         re_read_and_check(local, webcrm, customcrm, before, doomed, check)
-        assert reports(local, "mass-delete-guard") == []
+        assert reports(local, KIND) == []
         # The tombstones outlive a restart on wiped local state (changelogs).
         local.stop_worker()
         shutil.rmtree(local.home / "state-w1")
@@ -180,21 +189,20 @@ def test_deleted_targets_are_not_re_created_by_full_re_reads(
         re_read_and_check(local, webcrm, customcrm, before, doomed, check)
 
 
-def test_deletes_held_by_the_mass_delete_guard_end_decided_too(
+def test_deletes_held_by_the_unlink_breaker_end_decided_too(
     kafka_bootstrap, tmp_path, monkeypatch, capsys
 ):
     tripping = {
         "TETHER_RESYNC_INTERVAL": RESYNC,
-        "TETHER_MASS_DELETE_MIN_UNLINKS": "2",
-        "TETHER_MASS_DELETE_FRACTION": "0.05",
-        "TETHER_MASS_DELETE_WINDOW_SECONDS": "5",
+        "TETHER_BREAKER_UNLINK_MIN": "2",
+        "TETHER_BREAKER_UNLINK_SHARE": "0.05",
     }
     with webcrm_customcrm(kafka_bootstrap, tmp_path, extra_env=tripping) as (
         local,
         webcrm,
         customcrm,
     ):
-        before, doomed = delete_30_percent(local, webcrm, customcrm)
-        assert reports(local, "mass-delete-guard")
+        before, doomed = delete_30_percent(local, webcrm, customcrm, resume=True)
+        assert reports(local, KIND)  # the breaker tripped; an operator resumed
         check = verifier(local, monkeypatch, capsys)
         re_read_and_check(local, webcrm, customcrm, before, doomed, check)
