@@ -98,6 +98,16 @@ def overwritten(
     ]
 
 
+def _holds(row: Any, changes: Mapping[str, Any]) -> bool:
+    """Whether ``row`` already holds every value ``changes`` sets."""
+    try:
+        return all(
+            _same(get_value(row, path), value) for path, value in leaves(changes)
+        )
+    except ValueError:  # a field name that is no dotted path: compare nothing
+        return False
+
+
 class FreshRead:
     """The record as it is right before each attempt of one write.
 
@@ -152,6 +162,12 @@ class FreshRead:
                 raise self._changed(what)
         else:
             self.expected = fresh  # later attempts compare with the first read
+        if self.reads > 1 and _holds(row, self.changes):
+            # A retry that finds the write already there: the last attempt
+            # landed and only its answer was lost. Sending it again would be a
+            # write that changes nothing (an echo to the other side's eyes).
+            what = "the last attempt landed; its answer was lost"
+            raise self._changed(what)
         return row
 
     async def check(self) -> None:

@@ -137,3 +137,26 @@ async def test_a_record_deleted_since_is_not_written() -> None:
     check = fresh_read([row(1, gone=True)], None)
     with pytest.raises(TransientError, match="it was deleted"):
         await check.row()
+
+
+async def test_a_retry_that_finds_the_write_landed_sends_nothing() -> None:
+    rows = [
+        {"id": 1, "name": "A", "city": "Oslo"},  # the first attempt's read
+        {"id": 1, "name": "A", "city": "Bergen"},  # its answer was lost: it landed
+    ]
+
+    async def read() -> Any:
+        return rows.pop(0)
+
+    fresh = FreshRead(
+        system="demo",
+        spec=UNTIMED,
+        record_id="1",
+        changes={"city": "Bergen"},
+        expected=None,
+        read=read,
+        to_event=lambda row: UNTIMED.to_event("demo", row, observed=T0),
+    )
+    assert (await fresh.row())["city"] == "Oslo"
+    with pytest.raises(TransientError, match="answer was lost"):
+        await fresh.row()
