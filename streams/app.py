@@ -34,7 +34,7 @@ def create_app(settings: StreamSettings) -> faust.App:
         table_standby_replicas=0 if settings.replication_factor == 1 else 1,
         web_enabled=settings.web_enabled,
         web_port=settings.web_port,
-        web_bind="127.0.0.1",
+        web_bind=settings.web_bind,
         broker_session_timeout=30.0,
         broker_heartbeat_interval=3.0,
         broker_rebalance_timeout=60.0,

@@ -49,8 +49,16 @@ class StreamSettings(BaseSettings):
         description="how long a poll waits for the broker to acknowledge a page",
     )
     idempotent_producer: bool = True
-    web_enabled: bool = False
+    web_enabled: bool = Field(
+        False, description="run the worker's web server (needed for webhooks)"
+    )
     web_port: int = 6066
+    web_bind: str = Field("127.0.0.1", description="address the web server listens on")
+    public_url: str | None = Field(
+        None,
+        description="base URL at which the systems reach this worker's web server "
+        "(webhook targets; Webcrm's hooks are registered with it)",
+    )
 
     def public_dict(self) -> dict[str, Any]:
         """Settings safe to log (this class holds no secrets)."""

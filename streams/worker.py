@@ -16,6 +16,7 @@ from streams.app import create_app
 from streams.provision import ensure_topics_sync
 from streams.settings import StreamSettings
 from streams.topology import Topology
+from streams.web import wire_push
 
 log = logging.getLogger(__name__)
 
@@ -40,6 +41,7 @@ def build_worker(settings: StreamSettings | None = None) -> faust.App:
     connectors = Connectors(systems)
     app = create_app(settings)
     topology = Topology(app, settings, flows, connectors)
+    pushing = wire_push(app, settings, topology)
     created = ensure_topics_sync(
         settings.kafka_bootstrap,
         topology.topic_specs,
@@ -49,4 +51,6 @@ def build_worker(settings: StreamSettings | None = None) -> faust.App:
     if created:
         log.info("created %d topics", len(created))
     log.info("tether worker: %d flows %s", len(flows), sorted(flows))
+    if pushing:
+        log.info("webhooks received for %s; polling stays on", ", ".join(pushing))
     return app
