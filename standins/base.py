@@ -21,11 +21,12 @@ from standins.admin import admin_routes
 from standins.faults import FaultConfig, FaultHandle, FaultInjector, FaultMiddleware
 from standins.server import ThreadedServer
 from standins.store import Record, Store, WriteRecord, order_key, parse_iso
+from standins.webhooks import Webhooks, WebhookSender
 
 logger = logging.getLogger(__name__)
 
 
-class StandIn(FaultHandle, ABC):
+class StandIn(FaultHandle, Webhooks, ABC):
     """A local imitation of one system's API, served on 127.0.0.1.
 
     ``start()`` binds the port (0 picks a free one) and serves from a background
@@ -47,6 +48,8 @@ class StandIn(FaultHandle, ABC):
 
     def __init__(self, *, port: int = 0, faults: FaultConfig | None = None) -> None:
         self.store = Store(self.all_resources(), precision=self.clock_precision)
+        self.webhooks = WebhookSender(self.system)
+        self.store.listener = self._changed
         self.injector = FaultInjector(faults or self.default_faults)
         self.closing = threading.Event()
         self.app = self._build_app()
@@ -168,6 +171,7 @@ class StandIn(FaultHandle, ABC):
         if self._server.running:
             self.closing.set()
             self._server.stop()
+            self.webhooks.stop()
             logger.info("%s stand-in stopped", self.system)
 
     def __enter__(self) -> Self:
@@ -181,7 +185,7 @@ class StandIn(FaultHandle, ABC):
     def seed(self, resource: str, records: list[Record]) -> list[Record]:
         """Store records as if they already existed; returns them as stored."""
         stored: list[Record] = []
-        with self.store.lock:
+        with self.store.lock, self.store.muted():
             for record in records:
                 key, accepted = self.accept_seed(resource, dict(record))
                 self.store.put(resource, key, accepted)

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import copy
 import threading
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta, tzinfo
 from typing import Any
 
 Record = dict[str, Any]
+Listener = Callable[[str, Any, Any, str], None]
+"""(resource, key, record or None, "created"|"updated"|"deleted") after a write."""
 
 # Server-assigned modification times are strictly increasing: an equal (or earlier,
 # after a clock step) reading is bumped by this much, so change feeds never tie.
@@ -67,6 +70,8 @@ class Store:
     _raw_seq: int = 0
     _last_tick: datetime | None = None
     _writes: list[WriteRecord] = field(default_factory=list)
+    listener: Listener | None = None
+    _muted: int = 0
 
     def __post_init__(self) -> None:
         for name in self.resources:
@@ -135,7 +140,10 @@ class Store:
         """Store (or replace) a well-formed record under ``key``."""
         with self.lock:
             when = stamp or self.tick()
-            self._table(resource)[key] = Entry(copy.deepcopy(record), when)
+            table = self._table(resource)
+            kind = "updated" if key in table else "created"
+            table[key] = Entry(copy.deepcopy(record), when)
+            self._changed(resource, key, record, kind)
 
     def put_raw(self, resource: str, key: Any, record: Any) -> Any:
         """Store ``record`` as-is; a None key gets a synthetic one. Returns the key."""
@@ -144,13 +152,32 @@ class Store:
                 self._raw_seq += 1
                 key = f"_raw-{self._raw_seq}"
             table = self._table(resource)
+            kind = "updated" if key in table else "created"
             table[key] = Entry(copy.deepcopy(record), self.tick(), raw=True)
+            self._changed(resource, key, record, kind)
             return key
 
     def remove(self, resource: str, key: Any) -> bool:
         """Hard-delete a record; False when there was none."""
         with self.lock:
-            return self._table(resource).pop(key, None) is not None
+            gone = self._table(resource).pop(key, None)
+            if gone is not None:
+                self._changed(resource, key, gone.record, "deleted")
+            return gone is not None
+
+    @contextmanager
+    def muted(self) -> Iterator[None]:
+        """Writes inside tell no listener (seeding: data that was always there)."""
+        with self.lock:
+            self._muted += 1
+            try:
+                yield
+            finally:
+                self._muted -= 1
+
+    def _changed(self, resource: str, key: Any, record: Any, kind: str) -> None:
+        if self.listener is not None and not self._muted:
+            self.listener(resource, key, copy.deepcopy(record), kind)
 
     def entries(self, resource: str) -> list[tuple[Any, Entry]]:
         """Snapshot of (key, entry) pairs with copied records, in insertion order."""

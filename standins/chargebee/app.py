@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import json
 from collections.abc import Callable
 from typing import Any, ClassVar
 from urllib.parse import parse_qsl
@@ -34,6 +35,7 @@ from standins.chargebee.form import FormError, parse_params
 from standins.chargebee.routes import chargebee_routes
 from standins.faults import FaultConfig
 from standins.store import Record
+from standins.webhooks import Outgoing
 
 DEFAULT_API_KEY = "test_standin_chargebee_key"
 DEFAULT_ITEM_FAMILIES = ("webshop-products",)
@@ -78,6 +80,7 @@ class ChargebeeStandIn(StandIn):
         item_families: tuple[str, ...] = DEFAULT_ITEM_FAMILIES,
     ) -> None:
         self.api_key = api_key
+        self.webhook: tuple[str, str, str] | None = None
         self.item_families = item_families
         # (path, idempotency key) -> the answer first given.
         self.idempotency: dict[tuple[str, str], tuple[int, Any]] = {}
@@ -143,6 +146,29 @@ class ChargebeeStandIn(StandIn):
 
     def api_routes(self) -> list[Any]:
         return chargebee_routes(self)
+
+    # -- webhooks -----------------------------------------------------------------
+
+    def webhook_to(
+        self, url: str | None, username: str = "", password: str = ""
+    ) -> None:
+        """Send every event to ``url`` with HTTP Basic credentials (None: stop).
+
+        Chargebee lets a site configure webhook endpoints protected by a user
+        name and password; each event is POSTed as JSON.
+        """
+        self.webhook = (url, username, password) if url else None
+
+    def webhook_calls(
+        self, resource: str, key: Any, record: Any, kind: str
+    ) -> list[Outgoing]:
+        if resource != "events" or kind != "created" or self.webhook is None:
+            return []
+        url, username, password = self.webhook
+        sent = dict(record) | {"webhook_status": "scheduled"}
+        token = base64.b64encode(f"{username}:{password}".encode()).decode()
+        headers = {"authorization": f"Basic {token}"}
+        return [Outgoing(url, json.dumps(sent).encode(), headers)]
 
     # -- request helpers (used by the routes) ---------------------------------------
 

@@ -17,6 +17,9 @@ A subclass only declares its resource table. The contract:
 
 from __future__ import annotations
 
+import hashlib
+import hmac
+import json
 from datetime import timedelta
 from typing import Any, ClassVar
 
@@ -30,6 +33,7 @@ from standins.customrest.fields import READ_ONLY, ResourceSpec, check_body, form
 from standins.customrest.routes import resource_routes
 from standins.faults import FaultConfig
 from standins.store import Record
+from standins.webhooks import Outgoing
 
 _CODES = {401: "unauthorized", 404: "not_found", 405: "method_not_allowed"}
 
@@ -52,9 +56,31 @@ class CustomRestStandIn(StandIn):
         self.api_key = api_key or self.default_api_key
         # (resource, Idempotency-Key) -> the Id it created.
         self.idempotency: dict[tuple[str, str], str] = {}
+        self.webhook: tuple[str, str] | None = None
         super().__init__(port=port, faults=faults)
 
     # -- system specifics ---------------------------------------------------------
+
+    def webhook_to(self, url: str | None, secret: str = "") -> None:
+        """POST ``{event, resource, data}`` to ``url`` on each change (None: stop).
+
+        Signed: ``X-Tether-Signature: sha256=<hex HMAC-SHA256 of the body>``
+        keyed with ``secret``; a soft delete is a ``deleted`` event.
+        """
+        self.webhook = (url, secret) if url else None
+
+    def webhook_calls(
+        self, resource: str, key: Any, record: Any, kind: str
+    ) -> list[Outgoing]:
+        if self.webhook is None:
+            return []
+        url, secret = self.webhook
+        if isinstance(record, dict) and record.get("Deleted") is True:
+            kind = "deleted"
+        body = json.dumps({"event": kind, "resource": resource, "data": record})
+        raw = body.encode()
+        digest = hmac.new(secret.encode(), raw, hashlib.sha256).hexdigest()
+        return [Outgoing(url, raw, {"x-tether-signature": f"sha256={digest}"})]
 
     def api_routes(self) -> list[BaseRoute]:
         return resource_routes(self)

@@ -4,8 +4,9 @@ What it imitates: form login to a bearer token that expires, bare JSON arrays wi
 1-based ``Page``/``Size`` paging that ends on ``[]``, ``/Queries`` with the
 ``UpdatedAt >=`` filter, int ids assigned by the server, full-replace PUT, bulk
 PATCH answering strings, DELETE only for Products (405 elsewhere), webhook
-subscriptions (stored only), and a 250 requests/minute sliding window per
-application token answered with webCRM's own 429 body.
+subscriptions that POST to their ``TargetUrl`` on each change, and a 250
+requests/minute sliding window per application token answered with webCRM's own
+429 body.
 """
 
 from __future__ import annotations
@@ -30,8 +31,9 @@ from standins.webcrm.fields import (
     person_name,
     validate,
 )
-from standins.webcrm.hooks import HOOKS
+from standins.webcrm.hooks import HOOKS, hook_calls
 from standins.webcrm.routes import save, webcrm_routes
+from standins.webhooks import Outgoing
 
 DEFAULT_AUTH_CODE = "6f1d3a52-0c1e-4f7b-9a57-standin-webcrm"
 _DENIED = "Authorization has been denied for this request."
@@ -121,6 +123,11 @@ class WebcrmStandIn(StandIn):
 
     def reset_state(self) -> None:
         self.hook_entities.clear()
+
+    def webhook_calls(
+        self, resource: str, key: Any, record: Any, kind: str
+    ) -> list[Outgoing]:
+        return hook_calls(self, resource, key, record, kind)
 
     # -- routes ---------------------------------------------------------------------
 

@@ -1,7 +1,8 @@
-"""Webcrm webhook subscriptions: stored and listed, never called."""
+"""Webcrm webhook subscriptions (CRUD) and the calls they make on each change."""
 
 from __future__ import annotations
 
+import json
 from typing import TYPE_CHECKING, Any
 
 from starlette.requests import Request
@@ -15,6 +16,7 @@ from standins._http import (
 )
 from standins.store import Record, order_key
 from standins.webcrm.fields import format_time, message, refused
+from standins.webhooks import Outgoing
 
 if TYPE_CHECKING:
     from standins.webcrm.app import WebcrmStandIn
@@ -23,6 +25,41 @@ HOOKS = "Hooks"
 EVENT_TYPES = ("Create", "Update", "Delete")
 # Hook ids are int64 in the swagger; start above int32 so clients cannot assume less.
 FIRST_HOOK_ID = 2**32 + 1
+
+
+_KINDS = {"created": "Create", "updated": "Update", "deleted": "Delete"}
+
+
+def hook_calls(
+    sim: WebcrmStandIn, resource: str, key: Any, record: Any, kind: str
+) -> list[Outgoing]:
+    """One POST per enabled hook of ``resource`` for this kind of change.
+
+    webCRM documents no payload; this stand-in sends ``{HookId, EventType,
+    EntityType, EntityId, Entity}`` (``Entity`` absent on deletes) and no
+    signature (webCRM's hooks have none): the ``TargetUrl`` is all a receiver
+    can check.
+    """
+    if resource == HOOKS:
+        return []
+    event_type = _KINDS[kind]
+    calls: list[Outgoing] = []
+    for hook_key, entry in sim.store.entries(HOOKS):
+        hook = entry.record
+        if sim.hook_entities.get(hook_key) != resource:
+            continue
+        if hook.get("EventType") != event_type or not hook.get("IsEnabled", True):
+            continue
+        body: Record = {
+            "HookId": hook_key,
+            "EventType": event_type,
+            "EntityType": resource,
+            "EntityId": key,
+        }
+        if kind != "deleted":
+            body["Entity"] = record
+        calls.append(Outgoing(hook["TargetUrl"], json.dumps(body).encode()))
+    return calls
 
 
 def _validate(body: Any) -> tuple[Record, dict[str, list[str]]]:
