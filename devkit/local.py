@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import asyncio
 import os
+import secrets
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -38,6 +40,10 @@ class LocalDeployment:
     poll_interval: float = 2.0
     extra_env: dict[str, str] = field(default_factory=dict)
     workers: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
+    push: bool = False
+    """Webhooks on for the systems that offer them (polling stays on)."""
+    web_ports: dict[str, int] = field(default_factory=dict)
+    _push_secret: str = field(default_factory=lambda: secrets.token_urlsafe(24))
 
     @property
     def topics(self) -> TopicNames:
@@ -61,7 +67,31 @@ class LocalDeployment:
         )
         for standin in self.standins.values():
             env.update(standin.connector_env())
+        if self.push:
+            env.update(self._push_env(name))
         env.update(self.extra_env)
+        return env
+
+    def receiver_url(self, name: str = "w1") -> str:
+        """The base URL of a worker's web server (its webhook receiver)."""
+        if name not in self.web_ports:
+            with socket.socket() as probe:
+                probe.bind(("127.0.0.1", 0))
+                self.web_ports[name] = probe.getsockname()[1]
+        return f"http://127.0.0.1:{self.web_ports[name]}"
+
+    def _push_env(self, name: str) -> dict[str, str]:
+        # The stand-ins send to the worker started last (one receiver at a
+        # time, as behind a load balancer); Webcrm's hooks are registered by
+        # each worker itself.
+        url = self.receiver_url(name)
+        env = {
+            "TETHER_WEB_ENABLED": "true",
+            "TETHER_WEB_PORT": str(self.web_ports[name]),
+            "TETHER_PUBLIC_URL": url,
+        }
+        for standin in self.standins.values():
+            env.update(standin.enable_push(url, self._push_secret))
         return env
 
     def log_path(self, name: str) -> Path:

@@ -127,6 +127,14 @@ class Webhooks:
         """
         return []
 
+    def enable_push(self, receiver_url: str, secret: str) -> dict[str, str]:
+        """Point this system's webhooks at tether's receiver (base URL).
+
+        Returns the worker environment that makes tether accept them; ``{}``
+        for a system whose real API has no webhooks (it stays polled).
+        """
+        return {}
+
     def _changed(self, resource: str, key: Any, record: Any, kind: str) -> None:
         for outgoing in self.webhook_calls(resource, key, record, kind):
             self.webhooks.send(outgoing)

@@ -72,10 +72,15 @@ def run(args: argparse.Namespace) -> int:
             home=args.home / app_id,
             standins=standins,
             flows=",".join(f.name for f in flows),
+            push=True,  # webhooks where the real API offers them; polling stays on
         )
         stack.callback(local.stop)
         local.start_worker()
         _say(f"worker started (app {app_id}); log: {local.log_path('w1')}")
+        _say(
+            f"webhooks to {local.receiver_url('w1')}/hooks/<system> from "
+            "webcrm, chargebee, customcrm, customwebshop (the others are polled)"
+        )
         state = _wait_until_settled(local, flows, args.timeout)
         _say("\nfirst sync complete:\n" + render(state))
         if args.once:

@@ -16,7 +16,9 @@ def run(args: argparse.Namespace) -> int:
 
     quiet_libraries()
     app: Any = build_worker()
-    sys.argv = ["tether", "worker", "--loglevel", args.loglevel, "--without-web"]
+    sys.argv = ["tether", "worker", "--loglevel", args.loglevel]
+    if not app.conf.web_enabled:
+        sys.argv.append("--without-web")  # the web server is only for webhooks
     app.main()  # never returns: faust exits the process when the worker stops
     return 0
 

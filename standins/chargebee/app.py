@@ -159,6 +159,13 @@ class ChargebeeStandIn(StandIn):
         """
         self.webhook = (url, username, password) if url else None
 
+    def enable_push(self, receiver_url: str, secret: str) -> dict[str, str]:
+        self.webhook_to(f"{receiver_url}/hooks/chargebee", "tether", secret)
+        return {
+            "CHARGEBEE_WEBHOOK_USERNAME": "tether",
+            "CHARGEBEE_WEBHOOK_PASSWORD": secret,
+        }
+
     def webhook_calls(
         self, resource: str, key: Any, record: Any, kind: str
     ) -> list[Outgoing]:

@@ -69,6 +69,10 @@ class CustomRestStandIn(StandIn):
         """
         self.webhook = (url, secret) if url else None
 
+    def enable_push(self, receiver_url: str, secret: str) -> dict[str, str]:
+        self.webhook_to(f"{receiver_url}/hooks/{self.system}", secret)
+        return {f"{self.system.upper()}_WEBHOOK_SECRET": secret}
+
     def webhook_calls(
         self, resource: str, key: Any, record: Any, kind: str
     ) -> list[Outgoing]:

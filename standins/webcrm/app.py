@@ -124,6 +124,11 @@ class WebcrmStandIn(StandIn):
     def reset_state(self) -> None:
         self.hook_entities.clear()
 
+    def enable_push(self, receiver_url: str, secret: str) -> dict[str, str]:
+        # tether registers its hooks through the API at start (TargetUrl holds
+        # the secret): only the worker needs to know.
+        return {"WEBCRM_WEBHOOK_SECRET": secret}
+
     def webhook_calls(
         self, resource: str, key: Any, record: Any, kind: str
     ) -> list[Outgoing]:
