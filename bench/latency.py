@@ -10,7 +10,8 @@ customer holds the new value.
 
     .venv/bin/python bench/latency.py [--edits 200] [--small]
 
-Uses TETHER_KAFKA_BOOTSTRAP when set, else starts its own broker.
+Uses TETHER_KAFKA_BOOTSTRAP when set, else starts its own broker on free ports
+(jars from TETHER_BROKER_LIBS when set).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from __future__ import annotations
 import argparse
 import os
 import random
+import socket
 import statistics
 import sys
 import tempfile
@@ -121,6 +123,23 @@ def measure(
             local.stop()
 
 
+def own_broker(home: Path) -> EmbeddedBroker:
+    """A broker of this run's own: a temporary home and free ports."""
+    ports = []
+    while len(ports) < 2:
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            port = probe.getsockname()[1]
+        if port not in ports:
+            ports.append(port)
+    libs = os.environ.get("TETHER_BROKER_LIBS")
+    settings = BrokerSettings(
+        home=home, libs=Path(libs) if libs else None, port=ports[0],
+        controller_port=ports[1],
+    )  # fmt: skip
+    return EmbeddedBroker(settings, mode=BrokerMode.OWNED)
+
+
 def percentile(values: list[float], p: float) -> float:
     ordered = sorted(values)
     if not ordered:
@@ -139,16 +158,19 @@ def main() -> int:
     edits, orgs = (20, 10) if args.small else (args.edits, args.organisations)
     gaps = (0.05, 0.5)
     bootstrap = os.environ.get("TETHER_KAFKA_BOOTSTRAP", "")
-    broker = None
-    if not bootstrap:
-        broker = EmbeddedBroker(BrokerSettings(), mode=BrokerMode.OWNED).__enter__()
-        bootstrap = broker.bootstrap
-    try:
-        polled, polled_lost = measure(bootstrap, False, orgs, edits, gaps, args.seed)
-        pushed, pushed_lost = measure(bootstrap, True, orgs, edits, gaps, args.seed)
-    finally:
-        if broker is not None:
-            broker.__exit__(None, None, None)
+    with tempfile.TemporaryDirectory() as kafka_home:
+        broker = None
+        if not bootstrap:
+            broker = own_broker(Path(kafka_home)).__enter__()
+            bootstrap = broker.bootstrap
+        try:
+            polled, polled_lost = measure(
+                bootstrap, False, orgs, edits, gaps, args.seed
+            )
+            pushed, pushed_lost = measure(bootstrap, True, orgs, edits, gaps, args.seed)
+        finally:
+            if broker is not None:
+                broker.__exit__(None, None, None)
     out = [
         f"edits              {edits} of {orgs} Webcrm organisations, random gaps "
         f"{gaps[0] * 1000:.0f}-{gaps[1] * 1000:.0f} ms; edit -> Customcrm customer",
