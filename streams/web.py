@@ -150,9 +150,11 @@ def _register_webcrm_hooks(
                 await ensure_hooks(sink.client, target, entities)
                 return
             except SyncError as exc:
+                # A listing quoted in an error holds TargetUrls, and so the secret.
+                reason = str(exc).replace(secret.get_secret_value(), "***")
                 log.warning(
                     "webcrm hooks not registered: %s; again in %gs",
-                    exc,
+                    reason,
                     REGISTER_RETRY_SECONDS,
                 )
                 await asyncio.sleep(REGISTER_RETRY_SECONDS)

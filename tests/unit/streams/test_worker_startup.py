@@ -36,6 +36,10 @@ CASES = {
         {**REACHABLE_SYSTEMS, **NO_BROKER, "CUSTOMCRM_BASE_URL": "ftp://crm"},
         "CUSTOMCRM_BASE_URL: Value error, must start with http:// or https://",
     ),
+    "webhooks without the web server": (
+        {**REACHABLE_SYSTEMS, **NO_BROKER, "WEBCRM_WEBHOOK_SECRET": SECRET},
+        "webhooks are configured for webcrm but the web server is off",
+    ),
     "unreachable broker": (
         {**REACHABLE_SYSTEMS, **NO_BROKER},
         "no Kafka broker answers at 127.0.0.1:1",
