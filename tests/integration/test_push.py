@@ -3,10 +3,15 @@ effectively off, and a forged webhook is refused and changes nothing."""
 
 from __future__ import annotations
 
+import base64
 import json
+import uuid
 
 import httpx
 
+from devkit.local import LocalDeployment
+from standins import ChargebeeStandIn, CustomwebshopStandIn
+from standins.customwebshop import customwebshop_sample
 from standins.webcrm import seed_webcrm
 from tests.integration.scenario import ORGS, links, webcrm_customcrm
 
@@ -79,3 +84,59 @@ def test_webcrm_edit_reaches_customcrm_by_webhook_and_forgeries_are_refused(
         assert all(v["data"]["OrganisationName"] != "Forged AS" for v in published)
         # ... and only the edited organisation's: the others were never polled.
         assert {v["id"] for v in published} == {str(org_id)}
+
+
+def test_signed_and_basic_auth_webhooks_carry_edits_both_ways(
+    kafka_bootstrap, tmp_path
+):
+    """Customwebshop (HMAC-signed) creates a Chargebee item; a Chargebee edit
+    (HTTP Basic) comes back; neither is polled."""
+    webshop, chargebee = CustomwebshopStandIn().start(), ChargebeeStandIn().start()
+    local = LocalDeployment(
+        bootstrap=kafka_bootstrap,
+        app_id=f"it-{uuid.uuid4().hex[:10]}",
+        home=tmp_path,
+        standins={"customwebshop": webshop, "chargebee": chargebee},
+        flows="customwebshop-product-to-chargebee-item",
+        poll_interval=NO_POLLING,
+        push=True,
+    )
+    try:
+        webshop.seed("products", customwebshop_sample(products=2)["products"])
+        local.start_worker()
+        base = local.receiver_url("w1")
+        product = webshop.get("products", "PR-1001")
+        forged = {"event": "updated", "resource": "products", "data": product}
+        local.wait_for(
+            lambda: _post(f"{base}/hooks/customwebshop", forged) == 401,
+            timeout=120,
+            what="the receiver to refuse an unsigned webhook",
+        )
+        wrong = base64.b64encode(b"tether:guess").decode()
+        event = {"event_type": "item_updated", "content": {"item": {"id": "x"}}}
+        assert (
+            _post(f"{base}/hooks/chargebee", event, authorization=f"Basic {wrong}")
+            == 401
+        )
+
+        webshop.edit("products", "PR-1001", {"Name": "Pushed Lamp"})
+        local.wait_for(
+            lambda: any(i["name"] == "Pushed Lamp" for i in chargebee.records("items")),
+            timeout=120,
+            what="the signed webhook's change to create the Chargebee item",
+        )
+        (item,) = [i for i in chargebee.records("items") if i["name"] == "Pushed Lamp"]
+        chargebee.edit("items", item["id"], {"name": "Renamed in Chargebee"})
+        local.wait_for(
+            lambda: (
+                webshop.get("products", "PR-1001")["Name"] == "Renamed in Chargebee"
+            ),
+            timeout=120,
+            what="the Chargebee event (HTTP Basic) to come back to Customwebshop",
+        )
+        assert webshop.webhooks.stats.delivered >= 1
+        assert chargebee.webhooks.stats.delivered >= 1
+    finally:
+        local.stop()
+        webshop.stop()
+        chargebee.stop()
