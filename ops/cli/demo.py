@@ -72,15 +72,16 @@ def run(args: argparse.Namespace) -> int:
             home=args.home / app_id,
             standins=standins,
             flows=",".join(f.name for f in flows),
-            push=True,  # webhooks where the real API offers them; polling stays on
+            push=not args.no_push,  # webhooks where the API has them; polls go on
         )
         stack.callback(local.stop)
         local.start_worker()
         _say(f"worker started (app {app_id}); log: {local.log_path('w1')}")
-        _say(
-            f"webhooks to {local.receiver_url('w1')}/hooks/<system> from "
-            "webcrm, chargebee, customcrm, customwebshop (the others are polled)"
-        )
+        if local.push:
+            _say(
+                f"webhooks to {local.receiver_url('w1')}/hooks/<system> from webcrm, "
+                "chargebee, customcrm, customwebshop (the others are polled)"
+            )
         state = _wait_until_settled(local, flows, args.timeout)
         _say("\nfirst sync complete:\n" + render(state))
         if args.once:
@@ -136,6 +137,7 @@ def _options(parser: argparse.ArgumentParser) -> None:
         help="seconds to wait for the first sync",
     )
     parser.add_argument("--home", type=Path, default=Path("var/demo"))
+    parser.add_argument("--no-push", action="store_true", help="poll only, no webhooks")
 
 
 COMMAND = Command(

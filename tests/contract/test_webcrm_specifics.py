@@ -106,3 +106,23 @@ async def test_persons_and_products_read_from_the_change_feed(
         [event] = [e for page in pages for e in page.events]
         assert event.entity == entity
         assert not any(page.bad_records for page in pages)
+
+
+async def test_hooks_are_registered_once_and_re_enabled(
+    webcrm: WebcrmStandIn, connector: Connector
+) -> None:
+    from connectors.webcrm.webhooks import ensure_hooks
+
+    target = "https://tether.example/hooks/webcrm/s3cret"
+    types = ("Organisations", "Persons")
+    assert await ensure_hooks(connector.client, target, types) == 6
+    assert await ensure_hooks(connector.client, target, types) == 0  # idempotent
+    hooks = webcrm.records("Hooks")
+    assert len(hooks) == 6
+    assert {(h["TargetUrl"], h["EventType"]) for h in hooks} == {
+        (target, kind) for kind in ("Create", "Update", "Delete")
+    }
+    off = hooks[0] | {"IsEnabled": False}  # someone disabled one in webCRM
+    await connector.client.request("PUT", f"/Hooks/{off['Id']}", body=off)
+    assert await ensure_hooks(connector.client, target, types) == 0
+    assert all(h["IsEnabled"] for h in webcrm.records("Hooks"))
