@@ -12,13 +12,18 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any, Self
 
 import httpx
+from pydantic import SecretStr
 
 from connectors.base._body import JsonBodies
 from connectors.base._call import Call
 from connectors.base._call import Prepare as Prepare
 from connectors.base._pool import Pool
 from connectors.base.auth import Auth
-from connectors.base.ratelimit import SlidingWindowLimiter
+from connectors.base.ratelimit import (
+    SlidingWindowLimiter,
+    credential_key,
+    shared_limiter,
+)
 from connectors.base.retry import RetryPolicy, parse_retry_after
 from connectors.base.status import (
     DEFAULT_STATUS_POLICY,
@@ -126,7 +131,14 @@ class HttpClient(Pool, JsonBodies):
         limit = settings.rate_limit_per_minute
         limiter = None
         if limit:
-            limiter = SlidingWindowLimiter(limit, clock=monotonic, sleep=sleep)
+            # The limit is the credential's: clients sharing it share a limiter.
+            secrets = (
+                value.get_secret_value()
+                for value in settings.__dict__.values()
+                if isinstance(value, SecretStr)
+            )
+            credential = credential_key(settings.base_url, secrets)
+            limiter = shared_limiter(credential, limit, clock=monotonic, sleep=sleep)
         return cls(
             system=system,
             base_url=settings.base_url,
@@ -239,12 +251,13 @@ class HttpClient(Pool, JsonBodies):
         self, call: Call, *, login: str | None = None, allow_not_found: bool = False
     ) -> httpx.Response | None:
         attempt, waited, refreshed = 0, 0.0, False
+        paused = 0.0  # the end of a limiter pause this request slept through
         authenticate = login is None
         while True:
             attempt += 1
             if call.prepare is not None:
                 call = call.with_body(await call.prepare())
-            request = await self._build(call, authenticate=authenticate)
+            request = await self._build(call, authenticate=authenticate, paused=paused)
             where = self.where(request)
             try:
                 response = await self.send(request, where)
@@ -272,6 +285,10 @@ class HttpClient(Pool, JsonBodies):
             hint = self._waits.retry_after(response)
             retryable = call.safe or status in self.status_policy.unprocessed
             delay = self._waits.backoff(attempt) if hint is None else hint
+            if action is Action.RATE_LIMITED and self.limiter is not None:
+                # Throttled anyway (another client of the token, a skewed
+                # window): every request of the credential waits, not just this.
+                paused = self.limiter.throttled(min(delay, self.retry.max_wait))
             if retryable and await self._waits.pause(
                 f"{where} -> {status}", attempt, waited, delay
             ):
@@ -287,12 +304,14 @@ class HttpClient(Pool, JsonBodies):
                 outcome_unknown=not retryable,
             )
 
-    async def _build(self, call: Call, *, authenticate: bool) -> httpx.Request:
+    async def _build(
+        self, call: Call, *, authenticate: bool, paused: float = 0.0
+    ) -> httpx.Request:
         request = self.build_request(call)
         if authenticate and self.auth is not None:
             await self.auth.apply(request, self)
         if self.limiter is not None:
-            await self.limiter.acquire()
+            await self.limiter.acquire(waited=paused)
         return request
 
 
