@@ -29,6 +29,7 @@ from engine.handlers import FlowPorts
 from engine.health import HealthSettings, SystemHealth, poll_guarded, read_first_page
 from engine.inbound import Where
 from engine.notices import NoticeSettings
+from engine.pacing import PollPacer, PollPacing, budget_of
 from engine.poison import PoisonGuard
 from engine.polling import (
     Catalogs,
@@ -277,12 +278,15 @@ class Topology:
         # The cursor moves once the broker acknowledged the page, not when the
         # producer was flushed (a flush does not raise for a failed send).
         publisher = EventPublisher(topics, self.limits, self._dead_letter)
+        source = self.connectors.source(system)
+        pacing = load_settings(PollPacing)
         poller = SourcePoller(
-            self.connectors.source(system),
+            source,
             entities,
             PollOutputs(publisher.publish, self._dead_letter, publisher.flush),
             self.cursors,
             resync_interval=self.settings.resync_interval,
+            pacer=PollPacer(self.settings.poll_interval, budget_of(source), pacing),
         )
 
         async def poll() -> None:

@@ -128,17 +128,7 @@ class HttpClient(Pool, JsonBodies):
             **options: Further ``HttpClient`` arguments (``transport``,
                 ``retry_hint``, ``now``, ``rng``).
         """
-        limit = settings.rate_limit_per_minute
-        limiter = None
-        if limit:
-            # The limit is the credential's: clients sharing it share a limiter.
-            secrets = (
-                value.get_secret_value()
-                for value in settings.__dict__.values()
-                if isinstance(value, SecretStr)
-            )
-            credential = credential_key(settings.base_url, secrets)
-            limiter = shared_limiter(credential, limit, clock=monotonic, sleep=sleep)
+        limiter = _limiter(settings, monotonic, sleep)
         return cls(
             system=system,
             base_url=settings.base_url,
@@ -250,14 +240,13 @@ class HttpClient(Pool, JsonBodies):
     async def _execute(
         self, call: Call, *, login: str | None = None, allow_not_found: bool = False
     ) -> httpx.Response | None:
-        attempt, waited, refreshed = 0, 0.0, False
-        paused = 0.0  # the end of a limiter pause this request slept through
+        attempt, waited, refreshed, slept_until = 0, 0.0, False, 0.0
         authenticate = login is None
         while True:
             attempt += 1
             if call.prepare is not None:
                 call = call.with_body(await call.prepare())
-            request = await self._build(call, authenticate=authenticate, paused=paused)
+            request = await self._build(call, authenticate, slept_until)
             where = self.where(request)
             try:
                 response = await self.send(request, where)
@@ -286,9 +275,8 @@ class HttpClient(Pool, JsonBodies):
             retryable = call.safe or status in self.status_policy.unprocessed
             delay = self._waits.backoff(attempt) if hint is None else hint
             if action is Action.RATE_LIMITED and self.limiter is not None:
-                # Throttled anyway (another client of the token, a skewed
-                # window): every request of the credential waits, not just this.
-                paused = self.limiter.throttled(min(delay, self.retry.max_wait))
+                # Throttled anyway: every request of the credential waits.
+                slept_until = self.limiter.throttled(min(delay, self.retry.max_wait))
             if retryable and await self._waits.pause(
                 f"{where} -> {status}", attempt, waited, delay
             ):
@@ -304,15 +292,31 @@ class HttpClient(Pool, JsonBodies):
                 outcome_unknown=not retryable,
             )
 
-    async def _build(
-        self, call: Call, *, authenticate: bool, paused: float = 0.0
-    ) -> httpx.Request:
+    async def _build(self, call: Call, signed: bool, paused: float) -> httpx.Request:
         request = self.build_request(call)
-        if authenticate and self.auth is not None:
+        if signed and self.auth is not None:
             await self.auth.apply(request, self)
         if self.limiter is not None:
             await self.limiter.acquire(waited=paused)
         return request
+
+
+def _limiter(
+    settings: ConnectorSettings,
+    monotonic: Callable[[], float],
+    sleep: Callable[[float], Awaitable[None]],
+) -> SlidingWindowLimiter | None:
+    """The limiter of the settings' credential, shared by every client using it."""
+    limit = settings.rate_limit_per_minute
+    if not limit:
+        return None
+    secrets = (
+        value.get_secret_value()
+        for value in settings.__dict__.values()
+        if isinstance(value, SecretStr)
+    )
+    credential = credential_key(settings.base_url, secrets)
+    return shared_limiter(credential, limit, clock=monotonic, sleep=sleep)
 
 
 @dataclass(frozen=True)
