@@ -2,7 +2,8 @@
 
 Transient failures are retried in place (keeping per-key order) with capped
 backoff that honours the system's Retry-After; a reference to an entity that is
-not linked yet is waited for a while, then dead-lettered for re-drive;
+not linked yet is waited for a while (a source change is parked instead,
+``engine.parking``, and waits there), then dead-lettered for re-drive;
 ``RecordError`` goes straight to the dead-letter topic; ``FatalError`` escapes so
 the worker stops and the unacked event is redelivered after restart.
 """

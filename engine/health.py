@@ -15,13 +15,14 @@ its predecessor left behind.
 from __future__ import annotations
 
 import asyncio
+import copy
 import logging
 import time
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from pydantic import Field
+from pydantic import BaseModel, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from connectors.base.protocols import Source
@@ -48,13 +49,33 @@ class HealthSettings(BaseSettings):
 
 
 async def read_first_page(source: Source) -> None:
-    """Probe a system: log in if needed and read one page of its first type."""
+    """Probe a system: log in if needed and read one page of its first type.
+
+    The page is the smallest the API serves (one record where the source reads
+    its page size from its settings): a probe spends one request and reads
+    next to nothing.
+    """
+    source = _smallest_pages(source)
     entity = source.entities()[0]
     pages = source.read(entity, None)
     try:
         await anext(pages, None)
     finally:
         await pages.aclose()  # type: ignore[attr-defined]
+
+
+def _smallest_pages(source: Source) -> Source:
+    """A shallow copy of ``source`` asking for pages of one record, when it can."""
+    settings = getattr(source, "settings", None)
+    if (
+        not isinstance(settings, BaseModel)
+        or "page_size" not in type(settings).model_fields
+    ):
+        return source
+    small = copy.copy(source)
+    # Same client (and limiter), same specs: only the page size differs.
+    small.settings = settings.model_copy(update={"page_size": 1})  # type: ignore[attr-defined]
+    return small
 
 
 @dataclass

@@ -18,6 +18,7 @@ from engine.badinput import LetterMemo, letter_key, safe
 from engine.cursors import CursorTable
 from engine.delivery import dead_letter
 from engine.ingest import PollPorts, poll_entity
+from engine.pacing import PollPacer
 from schemas.dataflow import Flow, TargetMode
 from schemas.envelope import ChangeEvent, DeadLetter
 
@@ -51,7 +52,11 @@ class PollOutputs:
 
 
 class SourcePoller:
-    """Polls the given types of one system, in order, each tick."""
+    """Polls the given types of one system, in order, each tick its pacer allows.
+
+    A type that fails (``TransientError``) is read again next poll; the types
+    after it are still read now.
+    """
 
     def __init__(
         self,
@@ -62,8 +67,10 @@ class SourcePoller:
         *,
         resync_interval: float = 0.0,
         clock: Callable[[], float] = time.monotonic,
+        pacer: PollPacer | None = None,
     ) -> None:
         self.source = source
+        self.pacer = pacer
         self.entities = list(entities)
         self._outputs = outputs
         self._clock = clock
@@ -81,19 +88,28 @@ class SourcePoller:
 
     async def poll(self) -> None:
         """Read each type's changes since its cursor (all, when a re-read is due)."""
+        if self.pacer is not None and not self.pacer.due():
+            return
+        changed = False
         for entity in self.entities:
             full = self._resync_due(entity)
             try:
-                await poll_entity(self.source, entity, self._ports, full=full)
+                stats = await poll_entity(self.source, entity, self._ports, full=full)
             except TransientError as exc:
                 # The cursor did not move: the next tick reads the same changes.
+                # The other types go on (a person waiting for its organisation
+                # is parked by its flow, not lost).
                 log.warning(
                     "poll %s %s: %s; retrying next tick",
                     self.source.system,
                     entity,
                     exc,
                 )
-                return
+                changed = True  # not known to be idle: no back-off
+                continue
+            changed = changed or bool(stats.events or stats.bad_records)
+        if self.pacer is not None:
+            self.pacer.done(changed=changed)
 
     def _resync_due(self, entity: str) -> bool:
         """Whether this poll re-reads everything (never the first: the cursor may

@@ -35,6 +35,7 @@ from engine.handlers import FlowPorts, Outcome, handle_event, is_source_event
 from engine.health import SystemHealth
 from engine.inbound import Undecodable, Where
 from engine.notices import NoticeSettings, route_notice
+from engine.parking import WAIT_IN_PLACE, Parking, ParkingLot
 from engine.poison import PoisonGuard
 from engine.redelivery import lost_notice
 from engine.stores import IdMap, LinkTable, RouteTable
@@ -91,6 +92,7 @@ class FlowRunner:
     poison: PoisonGuard | None = None
     waits: ReferenceWaits = field(default_factory=ReferenceWaits)
     notices: NoticeSettings = field(default_factory=NoticeSettings)
+    parking: ParkingLot | None = None  # None: a change waits for references in place
 
     @property
     def systems(self) -> tuple[str, ...]:
@@ -128,18 +130,19 @@ class FlowRunner:
     ) -> Outcome | None:
         """The handler's outcome, or ``None`` once the event is dead-lettered."""
         name = self.flow.name
+        lot, budget = _parking(self, event)
         while True:
             try:
                 outcome: Outcome = await with_retries(
                     lambda: handle_event(self.flow, event, link, self.ports),
                     what=f"{name} {event.system} {event.entity} {event.id}",
-                    reference_wait=self.waits.wait_for(
-                        name, event, self.reference_wait_seconds
-                    ),
+                    reference_wait=lot.reference_wait(budget),
                     max_attempts=self.records.max_attempts,
                     max_seconds=self.records.max_seconds,
                 )
             except RecordError as exc:
+                if lot.settle(event, exc, budget):
+                    return None  # sent again once its reference is linked
                 if isinstance(exc, UnresolvedReferenceError):
                     self.waits.waited_in_vain(name, event)
                 await self._letter(exc, event, where)
@@ -163,6 +166,7 @@ class FlowRunner:
                 await self._letter(exc, event, where)
                 return None
             self.waits.resolved(name, event)
+            lot.settle(event, None, budget)
             return outcome
 
     async def _failing_systems(self) -> list[str]:
@@ -314,3 +318,17 @@ class FlowRunner:
                 payload=value.text(),
             )
         )
+
+
+def _parking(runner: FlowRunner, event: ChangeEvent) -> tuple[Parking, float]:
+    """Where ``event`` waits for its references, and for how long at most.
+
+    A source change, keyed by its own id, can be parked; others wait in place.
+    """
+    budget = runner.waits.wait_for(
+        runner.flow.name, event, runner.reference_wait_seconds
+    )
+    lot = runner.parking
+    if lot is not None and is_source_event(runner.flow, event):
+        return lot, budget
+    return WAIT_IN_PLACE, budget

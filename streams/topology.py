@@ -29,6 +29,8 @@ from engine.handlers import FlowPorts
 from engine.health import HealthSettings, SystemHealth, poll_guarded, read_first_page
 from engine.inbound import Where
 from engine.notices import NoticeSettings
+from engine.pacing import PollPacer, PollPacing, budget_of
+from engine.parking import ParkingLot, ParkingSettings
 from engine.poison import PoisonGuard
 from engine.polling import (
     Catalogs,
@@ -81,6 +83,7 @@ class Topology:
         self.health = _system_health(connectors, status)
         self.records = load_settings(RecordSettings)
         self.notices = load_settings(NoticeSettings)
+        self.parking = load_settings(ParkingSettings)
         self._poison_guards: list[PoisonGuard] = []
         _forget_revoked(app, self._poison_guards)
 
@@ -169,6 +172,8 @@ class Topology:
             max_strikes=self.records.max_stops,
         )
         self._poison_guards.append(poison)
+        parked = self._table(f"{flow.name}-parked")
+        parking = ParkingLot(parked, flow, self.idmap.resolve, self.parking)
 
         async def announce(key: str, notice: LinkNotice) -> None:
             sent = await links_topic.send(key=key, value=notice)
@@ -205,7 +210,9 @@ class Topology:
             health=self.health,
             poison=poison,
             notices=self.notices,
+            parking=parking,
         )
+        _unparking(self.app, flow.name, parking, requeue)
         inbound = self._channel(
             source_topic.get_topic_name(), from_target.get_topic_name()
         )
@@ -277,12 +284,15 @@ class Topology:
         # The cursor moves once the broker acknowledged the page, not when the
         # producer was flushed (a flush does not raise for a failed send).
         publisher = EventPublisher(topics, self.limits, self._dead_letter)
+        source = self.connectors.source(system)
+        pacing = load_settings(PollPacing)
         poller = SourcePoller(
-            self.connectors.source(system),
+            source,
             entities,
             PollOutputs(publisher.publish, self._dead_letter, publisher.flush),
             self.cursors,
             resync_interval=self.settings.resync_interval,
+            pacer=PollPacer(self.settings.poll_interval, budget_of(source), pacing),
         )
 
         async def poll() -> None:
@@ -296,6 +306,25 @@ class Topology:
         self.app.timer(
             self.settings.poll_interval, on_leader=True, name=f"poll-{system}"
         )(poll)
+
+
+def _unparking(
+    app: faust.App,
+    flow: str,
+    parking: ParkingLot,
+    send: Callable[[str, ChangeEvent], Awaitable[None]],
+) -> None:
+    """Parked changes whose reference got linked go back onto the flow's inbound
+    topic, keyed by source id (each worker sends those of its partitions)."""
+
+    async def unpark() -> None:
+        recovery = cast(Any, app.tables).recovery
+        if not recovery.completed.is_set() or app.rebalancing:
+            return  # the table is not recovered yet
+        for key, event in parking.due():
+            await send(key, event)
+
+    app.timer(parking.settings.check_seconds, name=f"unpark-{flow}")(unpark)
 
 
 def _where(event: Any) -> Where:

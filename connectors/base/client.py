@@ -12,13 +12,18 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any, Self
 
 import httpx
+from pydantic import SecretStr
 
 from connectors.base._body import JsonBodies
 from connectors.base._call import Call
 from connectors.base._call import Prepare as Prepare
 from connectors.base._pool import Pool
 from connectors.base.auth import Auth
-from connectors.base.ratelimit import SlidingWindowLimiter
+from connectors.base.ratelimit import (
+    SlidingWindowLimiter,
+    credential_key,
+    shared_limiter,
+)
 from connectors.base.retry import RetryPolicy, parse_retry_after
 from connectors.base.status import (
     DEFAULT_STATUS_POLICY,
@@ -123,10 +128,7 @@ class HttpClient(Pool, JsonBodies):
             **options: Further ``HttpClient`` arguments (``transport``,
                 ``retry_hint``, ``now``, ``rng``).
         """
-        limit = settings.rate_limit_per_minute
-        limiter = None
-        if limit:
-            limiter = SlidingWindowLimiter(limit, clock=monotonic, sleep=sleep)
+        limiter = _limiter(settings, monotonic, sleep)
         return cls(
             system=system,
             base_url=settings.base_url,
@@ -238,13 +240,13 @@ class HttpClient(Pool, JsonBodies):
     async def _execute(
         self, call: Call, *, login: str | None = None, allow_not_found: bool = False
     ) -> httpx.Response | None:
-        attempt, waited, refreshed = 0, 0.0, False
+        attempt, waited, refreshed, slept_until = 0, 0.0, False, 0.0
         authenticate = login is None
         while True:
             attempt += 1
             if call.prepare is not None:
                 call = call.with_body(await call.prepare())
-            request = await self._build(call, authenticate=authenticate)
+            request = await self._build(call, authenticate, slept_until)
             where = self.where(request)
             try:
                 response = await self.send(request, where)
@@ -272,6 +274,9 @@ class HttpClient(Pool, JsonBodies):
             hint = self._waits.retry_after(response)
             retryable = call.safe or status in self.status_policy.unprocessed
             delay = self._waits.backoff(attempt) if hint is None else hint
+            if action is Action.RATE_LIMITED and self.limiter is not None:
+                # Throttled anyway: every request of the credential waits.
+                slept_until = self.limiter.throttled(min(delay, self.retry.max_wait))
             if retryable and await self._waits.pause(
                 f"{where} -> {status}", attempt, waited, delay
             ):
@@ -287,13 +292,31 @@ class HttpClient(Pool, JsonBodies):
                 outcome_unknown=not retryable,
             )
 
-    async def _build(self, call: Call, *, authenticate: bool) -> httpx.Request:
+    async def _build(self, call: Call, signed: bool, paused: float) -> httpx.Request:
         request = self.build_request(call)
-        if authenticate and self.auth is not None:
+        if signed and self.auth is not None:
             await self.auth.apply(request, self)
         if self.limiter is not None:
-            await self.limiter.acquire()
+            await self.limiter.acquire(waited=paused)
         return request
+
+
+def _limiter(
+    settings: ConnectorSettings,
+    monotonic: Callable[[], float],
+    sleep: Callable[[float], Awaitable[None]],
+) -> SlidingWindowLimiter | None:
+    """The limiter of the settings' credential, shared by every client using it."""
+    limit = settings.rate_limit_per_minute
+    if not limit:
+        return None
+    secrets = (
+        value.get_secret_value()
+        for value in settings.__dict__.values()
+        if isinstance(value, SecretStr)
+    )
+    credential = credential_key(settings.base_url, secrets)
+    return shared_limiter(credential, limit, clock=monotonic, sleep=sleep)
 
 
 @dataclass(frozen=True)

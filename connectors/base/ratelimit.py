@@ -7,16 +7,24 @@ is how many workers share it (the worker keeps it up to date from its consumer
 group, ``streams.membership``). Within that share, polling a source may use at
 most ``DEPLOYMENT.poll_share``, so that polls never spend what writes need;
 requests made inside ``polling()`` are polls.
+
+The limit belongs to the credential, not to a client object: every client of
+one process with the same base URL and secrets shares one limiter
+(``shared_limiter``). A 429 answered anyway pauses that limiter for the
+system's ``Retry-After``, so every request of the credential waits, not only
+the one retried.
 """
 
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import logging
 import math
 import time
+import weakref
 from collections import deque
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
@@ -114,23 +122,79 @@ class SlidingWindowLimiter:
         self._clock = clock
         self._sleep = sleep
         self._stamps: deque[float] = deque()
-        self._queues = {False: asyncio.Lock(), True: asyncio.Lock()}
+        self._paused_until = 0.0
+        # One pair of queues per event loop: a limiter shared per credential
+        # may be used from more than one loop (tests, the CLI).
+        self._queues: weakref.WeakKeyDictionary[
+            asyncio.AbstractEventLoop, dict[bool, asyncio.Lock]
+        ] = weakref.WeakKeyDictionary()
 
     @property
     def allowed(self) -> int:
         """Acquisitions this worker may make per window now."""
         return self.deployment.part(self.limit)
 
-    async def acquire(self) -> None:
-        """Wait until one more request fits in the window, then count it."""
+    def cap(self, *, poll: bool) -> int:
+        """Acquisitions per window for polls, or for everything else."""
+        return self.deployment.poll_part(self.limit) if poll else self.allowed
+
+    def free(self, *, poll: bool) -> int:
+        """How many more polls (or other requests) would leave without waiting."""
+        now = self._clock()
+        if now < self._paused_until:
+            return 0
+        self._expire(now)
+        return max(0, self.cap(poll=poll) - len(self._stamps))
+
+    def throttled(self, seconds: float) -> float:
+        """The system answered 429: no request of this credential leaves for
+        ``seconds`` (its ``Retry-After``).
+
+        Returns:
+            The pause's end, for ``acquire(waited=...)`` by the request that
+            waits it out itself.
+        """
+        until = self._clock() + max(0.0, seconds)
+        if until > self._paused_until:
+            logger.warning(
+                "rate limit %d/%.0fs: throttled by the system; pausing every request"
+                " for %.1fs",
+                self.limit,
+                self.window,
+                seconds,
+            )
+            self._paused_until = until
+        return until
+
+    def _expire(self, now: float) -> None:
+        span = self.window + self.margin
+        while self._stamps and self._stamps[0] <= now - span:
+            self._stamps.popleft()
+
+    def _queue(self, poll: bool) -> asyncio.Lock:
+        loop = asyncio.get_running_loop()
+        queues = self._queues.get(loop)
+        if queues is None:
+            queues = self._queues[loop] = {False: asyncio.Lock(), True: asyncio.Lock()}
+        return queues[poll]
+
+    async def acquire(self, *, waited: float = 0.0) -> None:
+        """Wait until one more request fits in the window, then count it.
+
+        Args:
+            waited: The end of a pause (``throttled``) the caller has already
+                slept through; a pause ending later is still waited for.
+        """
         poll = _POLLING.get()
-        async with self._queues[poll]:
+        async with self._queue(poll):
             while True:
                 now = self._clock()
+                if now < self._paused_until and self._paused_until > waited:
+                    await self._sleep(self._paused_until - now)
+                    continue
                 span = self.window + self.margin
-                while self._stamps and self._stamps[0] <= now - span:
-                    self._stamps.popleft()
-                cap = self.deployment.poll_part(self.limit) if poll else self.allowed
+                self._expire(now)
+                cap = self.cap(poll=poll)
                 if len(self._stamps) < cap:
                     self._stamps.append(now)
                     return
@@ -147,3 +211,45 @@ class SlidingWindowLimiter:
                     wait,
                 )
                 await self._sleep(wait)
+
+
+_SHARED: weakref.WeakValueDictionary[str, SlidingWindowLimiter] = (
+    weakref.WeakValueDictionary()
+)
+
+
+def credential_key(base_url: str, secrets: Iterable[str]) -> str:
+    """Names a credential without holding it: a digest of URL and secrets."""
+    digest = hashlib.sha256(base_url.encode())
+    for secret in secrets:
+        digest.update(b"\0" + secret.encode())
+    return digest.hexdigest()
+
+
+def shared_limiter(
+    credential: str,
+    limit: int,
+    *,
+    clock: Callable[[], float] = time.monotonic,
+    sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+) -> SlidingWindowLimiter:
+    """The limiter of ``credential`` in this process, made on first use.
+
+    Clients with the same credential share it while any of them lives; two
+    declaring different limits for one credential share the lower one.
+
+    Args:
+        credential: From ``credential_key``.
+        limit: Requests per minute for the whole deployment.
+        clock: Monotonic seconds (a limiter made with a test clock is private).
+        sleep: Async sleep.
+    """
+    if clock is not time.monotonic or sleep is not asyncio.sleep:
+        return SlidingWindowLimiter(limit, clock=clock, sleep=sleep)
+    limiter = _SHARED.get(credential)
+    if limiter is None:
+        limiter = SlidingWindowLimiter(limit)
+        _SHARED[credential] = limiter
+    elif limit < limiter.limit:
+        limiter.limit = limit
+    return limiter
