@@ -63,6 +63,15 @@ RELIED_ON: dict[tuple[str, str], str] = {
     ("faust.tables.base", "Collection.partition_for_key"): (
         "overridden so shared tables write partition 0 only"
     ),
+    ("faust.stores.rocksdb", "Store._set"): (
+        "overridden by _OnePartitionRocksDB: the id map is written outside streams"
+    ),
+    ("faust.stores.rocksdb", "Store._db_for_partition"): (
+        "_OnePartitionRocksDB writes the id map's only database through it"
+    ),
+    ("faust.stores.rocksdb", "Store.__init__"): (
+        "_SharedTable builds the id map's store with the arguments faust passes"
+    ),
     ("faust.streams", "Stream.__aiter__"): (
         "acks an event in a finally even when the agent raised (DESIGN rule 15)"
     ),

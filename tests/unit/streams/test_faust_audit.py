@@ -61,6 +61,9 @@ FINGERPRINTS: dict[tuple[str, str], str] = {
         "TransactionManager",
     ): "d0932794d69a6780",
     ("faust.topics", "Topic._on_published"): "7cfe9ebd65964b0a",
+    ("faust.stores.rocksdb", "Store._set"): "4227e561e288d941",
+    ("faust.stores.rocksdb", "Store._db_for_partition"): "cb7e67d5f9efc4bc",
+    ("faust.stores.rocksdb", "Store.__init__"): "c7c0fa2989e8ab4a",
 }
 
 
