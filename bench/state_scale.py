@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import os
 import random
@@ -357,11 +358,16 @@ def main() -> int:
     parser.add_argument("--baseline", type=int, default=10_000)
     parser.add_argument("--links", type=int, default=1_000_000)
     parser.add_argument("--small", action="store_true", help="10,000 vs 50,000 links")
+    parser.add_argument("--home", help="keep state and worker logs under this folder")
     args = parser.parse_args()
+
     if args.small:
         args.links = 50_000
     bootstrap = os.environ.get("TETHER_KAFKA_BOOTSTRAP", "")
-    with tempfile.TemporaryDirectory() as home:
+    kept = (
+        contextlib.nullcontext(tempfile.mkdtemp(dir=args.home)) if args.home else None
+    )
+    with kept or tempfile.TemporaryDirectory() as home:
         broker = None
         if not bootstrap:
             # Its own home and ports: other brokers on this machine stay untouched.

@@ -67,6 +67,11 @@ class StreamSettings(BaseSettings):
         ge=1,
         description="changelog records written to a table at once during recovery",
     )
+    table_preload: bool = Field(
+        True,
+        description="rebuild on-disk tables from their changelogs in bulk before "
+        "faust starts (faust's own recovery reads about 2,000 records a second)",
+    )
     idempotent_producer: bool = True
     web_enabled: bool = False
     web_port: int = 6066

@@ -76,6 +76,11 @@ class _SharedTable(GlobalTable):
         self._on_disk_url = on_disk_url
         super().__init__(*args, **kwargs)
 
+    @property
+    def on_disk(self) -> bool:
+        """Whether this table lives in RocksDB."""
+        return self._on_disk_url is not None
+
     def partition_for_key(self, key: Any) -> int | None:
         return 0
 
@@ -126,3 +131,15 @@ def shared_table(
         on_disk_url=url,
     )
     return app.tables.add(table)
+
+
+def rocksdb_tables(app: faust.App) -> list[Any]:
+    """The app's tables whose store is RocksDB, without opening any of them."""
+    found = []
+    for table in app.tables.values():
+        if isinstance(table, _SharedTable):
+            if table.on_disk:
+                found.append(table)
+        elif str(table._store or app.conf.store).startswith("rocksdb:"):  # noqa: SLF001
+            found.append(table)
+    return found
