@@ -70,6 +70,7 @@ async def preload(app: faust.App, bootstrap: str) -> PreloadReport:
     consumer = AIOKafkaConsumer(
         bootstrap_servers=bootstrap,
         enable_auto_commit=False,
+        auto_offset_reset="earliest",  # a compacted-away offset: from the start
         max_partition_fetch_bytes=FETCH_BYTES,
         fetch_max_bytes=4 * FETCH_BYTES,
     )
@@ -78,26 +79,26 @@ async def preload(app: faust.App, bootstrap: str) -> PreloadReport:
     await consumer.start()
     try:
         consumer.assign(list(parts))
-        ends = await consumer.end_offsets(list(parts))
         for tp, part in parts.items():
             part.path.parent.mkdir(parents=True, exist_ok=True)
             dbs[tp] = part.options.open(part.path)
             persisted = dbs[tp].get(RocksDBStore.offset_key)
-            start = int(persisted) + 1 if persisted is not None else None
-            if start is None:
+            if persisted is None:
                 await consumer.seek_to_beginning(tp)
             else:
-                consumer.seek(tp, start)
-        pending = {tp for tp in parts if await consumer.position(tp) < ends[tp]}
-        consumer.pause(*(set(parts) - pending))
-        while pending:
-            fetched = await consumer.getmany(*pending, timeout_ms=1000)
-            for tp, messages in fetched.items():
-                applied += _write(dbs[tp], messages)
-            for tp in list(pending):
-                if await consumer.position(tp) >= ends[tp]:
-                    pending.discard(tp)
-                    consumer.pause(tp)
+                consumer.seek(tp, int(persisted) + 1)
+        # Until a look at the ends finds nothing new: a high watermark read
+        # right after the changelog was written may still lag behind it.
+        while pending := await _behind(consumer, list(parts)):
+            while pending:
+                fetched = await consumer.getmany(*pending, timeout_ms=1000)
+                for tp, messages in fetched.items():
+                    applied += _write(dbs[tp], messages)
+                pending = {
+                    tp: end
+                    for tp, end in pending.items()
+                    if await consumer.position(tp) < end
+                }
     finally:
         await consumer.stop()
         for db in dbs.values():
@@ -110,6 +111,14 @@ async def preload(app: faust.App, bootstrap: str) -> PreloadReport:
         report.seconds,
     )
     return report
+
+
+async def _behind(
+    consumer: AIOKafkaConsumer, tps: list[TopicPartition]
+) -> dict[TopicPartition, int]:
+    """The partitions whose end is past the consumer's position, with their ends."""
+    ends = await consumer.end_offsets(tps)
+    return {tp: end for tp, end in ends.items() if await consumer.position(tp) < end}
 
 
 def _write(db: Any, messages: list[Any]) -> int:
