@@ -30,7 +30,9 @@ from streams.tables import rocksdb_tables
 
 log = logging.getLogger(__name__)
 
-FETCH_BYTES = 16 * 2**20
+# Small fetches keep the worker's peak memory low; throughput barely changes.
+FETCH_BYTES = 2 * 2**20
+FETCH_RECORDS = 20_000
 
 
 @dataclass(frozen=True)
@@ -73,6 +75,7 @@ async def preload(app: faust.App, bootstrap: str) -> PreloadReport:
         auto_offset_reset="earliest",  # a compacted-away offset: from the start
         max_partition_fetch_bytes=FETCH_BYTES,
         fetch_max_bytes=4 * FETCH_BYTES,
+        max_poll_records=FETCH_RECORDS,
     )
     dbs: dict[TopicPartition, Any] = {}
     applied = 0
@@ -91,7 +94,9 @@ async def preload(app: faust.App, bootstrap: str) -> PreloadReport:
         # right after the changelog was written may still lag behind it.
         while pending := await _behind(consumer, list(parts)):
             while pending:
-                fetched = await consumer.getmany(*pending, timeout_ms=1000)
+                fetched = await consumer.getmany(
+                    *pending, timeout_ms=1000, max_records=FETCH_RECORDS
+                )
                 for tp, messages in fetched.items():
                     applied += _write(dbs[tp], messages)
                 pending = {
