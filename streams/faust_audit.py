@@ -1,6 +1,6 @@
 """What tether's faust fixes rely on, for the guard test to watch.
 
-``kafka_transport``, ``sequences``, ``acks``, ``tables`` and ``topology``
+``kafka_transport``, ``sequences``, ``acks``, ``tables``, ``preload`` and ``topology``
 override or call private parts of faust-streaming and aiokafka (audited at the
 versions below). A new version
 may rename them or change what they do without any error: the fixes would
@@ -62,6 +62,27 @@ RELIED_ON: dict[tuple[str, str], str] = {
     ),
     ("faust.tables.base", "Collection.partition_for_key"): (
         "overridden so shared tables write partition 0 only"
+    ),
+    ("faust.stores.rocksdb", "Store._set"): (
+        "overridden by _OnePartitionRocksDB: the id map is written outside streams"
+    ),
+    ("faust.stores.rocksdb", "Store._db_for_partition"): (
+        "_OnePartitionRocksDB writes the id map's only database through it"
+    ),
+    ("faust.stores.rocksdb", "Store.__init__"): (
+        "_SharedTable builds the id map's store with the arguments faust passes"
+    ),
+    ("faust.stores.rocksdb", "Store.apply_changelog_batch"): (
+        "streams.preload writes the same raw keys, values and persisted offset"
+    ),
+    ("faust.stores.rocksdb", "Store.persisted_offset"): (
+        "where faust's recovery starts after streams.preload (the offset key)"
+    ),
+    ("faust.stores.rocksdb", "Store.partition_path"): (
+        "streams.preload opens each table partition at this path"
+    ),
+    ("faust.stores.rocksdb", "RocksDBOptions"): (
+        "streams.preload opens the databases with the table's own options"
     ),
     ("faust.streams", "Stream.__aiter__"): (
         "acks an event in a finally even when the agent raised (DESIGN rule 15)"

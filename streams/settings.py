@@ -48,6 +48,30 @@ class StreamSettings(BaseSettings):
         gt=0,
         description="how long a poll waits for the broker to acknowledge a page",
     )
+    # RocksDB holds one database per table partition (3 tables per flow x the
+    # partitions, plus the id map): these sizes are per database.
+    rocksdb_block_cache_mb: int = Field(
+        8, ge=1, description="RocksDB block cache (MiB) of each table partition"
+    )
+    rocksdb_write_buffer_mb: int = Field(
+        4, ge=1, description="RocksDB memtable size (MiB) of each table partition"
+    )
+    rocksdb_write_buffers: int = Field(
+        2, ge=2, description="memtables per table partition before writes stall"
+    )
+    rocksdb_max_open_files: int = Field(
+        256, ge=16, description="open SST files per table partition"
+    )
+    table_recovery_batch: int = Field(
+        10_000,
+        ge=1,
+        description="changelog records written to a table at once during recovery",
+    )
+    table_preload: bool = Field(
+        True,
+        description="rebuild on-disk tables from their changelogs in bulk before "
+        "faust starts (faust's own recovery reads about 2,000 records a second)",
+    )
     idempotent_producer: bool = True
     web_enabled: bool = Field(
         False, description="run the worker's web server (needed for webhooks)"

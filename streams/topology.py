@@ -88,7 +88,7 @@ class Topology:
         _forget_revoked(app, self._poison_guards)
 
         self.catalogs = Catalogs(connectors.source, settings.poll_interval)
-        self.idmap = IdMap(self._shared("idmap"))
+        self.idmap = IdMap(self._shared("idmap", on_disk=True))  # 2 rows per link
         self.limits = Limits(settings.max_message_bytes, settings.ack_timeout_seconds)
         # A large listing cursor is chunked well below the changelog's message limit.
         self.cursors = CursorTable(
@@ -144,11 +144,13 @@ class Topology:
 
     def _table(self, name: str) -> Any:
         self._changelog(name, self.settings.partitions)
-        return partitioned_table(self.app, name, self.settings.partitions)
+        return partitioned_table(
+            self.app, name, self.settings.partitions, self.settings
+        )
 
-    def _shared(self, name: str) -> Any:
+    def _shared(self, name: str, *, on_disk: bool = False) -> Any:
         self._changelog(name, partitions=1)
-        return shared_table(self.app, name)
+        return shared_table(self.app, name, self.settings, on_disk=on_disk)
 
     def _channel(self, *names: str) -> Any:
         return self.app.topic(

@@ -13,6 +13,7 @@ from dataflows import flows_by_name, load_documents
 from engine.runtime import Connectors
 from engine.selection import configured_systems, select_flows
 from streams.app import create_app
+from streams.preload import preload_sync
 from streams.provision import ensure_topics_sync
 from streams.settings import StreamSettings
 from streams.topology import Topology
@@ -50,6 +51,8 @@ def build_worker(settings: StreamSettings | None = None) -> faust.App:
     )
     if created:
         log.info("created %d topics", len(created))
+    if settings.table_preload:
+        preload_sync(app, settings.kafka_bootstrap)
     log.info("tether worker: %d flows %s", len(flows), sorted(flows))
     if pushing:
         log.info("webhooks received for %s; polling stays on", ", ".join(pushing))

@@ -61,6 +61,13 @@ FINGERPRINTS: dict[tuple[str, str], str] = {
         "TransactionManager",
     ): "d0932794d69a6780",
     ("faust.topics", "Topic._on_published"): "7cfe9ebd65964b0a",
+    ("faust.stores.rocksdb", "Store._set"): "4227e561e288d941",
+    ("faust.stores.rocksdb", "Store._db_for_partition"): "cb7e67d5f9efc4bc",
+    ("faust.stores.rocksdb", "Store.__init__"): "c7c0fa2989e8ab4a",
+    ("faust.stores.rocksdb", "Store.apply_changelog_batch"): "ea3344d369fc4ab5",
+    ("faust.stores.rocksdb", "Store.persisted_offset"): "6f2e502fb86043a1",
+    ("faust.stores.rocksdb", "Store.partition_path"): "0cc4eae7dc33fcf1",
+    ("faust.stores.rocksdb", "RocksDBOptions"): "73d441b66490f2fb",
 }
 
 
