@@ -28,6 +28,7 @@ from engine.guards import guard_flow
 from engine.handlers import FlowPorts
 from engine.health import HealthSettings, SystemHealth, poll_guarded, read_first_page
 from engine.inbound import Where
+from engine.matchindex import MatchIndex, MatchIndexSettings
 from engine.notices import NoticeSettings
 from engine.poison import PoisonGuard
 from engine.polling import (
@@ -85,6 +86,10 @@ class Topology:
         _forget_revoked(app, self._poison_guards)
 
         self.catalogs = Catalogs(connectors.source, settings.poll_interval)
+        matching = load_settings(MatchIndexSettings)
+        self.matches = (
+            MatchIndex(connectors.source, matching) if matching.enabled else None
+        )
         self.idmap = IdMap(self._shared("idmap"))
         self.limits = Limits(settings.max_message_bytes, settings.ack_timeout_seconds)
         # A large listing cursor is chunked well below the changelog's message limit.
@@ -255,6 +260,7 @@ class Topology:
             report=_sender(self.reports, self.limits, "report"),
             tie_window=timedelta(seconds=self.settings.tie_window_seconds),
             catalog=self.catalogs,
+            matches=self.matches,
         )
 
     async def _dead_letter(self, letter: DeadLetter) -> None:
