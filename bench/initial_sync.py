@@ -264,9 +264,8 @@ def _own_broker(home: Path) -> EmbeddedBroker:
 
 
 def describe(label: str, run: Run, records: int) -> str:
-    paths = ", ".join(
-        f"{p} {n}" for p, n in (run.webcrm.by_path + run.customcrm.by_path).most_common(6)
-    )
+    busiest = (run.webcrm.by_path + run.customcrm.by_path).most_common(6)
+    paths = ", ".join(f"{p} {n}" for p, n in busiest)
     return (
         f"{label:<28}{run.seconds:8.2f} s {records / run.seconds:8.1f} records/s"
         f"  (first link after {run.first_link_s:.1f} s, worker CPU {run.cpu_s:.1f} s)\n"

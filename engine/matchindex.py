@@ -202,6 +202,6 @@ class MatchIndex:
                 )
 
     def _recent(self, listing: _Listing) -> bool:
-        if listing.read_at is None:
+        if listing.read_at is None or not self._max_age:
             return False
         return self._clock() - listing.read_at <= self._max_age
