@@ -7,9 +7,10 @@ and creates it through the Customcrm connector, ``--in-flight`` creates at a
 time, with no Kafka, no link table and no matching: the least any sync must pay.
 ``--already-present`` also syncs into a Customcrm that holds every record
 already (all link by natural key, nothing to create) and prints its time next
-to the empty target's. Both tether runs are timed the same way, from the first
-link notice to the last, and the requests each stand-in answered are counted
-(calls per record, by method).
+to the empty target's: as a direct copy left them (``--present-as copy``,
+equal values), or with some values missing (``overlap``: a write each). Both
+tether runs are timed the same way, from the first link notice to the last,
+and the requests each stand-in answered are counted (calls per record).
 
     .venv/bin/python bench/initial_sync.py [--records 5000] [--latency 30]
         [--already-present] [--small]
@@ -177,7 +178,7 @@ def run_tether(
     records: int,
     latency: float,
     *,
-    present: bool,
+    present: str,
     timeout: float,
 ) -> Run:
     sizes = sizes_of(records)
@@ -185,10 +186,14 @@ def run_tether(
     with WebcrmStandIn() as webcrm, CustomcrmStandIn() as customcrm, \
             tempfile.TemporaryDirectory() as home:  # fmt: skip
         seeded = seed_webcrm(webcrm, **sizes)
-        if present:
+        if present == "copy":
+            # The target as a copy made it: every record, every mapped value.
+            asyncio.run(baseline(webcrm, customcrm, 16))
+        elif present == "overlap":
+            # Every record by its natural key, but not every value (no phones).
             for resource, rows in customcrm_overlap(seeded, fraction=1.0).items():
                 customcrm.seed(resource, rows)
-            customcrm.reset_counters()
+        customcrm.reset_counters()
         for name, standin in (("webcrm", webcrm), ("customcrm", customcrm)):
             # Tether keeps its own Webcrm limit (250/minute, the real one); the
             # stand-in's own is off so it never answers 429 on top of it.
@@ -282,6 +287,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--latency", type=float, default=30.0, help="ms per request")
     parser.add_argument("--in-flight", type=int, default=16)
     parser.add_argument("--already-present", action="store_true")
+    parser.add_argument(
+        "--present-as",
+        choices=("copy", "overlap"),
+        default="copy",
+        help="the target holds a direct copy (equal values), or every record "
+        "with some values missing (each needs a write)",
+    )
     parser.add_argument("--small", action="store_true", help="200 records: a check")
     args = parser.parse_args(argv)
     records = 200 if args.small else args.records
@@ -294,11 +306,12 @@ def main(argv: list[str] | None = None) -> int:
             bootstrap = broker.bootstrap
         try:
             base_s = run_baseline(records, args.latency, args.in_flight)
-            empty = run_tether(bootstrap, records, args.latency, present=False,
+            empty = run_tether(bootstrap, records, args.latency, present="",
                                timeout=timeout)  # fmt: skip
             present = None
             if args.already_present:
-                present = run_tether(bootstrap, records, args.latency, present=True,
+                present = run_tether(bootstrap, records, args.latency,
+                                     present=args.present_as,
                                      timeout=timeout)  # fmt: skip
         finally:
             if broker is not None:
@@ -312,7 +325,7 @@ def main(argv: list[str] | None = None) -> int:
     ]
     if present is not None:
         out += [
-            describe("tether, already present", present, records),
+            describe(f"tether, present ({args.present_as})", present, records),
             f"already present/empty       {present.seconds / empty.seconds:8.2f}x "
             "time\n",
         ]
