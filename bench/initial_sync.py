@@ -32,6 +32,7 @@ import uuid
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -43,7 +44,8 @@ from engine.mapping import project_source, target_changes
 from standins import CustomcrmStandIn, WebcrmStandIn
 from standins.base import StandIn
 from standins.customcrm.sample_data import customcrm_overlap
-from standins.webcrm import seed_webcrm
+from standins.webcrm.fields import format_time
+from standins.webcrm.sample_data import webcrm_sample
 from streams.kafka_io import read_all
 from streams.topics import TopicNames
 
@@ -69,6 +71,52 @@ def sizes_of(records: int) -> dict[str, int]:
         "persons": max(0, records - organisations - products),
         "products": products,
     }
+
+
+def sample(records: int) -> dict[str, list[dict[str, Any]]]:
+    """Webcrm records of the sample's shape, as many as asked (the stand-in's own
+    sample stops at a few hundred distinct names): every name, VAT number and
+    e-mail unique, modification times one second apart."""
+    sizes = sizes_of(records)
+    base = webcrm_sample(organisations=40, persons=40, products=12)
+    start = datetime(2023, 1, 2, 8, 0, tzinfo=UTC)
+    stamp = iter(format_time(start + timedelta(seconds=i)) for i in range(records))
+
+    def times(prefix: str) -> dict[str, str]:
+        at = next(stamp)
+        return {f"{prefix}CreatedAt": at, f"{prefix}UpdatedAt": at}
+
+    orgs = []
+    for i in range(sizes["organisations"]):
+        like = base["Organisations"][i % 40]
+        domain = f"org{i}.example"
+        orgs.append({
+            **like, **times("Organisation"), "OrganisationId": 1001 + i,
+            "OrganisationName": f"{like['OrganisationName']} {i}",
+            "OrganisationVatNumber": f"NO9{10**7 + i}MVA",
+            "OrganisationWww": domain, "OrganisationDomain": domain,
+        })  # fmt: skip
+    persons = []
+    for i in range(sizes["persons"]):
+        like, org = base["Persons"][i % 40], orgs[i % len(orgs)]
+        persons.append({
+            **like, **times("Person"), "PersonId": 1001 + i,
+            "PersonOrganisationId": org["OrganisationId"],
+            "PersonEmail": f"p{i}@{org['OrganisationDomain']}",
+        })  # fmt: skip
+    products = []
+    for i in range(sizes["products"]):
+        like, org = base["Products"][i % 12], orgs[i % len(orgs)]
+        products.append({
+            **like, **times("Product"), "ProductId": 1001 + i,
+            "ProductOrganisationId": org["OrganisationId"],
+            "ProductCombined": f"{like['ProductCombined']} {i}",
+        })  # fmt: skip
+    return {"Organisations": orgs, "Persons": persons, "Products": products}
+
+
+def seed(webcrm: WebcrmStandIn, records: int) -> dict[str, list[dict[str, Any]]]:
+    return {e: webcrm.seed(e, rows) for e, rows in sample(records).items()}
 
 
 def live(customcrm: CustomcrmStandIn) -> int:
@@ -181,11 +229,10 @@ def run_tether(
     present: str,
     timeout: float,
 ) -> Run:
-    sizes = sizes_of(records)
     calls = {"webcrm": Calls(), "customcrm": Calls()}
     with WebcrmStandIn() as webcrm, CustomcrmStandIn() as customcrm, \
             tempfile.TemporaryDirectory() as home:  # fmt: skip
-        seeded = seed_webcrm(webcrm, **sizes)
+        seeded = seed(webcrm, records)
         if present == "copy":
             # The target as a copy made it: every record, every mapped value.
             asyncio.run(baseline(webcrm, customcrm, 16))
@@ -240,7 +287,7 @@ def _waiter(bootstrap: str, app_id: str) -> Callable[[], int]:
 
 def run_baseline(records: int, latency: float, in_flight: int) -> float:
     with WebcrmStandIn() as webcrm, CustomcrmStandIn() as customcrm:
-        seed_webcrm(webcrm, **sizes_of(records))
+        seed(webcrm, records)
         for standin in (webcrm, customcrm):
             standin.set_faults(rate_limit=None, latency_ms=latency)
         started = time.monotonic()

@@ -22,10 +22,12 @@ lookup fall back to the target's search, as before.
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from pydantic import Field
@@ -56,9 +58,15 @@ class MatchIndexSettings(BaseSettings):
 
 @dataclass
 class _Listing:
-    """One target type as listed and kept current."""
+    """One target type as listed and kept current.
 
-    records: dict[str, ChangeEvent] = field(default_factory=dict)
+    Records are kept as compact JSON (a few hundred bytes each, not a few
+    kilobytes of objects): a type of 100,000 records stays small.
+    """
+
+    system: str
+    entity: str
+    records: dict[str, tuple[datetime, bytes]] = field(default_factory=dict)
     unreadable: dict[str, Any] = field(default_factory=dict)
     keys: dict[KeySpec, dict[str, set[str]]] = field(default_factory=dict)
     cursor: Cursor | None = None
@@ -71,7 +79,8 @@ class _Listing:
         self.unreadable.pop(event.id, None)
         if event.op is Operation.DELETE or event.data is None:
             return
-        self.records[event.id] = event
+        packed = json.dumps(event.data, separators=(",", ":"), default=str)
+        self.records[event.id] = (event.modified_at, packed.encode())
         for spec, values in self.keys.items():
             values.setdefault(_key(event.data, spec), set()).add(event.id)
 
@@ -83,14 +92,29 @@ class _Listing:
         self._drop(record_id)
         self.unreadable.pop(record_id, None)
 
+    def clear(self) -> None:
+        self.records.clear()
+        self.keys.clear()
+
     def _drop(self, record_id: str) -> None:
         old = self.records.pop(record_id, None)
-        if old is None or old.data is None:
+        if old is None or not self.keys:
             return
+        data = json.loads(old[1])
         for spec, values in self.keys.items():
-            ids = values.get(_key(old.data, spec))
+            ids = values.get(_key(data, spec))
             if ids is not None:
                 ids.discard(record_id)
+
+    def event(self, record_id: str) -> ChangeEvent:
+        modified_at, packed = self.records[record_id]
+        return ChangeEvent(
+            system=self.system,
+            entity=self.entity,
+            id=record_id,
+            data=json.loads(packed),
+            modified_at=modified_at,
+        )
 
     def holding(self, spec: KeySpec, wanted: str) -> list[ChangeEvent] | None:
         """The records whose key is ``wanted``; ``None`` when that cannot be told."""
@@ -98,12 +122,12 @@ class _Listing:
             return None
         if spec not in self.keys:
             values: dict[str, set[str]] = {}
-            for record in self.records.values():
-                if record.data is not None:
-                    values.setdefault(_key(record.data, spec), set()).add(record.id)
+            for record_id, (_, packed) in self.records.items():
+                key = _key(json.loads(packed), spec)
+                values.setdefault(key, set()).add(record_id)
             self.keys[spec] = values
         ids = self.keys[spec].get(wanted, set())
-        return [self.records[i] for i in sorted(ids)]
+        return [self.event(i) for i in sorted(ids)]
 
 
 def _key(data: dict[str, Any], spec: KeySpec) -> str:
@@ -150,7 +174,7 @@ class MatchIndex:
 
         ``None`` when the index cannot tell (the caller searches instead).
         """
-        listing = self._listings.setdefault((system, entity), _Listing())
+        listing = self._listings.setdefault((system, entity), _Listing(system, entity))
         if listing.full_only or not wanted:
             return None
         await self._fresh(system, entity, listing)
@@ -191,8 +215,7 @@ class MatchIndex:
             if marks and marks[0] == SNAPSHOT_MARK:
                 # Listed in full every time: searching is cheaper than re-listing.
                 listing.full_only = True
-                listing.records.clear()
-                listing.keys.clear()
+                listing.clear()
             if first:
                 log.info(
                     "match index %s %s: %d records listed",
