@@ -35,11 +35,15 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from connectors.base.protocols import BadRecord, Source
 from connectors.base.snapshot import SNAPSHOT_MARK
+from connectors.errors import MalformedResponseError
 from engine import mapping
 from schemas.envelope import ChangeEvent, Cursor, Operation
 from schemas.paths import get_value
 
 log = logging.getLogger(__name__)
+
+_BROKEN_SECONDS = 60.0
+"""How long a type whose listing came back unusable is searched instead."""
 
 KeySpec = tuple[str, str]
 """A target path and how its values are normalised."""
@@ -72,6 +76,7 @@ class _Listing:
     cursor: Cursor | None = None
     read_at: float | None = None
     full_only: bool = False
+    broken_until: float = float("-inf")
     lock: asyncio.Lock = field(default_factory=asyncio.Lock)
 
     def put(self, event: ChangeEvent) -> None:
@@ -174,10 +179,21 @@ class MatchIndex:
 
         ``None`` when the index cannot tell (the caller searches instead).
         """
-        listing = self._listings.setdefault((system, entity), _Listing(system, entity))
-        if listing.full_only or not wanted:
+        listing = self._listings.get((system, entity))
+        if listing is None:
+            listing = self._listings[(system, entity)] = _Listing(system, entity)
+            # A type its source does not publish cannot be listed: searched.
+            listing.full_only = entity not in self._source(system).entities()
+        if listing.full_only or not wanted or self._clock() < listing.broken_until:
             return None
-        await self._fresh(system, entity, listing)
+        try:
+            await self._fresh(system, entity, listing)
+        except MalformedResponseError as exc:
+            # A page the API keeps answering unusably must not stop every
+            # create: searching works around it for a while (as before).
+            log.warning("match index %s %s: %s; searching", system, entity, exc)
+            listing.broken_until = self._clock() + _BROKEN_SECONDS
+            return None
         if listing.full_only:
             return None
         return listing.holding((path, normalize), wanted)

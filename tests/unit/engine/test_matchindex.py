@@ -9,6 +9,7 @@ from typing import Any
 
 from connectors.base.protocols import BadRecord, SourcePage
 from connectors.base.snapshot import SNAPSHOT_MARK
+from connectors.errors import MalformedResponseError
 from engine.matchindex import MatchIndex, MatchIndexSettings
 from schemas.envelope import ChangeEvent, Cursor, Operation
 from tests.unit.engine.memory_sink import MemorySink
@@ -165,3 +166,28 @@ async def test_concurrent_lookups_share_one_read():
     found = await asyncio.gather(*(lookup(matches, "NO1") for _ in range(5)))
     assert all(len(f) == 1 for f in found)
     assert source.reads == [None]
+
+
+async def test_a_type_its_source_does_not_publish_is_searched():
+    matches, source, _, _ = index()
+    assert await matches.lookup("customcrm", "Other", "VatNumber", "alnum", "1") is None
+    assert source.reads == []
+
+
+async def test_an_unusable_listing_is_searched_around_for_a_while():
+    matches, source, sink, clock = index()
+    sink.put("Customer", "C-1", {"VatNumber": "NO1"})
+    broken = MalformedResponseError("GET /customers: an HTML page")
+
+    async def read(entity: str, cursor: Cursor | None) -> AsyncIterator[SourcePage]:
+        source.reads.append(cursor)
+        raise broken
+        yield  # an async generator
+
+    source.read = read  # type: ignore[method-assign]
+    assert await lookup(matches, "NO1") is None
+    assert await lookup(matches, "NO1") is None
+    assert len(source.reads) == 1
+    clock.now += 61
+    assert await lookup(matches, "NO1") is None
+    assert len(source.reads) == 2
