@@ -34,6 +34,7 @@ from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from connectors.base.protocols import BadRecord, Source
+from connectors.base.settings import load_settings
 from connectors.base.snapshot import SNAPSHOT_MARK
 from connectors.errors import MalformedResponseError
 from engine import mapping
@@ -244,3 +245,9 @@ class MatchIndex:
         if listing.read_at is None or not self._max_age:
             return False
         return self._clock() - listing.read_at <= self._max_age
+
+
+def match_index(source: Callable[[str], Source]) -> MatchIndex | None:
+    """The worker's match index as its settings say (``None``: search instead)."""
+    settings = load_settings(MatchIndexSettings)
+    return MatchIndex(source, settings) if settings.enabled else None

@@ -28,7 +28,7 @@ from engine.guards import guard_flow
 from engine.handlers import FlowPorts
 from engine.health import HealthSettings, SystemHealth, poll_guarded, read_first_page
 from engine.inbound import Where
-from engine.matchindex import MatchIndex, MatchIndexSettings
+from engine.matchindex import match_index
 from engine.notices import NoticeSettings
 from engine.poison import PoisonGuard
 from engine.polling import (
@@ -86,10 +86,7 @@ class Topology:
         _forget_revoked(app, self._poison_guards)
 
         self.catalogs = Catalogs(connectors.source, settings.poll_interval)
-        matching = load_settings(MatchIndexSettings)
-        self.matches = (
-            MatchIndex(connectors.source, matching) if matching.enabled else None
-        )
+        self.matches = match_index(connectors.source)  # matching without searches
         self.idmap = IdMap(self._shared("idmap"))
         self.limits = Limits(settings.max_message_bytes, settings.ack_timeout_seconds)
         # A large listing cursor is chunked well below the changelog's message limit.

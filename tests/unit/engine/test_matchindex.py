@@ -10,7 +10,7 @@ from typing import Any
 from connectors.base.protocols import BadRecord, SourcePage
 from connectors.base.snapshot import SNAPSHOT_MARK
 from connectors.errors import MalformedResponseError
-from engine.matchindex import MatchIndex, MatchIndexSettings
+from engine.matchindex import MatchIndex, MatchIndexSettings, match_index
 from schemas.envelope import ChangeEvent, Cursor, Operation
 from tests.unit.engine.memory_sink import MemorySink
 
@@ -191,3 +191,10 @@ async def test_an_unusable_listing_is_searched_around_for_a_while():
     clock.now += 61
     assert await lookup(matches, "NO1") is None
     assert len(source.reads) == 2
+
+
+def test_the_worker_index_follows_its_settings(monkeypatch):
+    monkeypatch.setenv("TETHER_MATCH_INDEX_MAX_AGE_SECONDS", "0.5")
+    assert match_index(lambda _s: MemorySource(MemorySink("customcrm"))) is not None
+    monkeypatch.setenv("TETHER_MATCH_INDEX_ENABLED", "false")
+    assert match_index(lambda _s: MemorySource(MemorySink("customcrm"))) is None
