@@ -233,7 +233,7 @@ class MatchIndex:
                 # Listed in full every time: searching is cheaper than re-listing.
                 listing.full_only = True
                 listing.clear()
-            if first:
+            if first and listing.cursor is not None:
                 log.info(
                     "match index %s %s: %d records listed",
                     system,
