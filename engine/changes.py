@@ -14,6 +14,7 @@ from connectors.base.protocols import Sink
 from connectors.errors import (
     CoercionError,
     InvalidRecordError,
+    TransientError,
     UnresolvedReferenceError,
 )
 from engine import mapping
@@ -72,6 +73,92 @@ async def latest(sink: Sink, entity: str, event: ChangeEvent) -> ChangeEvent:
     if current is None or current.op is Operation.DELETE:
         return event
     return current if current.modified_at > event.modified_at else event
+
+
+async def settle(
+    flow: Flow,
+    link: Link,
+    event: ChangeEvent,
+    other: ChangeEvent,
+    ports: FlowPorts,
+    *,
+    other_current: bool = True,
+    on_gone: Callable[[], None] | None = None,
+) -> Outcome:
+    """Reconcile one side's change against the other side's record, and write.
+
+    ``event`` is a change of either side; ``other`` the other side's record,
+    as read now (``other_current``) or from the match index, which may lag.
+    The event's own side is re-read (``latest``) only when the decision would
+    write to it: that is the one write a stale event (a redelivery, a backlog)
+    could make wrong, overwriting a later edit there and then marking it seen.
+    A decision that writes only the other side, or nothing, is safe from a
+    stale event: its own side's newer version is on its way as an event of its
+    own (later in the same partition, or in the next poll), newer than what
+    the link records as seen, and is reconciled in turn. An ``other`` that may
+    lag is read again before anything is written (``on_gone`` is told when
+    it no longer exists).
+    """
+    side = _Sides(flow, link, event, ports)
+    own = side.state(event, own=True)
+    there = side.state(other, own=False)
+    decision = side.decide(own, there)
+    if not other_current and (decision.to_source or decision.to_target):
+        other = await side.read_other(on_gone)
+        there = side.state(other, own=False)
+        decision = side.decide(own, there)
+    if decision.to_source if side.from_source else decision.to_target:
+        newest = await latest(side.own_sink, side.own_type, event)
+        if newest is not event:
+            event, own = newest, side.state(newest, own=True)
+    if side.from_source:
+        return await apply(flow, link, own, there, ports, (event, other))
+    return await apply(flow, link, there, own, ports, (other, event))
+
+
+class _Sides:
+    """Which side a change is of, and its sinks, for ``settle``."""
+
+    def __init__(
+        self, flow: Flow, link: Link, event: ChangeEvent, ports: FlowPorts
+    ) -> None:
+        self.flow, self.link, self.ports = flow, link, ports
+        self.from_source = (event.system, event.entity) == (
+            flow.source.system,
+            flow.source.type,
+        )
+        source = (ports.source_sink, flow.source.type, link.source_id)
+        target = (ports.target_sink, flow.target.type, link.target_id)
+        own, other = (source, target) if self.from_source else (target, source)
+        self.own_sink, self.own_type, _ = own
+        self.other_sink, self.other_type, self.other_id = other
+
+    def state(self, record: ChangeEvent, *, own: bool) -> SideState:
+        if own == self.from_source:
+            values = project_source_event(self.flow, record, self.ports)
+        else:
+            values = project_target(self.flow, record)
+        return SideState(values, record.modified_at)
+
+    def decide(self, own: SideState, other: SideState) -> Decision:
+        source, target = (own, other) if self.from_source else (other, own)
+        keys = [mapping.row_key(r) for r in self.flow.properties]
+        return reconcile(
+            keys, self.link.synced, source, target, tie_window=self.ports.tie_window
+        )
+
+    async def read_other(self, on_gone: Callable[[], None] | None) -> ChangeEvent:
+        """The other side as it is now (``TransientError`` when it is gone)."""
+        fresh = await self.other_sink.get(self.other_type, self.other_id)
+        if fresh is None or fresh.op is Operation.DELETE:
+            if on_gone is not None:
+                on_gone()
+            msg = (
+                f"{self.other_type} {self.other_id} is gone since it was listed; "
+                "deciding again"
+            )
+            raise TransientError(msg)
+        return fresh
 
 
 def is_old(event: ChangeEvent, seen_at: Any) -> bool:

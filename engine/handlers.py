@@ -10,11 +10,10 @@ from __future__ import annotations
 
 from engine import mapping
 from engine.changes import (
-    apply,
     is_old,
-    latest,
     project_source_event,
     project_target,
+    settle,
 )
 from engine.linking import (
     establish,
@@ -24,7 +23,6 @@ from engine.linking import (
     unlink,
 )
 from engine.ports import FlowPorts, Outcome
-from engine.reconcile import SideState
 from engine.valuekeyed import on_value_keyed
 from schemas.dataflow import Flow, TargetMode
 from schemas.envelope import ChangeEvent, Operation
@@ -85,12 +83,7 @@ async def _on_source_change(
     current = await ports.target_sink.get(flow.target.type, link.target_id)
     if current is None or current.op is Operation.DELETE:
         return await unlink(flow, link, ports, deleted="target")
-    own = await latest(ports.source_sink, flow.source.type, event)
-    if own is not event:
-        values = project_source_event(flow, own, ports)
-    source = SideState(values, own.modified_at)
-    target = SideState(project_target(flow, current), current.modified_at)
-    return await apply(flow, link, source, target, ports, (own, current))
+    return await settle(flow, link, event, current, ports)
 
 
 async def _on_target_change(
@@ -108,12 +101,7 @@ async def _on_target_change(
     current = await ports.source_sink.get(flow.source.type, link.source_id)
     if current is None or current.op is Operation.DELETE:
         return await unlink(flow, link, ports, deleted="source")
-    own = await latest(ports.target_sink, flow.target.type, event)
-    if own is not event:
-        values = project_target(flow, own)
-    source = SideState(project_source_event(flow, current, ports), current.modified_at)
-    target = SideState(values, own.modified_at)
-    return await apply(flow, link, source, target, ports, (current, own))
+    return await settle(flow, link, event, current, ports)
 
 
 def _resolves_pending_reference(

@@ -21,9 +21,8 @@ from connectors.errors import (
     UnreadableMatchError,
 )
 from engine import mapping
-from engine.changes import apply, invalid, latest, project_source_event, project_target
+from engine.changes import invalid, project_target, settle
 from engine.ports import FlowPorts, Outcome
-from engine.reconcile import SideState
 from schemas.dataflow import DeletePolicy, Flow, TargetMode
 from schemas.envelope import ChangeEvent, Operation
 from schemas.links import Link, LinkNotice, LinkOp
@@ -36,7 +35,7 @@ async def establish(
     flow: Flow, event: ChangeEvent, values: dict[str, Any], ports: FlowPorts
 ) -> Outcome:
     """No link yet: match an existing target (rule 6), else create one (rule 1)."""
-    candidates = await _match(flow, event, ports)
+    candidates, listed = await _match(flow, event, ports)
     if len(candidates) > 1:
         detail = f"{len(candidates)} {flow.target.type} candidates; not guessing"
         ids = [c.id for c in candidates]
@@ -47,12 +46,15 @@ async def establish(
         link = Link(
             flow=flow.name, source_id=event.id, target_id=match.id, how="matched"
         )
-        own = await latest(ports.source_sink, flow.source.type, event)
-        if own is not event:
-            values = project_source_event(flow, own, ports)
-        source = SideState(values, own.modified_at)
-        target = SideState(project_target(flow, match), match.modified_at)
-        outcome = await apply(flow, link, source, target, ports, (own, match))
+        outcome = await settle(
+            flow,
+            link,
+            event,
+            match,
+            ports,
+            other_current=not listed,
+            on_gone=lambda: _gone(flow, ports, match.id),
+        )
         notice = link_notice(flow, link, LinkOp.LINK)
         return Outcome(outcome.link, (notice,), outcome.writes)
     capabilities = ports.target_sink.capabilities(flow.target.type)
@@ -84,18 +86,24 @@ async def establish(
         )
         await ports.tell(flow.name, "target-deleted", event.id, detail, [created.id])
         return Outcome(link.deleted_target())
+    if ports.matches is not None:
+        ports.matches.created(flow.target.system, flow.target.type, created)
     log.info(
         "%s: created %s %s for %s", flow.name, flow.target.type, created.id, event.id
     )
     return Outcome(link, (link_notice(flow, link, LinkOp.LINK),), writes=1)
 
 
-async def _match(flow: Flow, event: ChangeEvent, ports: FlowPorts) -> list[ChangeEvent]:
+async def _match(
+    flow: Flow, event: ChangeEvent, ports: FlowPorts
+) -> tuple[list[ChangeEvent], bool]:
     """The live, unlinked targets holding the event's natural key.
 
-    The first key with a value that finds candidates decides. Raises
-    ``InvalidRecordError`` (after a report) when the flow has keys but the
-    record holds none of them, or when a search hits a record it cannot read.
+    The first key with a value that finds candidates decides. Also says
+    whether they came from the match index (as listed, perhaps not current).
+    Raises ``InvalidRecordError`` (after a report) when the flow has keys but
+    the record holds none of them, or when a search hits a record it cannot
+    read.
     """
     keyed = False
     for key in flow.match_keys:
@@ -104,7 +112,10 @@ async def _match(flow: Flow, event: ChangeEvent, ports: FlowPorts) -> list[Chang
             continue
         keyed = True
         wanted = mapping.normalize_key(value, key.normalize)
-        found = await _search(flow, event, ports, key.target, value)
+        found = await _indexed(flow, ports, key.target, key.normalize, wanted)
+        listed = found is not None
+        if found is None:
+            found = await _search(flow, event, ports, key.target, value)
         candidates = [
             c
             for c in found
@@ -114,7 +125,7 @@ async def _match(flow: Flow, event: ChangeEvent, ports: FlowPorts) -> list[Chang
             and _free(flow, ports, c.id, event.id)
         ]
         if candidates:
-            return candidates
+            return candidates, listed
     if flow.match_keys and not keyed:
         names = ", ".join(k.source for k in flow.match_keys)
         reason = (
@@ -123,7 +134,25 @@ async def _match(flow: Flow, event: ChangeEvent, ports: FlowPorts) -> list[Chang
         )
         await ports.tell(flow.name, "unmatchable", event.id, reason)
         raise invalid(event, reason)
-    return []
+    return [], False
+
+
+async def _indexed(
+    flow: Flow, ports: FlowPorts, path: str, normalize: str, wanted: str
+) -> list[ChangeEvent] | None:
+    """The target's records holding the key, from the match index; ``None``
+    when there is none or it cannot tell (``engine.matchindex``)."""
+    if flow.target_mode is not TargetMode.ENTITY or ports.matches is None:
+        return None
+    target = flow.target
+    return await ports.matches.lookup(
+        target.system, target.type, path, normalize, wanted
+    )
+
+
+def _gone(flow: Flow, ports: FlowPorts, target_id: str) -> None:
+    if ports.matches is not None:
+        ports.matches.gone(flow.target.system, flow.target.type, target_id)
 
 
 async def _search(

@@ -8,6 +8,7 @@ from datetime import timedelta
 
 from connectors.base.protocols import Sink
 from engine import mapping
+from engine.matchindex import MatchIndex
 from schemas.envelope import ChangeEvent, ConflictRecord, FlowReport
 from schemas.links import Link, LinkNotice
 
@@ -25,6 +26,8 @@ class FlowPorts:
     tie_window: timedelta = timedelta(seconds=1)
     # Every entity of a (system, type): value-keyed flows match against it.
     catalog: Callable[[str, str], Awaitable[list[ChangeEvent]]] | None = None
+    # The target's records by natural key: matching without a search per record.
+    matches: MatchIndex | None = None
     # Asked before a link is removed; False holds the unlink (engine.guards).
     may_unlink: Callable[[Link], Awaitable[bool]] | None = None
 

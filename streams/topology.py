@@ -28,6 +28,7 @@ from engine.guards import guard_flow
 from engine.handlers import FlowPorts
 from engine.health import HealthSettings, SystemHealth, poll_guarded, read_first_page
 from engine.inbound import Where
+from engine.matchindex import match_index
 from engine.notices import NoticeSettings
 from engine.pacing import PollPacer, PollPacing, budget_of
 from engine.parking import ParkingLot, ParkingSettings
@@ -88,6 +89,7 @@ class Topology:
         _forget_revoked(app, self._poison_guards)
 
         self.catalogs = Catalogs(connectors.source, settings.poll_interval)
+        self.matches = match_index(connectors.source)  # matching without searches
         self.idmap = IdMap(self._shared("idmap", on_disk=True))  # 2 rows per link
         self.limits = Limits(settings.max_message_bytes, settings.ack_timeout_seconds)
         # A large listing cursor is chunked well below the changelog's message limit.
@@ -264,6 +266,7 @@ class Topology:
             report=_sender(self.reports, self.limits, "report"),
             tie_window=timedelta(seconds=self.settings.tie_window_seconds),
             catalog=self.catalogs,
+            matches=self.matches,
         )
 
     async def _dead_letter(self, letter: DeadLetter) -> None:

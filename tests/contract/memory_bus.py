@@ -15,6 +15,7 @@ from typing import Any
 from connectors import Connector
 from engine.handlers import FlowPorts
 from engine.inbound import Where
+from engine.matchindex import MatchIndex, MatchIndexSettings
 from engine.polling import (
     Catalogs,
     CursorTable,
@@ -48,6 +49,10 @@ class MemoryBus:
         self.idmap = IdMap(self.idmap_store)
         self.link_stores: dict[str, dict[str, Any]] = {}
         self.catalogs = Catalogs(lambda s: connectors[s].source, max_age=0.0)
+        # Matching from the target's changes, read again before every lookup.
+        self.matches = MatchIndex(
+            lambda s: connectors[s].source, MatchIndexSettings(max_age_seconds=0.0)
+        )
         self.runners = {flow.name: self._wire(flow) for flow in flows}
         self.cursor_store: dict[str, Any] = {}
         cursors = CursorTable(self.cursor_store)
@@ -142,6 +147,7 @@ class MemoryBus:
                 report=report,
                 tie_window=timedelta(seconds=1),
                 catalog=self.catalogs,
+                matches=self.matches,
             ),
             links=LinkTable(links),
             routes=RouteTable({}),
