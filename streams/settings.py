@@ -48,9 +48,23 @@ class StreamSettings(BaseSettings):
         gt=0,
         description="how long a poll waits for the broker to acknowledge a page",
     )
+    flow_concurrency: int = Field(
+        16,
+        ge=1,
+        description="events of different keys each flow or router agent handles "
+        "at once (one key's events always in order)",
+    )
+    flow_concurrency_per_flow: dict[str, int] = Field(
+        default_factory=dict,
+        description='per-flow overrides as JSON, e.g. {"webcrm-customcrm-persons": 4}',
+    )
     idempotent_producer: bool = True
     web_enabled: bool = False
     web_port: int = 6066
+
+    def concurrency_of(self, flow: str) -> int:
+        """How many events of different keys ``flow``'s agents handle at once."""
+        return max(1, self.flow_concurrency_per_flow.get(flow, self.flow_concurrency))
 
     def public_dict(self) -> dict[str, Any]:
         """Settings safe to log (this class holds no secrets)."""

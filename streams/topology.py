@@ -47,6 +47,7 @@ from schemas.status import SystemStatus
 from streams.acks import EventPublisher, Limits, deliver
 from streams.codecs import ModelSchema
 from streams.control import CONTROL_TABLE
+from streams.inflight import run_in_flight
 from streams.membership import watch_membership
 from streams.provision import TopicSpec
 from streams.settings import StreamSettings
@@ -169,6 +170,7 @@ class Topology:
             max_strikes=self.records.max_stops,
         )
         self._poison_guards.append(poison)
+        limit = self.settings.concurrency_of(flow.name)
 
         async def announce(key: str, notice: LinkNotice) -> None:
             sent = await links_topic.send(key=key, value=notice)
@@ -177,11 +179,6 @@ class Topology:
 
         async def forward(source_id: str, event: ChangeEvent) -> None:
             # Acknowledged before the router's own offset may commit.
-            await (await from_target.send(key=source_id, value=event))
-
-        async def requeue(source_id: str, event: ChangeEvent) -> None:
-            # A change its paused flow held while the worker rebalances or stops:
-            # back onto the flow's own inbound topic, acknowledged, then let go.
             await (await from_target.send(key=source_id, value=event))
 
         ports, _ = guard_flow(
@@ -203,7 +200,6 @@ class Topology:
             records=self.records,
             check=self._check,
             health=self.health,
-            poison=poison,
             notices=self.notices,
         )
         inbound = self._channel(
@@ -213,21 +209,34 @@ class Topology:
             target_topic.get_topic_name(), links_topic.get_topic_name()
         )
 
+        async def on_change(event: Any) -> None:
+            try:
+                await runner.on_change(event.key, event.value, _where(event))
+            except FlowHeld:
+                # A change its paused flow held while the worker rebalances or
+                # stops: back onto the flow's own inbound topic, acked, let go.
+                await forward(event.key, event.value)
+
+        async def poisoned(event: Any) -> None:
+            await runner.on_poison(event.key, event.value, _where(event))
+
         async def run_flow(stream: faust.StreamT[Any]) -> None:
             await self.connectors.open()
-            async for event in stream.events():
-                try:
-                    await runner.on_change(event.key, event.value, _where(event))
-                except FlowHeld:
-                    await requeue(event.key, event.value)
+            # Many source ids in flight, each in order, acked in offset order.
+            await run_in_flight(
+                stream, on_change, limit=limit, guard=poison, poisoned=poisoned
+            )
+
+        async def on_route(event: Any) -> None:
+            await runner.on_route(event.key, event.value, _where(event))
 
         async def route(stream: faust.StreamT[Any]) -> None:
-            async for event in stream.events():
-                await runner.on_route(event.key, event.value, _where(event))
+            await run_in_flight(stream, on_route, limit=limit)
 
         # An exception that escapes an agent must stop the worker: faust's default
         # supervisor restarts the agent and acks the event it was processing,
         # which would lose it; after a crash the unacked event is redelivered.
+        # One actor per agent: its concurrency is inside (streams.inflight).
         crash = mode.CrashingSupervisor
         self.app.agent(
             inbound, name=f"flow-{flow.name}", concurrency=1, supervisor_strategy=crash
