@@ -32,6 +32,7 @@ import asyncio
 import io
 import os
 import pstats
+import shutil
 import signal
 import socket
 import subprocess
@@ -285,6 +286,8 @@ def run(args: argparse.Namespace, bootstrap: str, home: Path) -> dict[str, float
     }
     if profile is not None:
         sys.stdout.write(_profile_top(profile, args.profile_lines))
+        if args.profile_out:
+            shutil.copy(profile, args.profile_out)
     return figures
 
 
@@ -313,6 +316,7 @@ def main() -> int:
     parser.add_argument("--small", action="store_true", help="5,000 events, 50 records")
     parser.add_argument("--profile", action="store_true")
     parser.add_argument("--profile-lines", type=int, default=25)
+    parser.add_argument("--profile-out", help="keep the worker's cProfile data here")
     parser.add_argument(
         "--concurrency",
         type=int,

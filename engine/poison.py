@@ -6,18 +6,20 @@ kill. Its successor gets the same message again, first thing, and would die
 the same way, forever. Many messages of a partition are in hand at once
 (``streams.inflight``), so each flow partition keeps a marker per topic: the
 highest offset that may be in hand (``at``), written ahead in steps of
-``reserve`` offsets (one table write per step, not per message) and set back
-to the last offset once everything received is done (``settled``).
+``reserve`` offsets (one table write per step, not per message) and set back,
+at most once a second, to the last offset once everything received is done
+(``settled``), so a clean stop rarely leaves suspects behind.
 
 A worker that starts on a partition at or before the marker's ``at`` knows its
 predecessor stopped with something of ``[start, at]`` in hand: those offsets
-are suspects, one strike, and each is handled alone (``Verdict.ALONE``: the
-wiring waits until nothing else is in flight) with a durable marker naming it
-(``alone``). A worker that stops then names the offset exactly: its successor
-counts a strike against that one offset (one more if it was a suspect
-already), and once an offset has ``max_strikes`` strikes it is dead-lettered
-unhandled (``Verdict.POISON``). Reaching an offset past the suspects clears
-them: the messages were fine, the stop was not theirs.
+are suspects, and each is handled alone (``Verdict.ALONE``: the wiring waits
+until nothing else is in flight) with a durable marker naming it (``alone``).
+Such a stop names no offset, so it is no strike against any. A worker that
+stops while one runs alone names it exactly: its successor counts a strike
+against that offset (one more each time), and once an offset has
+``max_strikes`` strikes it is dead-lettered unhandled (``Verdict.POISON``).
+Reaching an offset past the suspects clears them: the messages were fine, the
+stop was not theirs.
 
 ``admit`` must be called in offset order per topic partition (the order the
 consumer delivers them). The markers live in a store of the flow's partition
@@ -28,6 +30,7 @@ dict in tests).
 from __future__ import annotations
 
 import enum
+import time
 from collections.abc import Awaitable, Callable, MutableMapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -52,14 +55,19 @@ class PoisonGuard:
         durable: Waits until the store's writes so far reached the broker.
         max_strikes: How many stops at one offset make it poison.
         reserve: How far ahead of the offset in hand the marker is written.
+        settle_seconds: How often at most a settled marker is set back.
+        clock: Monotonic seconds.
     """
 
     store: MutableMapping[str, Any]
     durable: Callable[[], Awaitable[None]]
     max_strikes: int = 3
-    reserve: int = 256
+    reserve: int = 64
+    settle_seconds: float = 1.0
+    clock: Callable[[], float] = time.monotonic
     _started: set[tuple[str, int]] = field(default_factory=set)
     _ahead: dict[tuple[str, int], int] = field(default_factory=dict)
+    _settled_at: dict[tuple[str, int], float] = field(default_factory=dict)
 
     async def admit(self, topic: str, partition: int, offset: int) -> Verdict:
         """Record ``offset`` as in hand; what to do with its message."""
@@ -80,8 +88,8 @@ class PoisonGuard:
                 if alone:  # it named the offset it stopped on
                     again = suspect is not None and suspect[0] <= at <= suspect[1]
                     suspect, strikes = [at, at], strikes + 1 if again else 1
-                else:
-                    suspect, strikes = [offset, at], 1
+                else:  # one of many: a strike against none of them
+                    suspect, strikes = [offset, at], 0
         if suspect is not None and offset > suspect[1]:
             suspect, strikes = None, 0  # got past them: they were not the cause
         if suspect is None:
@@ -113,7 +121,14 @@ class PoisonGuard:
         rebalance) here is no strike for the offsets reserved ahead.
         """
         where = (topic, partition)
+        now = self.clock()
+        if (
+            now - self._settled_at.get(where, -self.settle_seconds)
+            < self.settle_seconds
+        ):
+            return  # under load the partition settles after nearly every message
         if self._ahead.get(where, -1) > offset:
+            self._settled_at[where] = now
             self.store[_name(topic)] = {
                 "at": offset,
                 "alone": False,

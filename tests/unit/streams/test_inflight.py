@@ -153,7 +153,8 @@ async def test_the_limit_holds_the_stream_back():
     for name in ("a0", "b1", "c2", "d3", "e4", "f5"):
         jobs.release(name)
     await settle()
-    assert jobs.most == 2 and len(stream.acks) == 6
+    assert jobs.most == 2
+    assert len(stream.acks) == 6
     agent.cancel()
     with pytest.raises(asyncio.CancelledError):
         await agent
