@@ -36,6 +36,7 @@ from engine.health import SystemHealth
 from engine.inbound import Undecodable, Where
 from engine.notices import NoticeSettings, route_notice
 from engine.redelivery import lost_notice
+from engine.replayed import replayed
 from engine.stores import IdMap, LinkTable, RouteTable
 from schemas.dataflow import Flow, TargetMode
 from schemas.envelope import ChangeEvent, DeadLetter
@@ -101,6 +102,9 @@ class FlowRunner:
             return
         event: ChangeEvent = value
         source_side = is_source_event(self.flow, event)
+        if replayed(self.flow, self.links, self.idmap, key, event, source_side):
+            self.waits.resolved(self.flow.name, event)
+            return  # seen already: no check, no handler, no write, no notice
         if not await self._trusted(key if source_side else None, event, where):
             return
         link = self.links.get(key)
