@@ -32,6 +32,7 @@ import asyncio
 import io
 import os
 import pstats
+import re
 import shutil
 import signal
 import socket
@@ -40,6 +41,7 @@ import sys
 import tempfile
 import time
 import uuid
+from datetime import datetime
 from pathlib import Path
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
@@ -215,6 +217,23 @@ def _start(local: LocalDeployment, profile: Path | None) -> subprocess.Popen[byt
     return process
 
 
+_STAMP = re.compile(r"^\[?(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3})")
+
+
+def _recovered_after(log: Path, since: float) -> float | None:
+    """Wall-clock seconds from ``since`` to the first "Recovery complete" after it."""
+    for line in log.read_text(errors="replace").splitlines():
+        found = _STAMP.match(line)
+        if found is None or "Recovery complete" not in line:
+            continue
+        # The worker logs local time, without a zone.
+        stamp = datetime.strptime(found.group(1), "%Y-%m-%d %H:%M:%S,%f")  # noqa: DTZ007
+        when = stamp.astimezone().timestamp()
+        if when >= since:
+            return when - since
+    return None
+
+
 def _profile_top(path: Path, lines: int) -> str:
     out = io.StringIO()
     stats = pstats.Stats(str(path), stream=out)
@@ -261,7 +280,7 @@ def run(args: argparse.Namespace, bootstrap: str, home: Path) -> dict[str, float
             asyncio.run(_produce_copies(bootstrap, topic, latest, args.events))
             ends = asyncio.run(_ends(bootstrap, topic))
             profile = home / "worker.prof" if args.profile else None
-            started = time.monotonic()
+            started, wall = time.monotonic(), time.time()
             _start(local, profile)
             first, last = asyncio.run(
                 _time_worker(bootstrap, app_id, topic, ends, started, give_up_s=3600)
@@ -270,6 +289,7 @@ def run(args: argparse.Namespace, bootstrap: str, home: Path) -> dict[str, float
             process.send_signal(signal.SIGTERM)
             process.wait(timeout=120)
             written = customcrm.write_count() - writes
+            recovered = _recovered_after(local.log_path("w1"), wall)
         finally:
             local.stop()
         base_count, base_s = asyncio.run(
@@ -278,6 +298,7 @@ def run(args: argparse.Namespace, bootstrap: str, home: Path) -> dict[str, float
     figures = {
         "events": float(args.events),
         "first_commit_s": first,
+        "recovered_s": -1.0 if recovered is None else recovered,
         "tether_s": last - first,
         "tether_eps": args.events / max(last - first, 1e-9),
         "baseline_events": float(base_count),
@@ -342,6 +363,7 @@ def main() -> int:
     lines = [
         f"replayed events        {int(f['events'])} (already synced, "
         f"{args.records} records)",
+        f"start -> tables recovered {f['recovered_s']:7.2f} s (faust's log)",
         f"start -> first commit  {f['first_commit_s']:7.2f} s (commits every 1 s)",
         f"tether (one flow)      {f['tether_s']:7.2f} s "
         f"{f['tether_eps']:10.1f} events/s",
