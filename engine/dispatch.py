@@ -94,6 +94,11 @@ class KeyedDispatcher:
             await asyncio.wait(set(self._running))
         self._raise_failure()
 
+    def cancel(self) -> None:
+        """Cancel every job not finished: none of them is reported done."""
+        for task in list(self._running):
+            task.cancel()
+
     async def _run(
         self,
         key: Hashable,

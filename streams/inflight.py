@@ -22,7 +22,6 @@ acks the events it skips around a rebalance on its own).
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from collections import deque
 from collections.abc import Awaitable, Callable, Iterable
@@ -93,11 +92,14 @@ async def run_in_flight(
     limit: int,
     guard: PoisonGuard | None = None,
     poisoned: Handle | None = None,
+    stop_grace: float = 10.0,
 ) -> None:
     """Run ``handle`` for every event of ``stream``, keyed by the message key.
 
     ``guard`` (with ``poisoned`` for what it refuses) decides per event whether
-    it runs with the others, alone, or not at all.
+    it runs with the others, alone, or not at all. Stopping, what is in flight
+    gets ``stop_grace`` seconds to finish (and be acked); what is left then is
+    cancelled, unacked, for redelivery.
     """
     loop_task = asyncio.current_task()
     dispatcher = KeyedDispatcher(limit, on_failure=lambda _exc: _cancel(loop_task))
@@ -131,9 +133,12 @@ async def run_in_flight(
         raise DispatcherStoppedError(msg) from failure
     finally:
         if dispatcher.failure is None and dispatcher.in_flight:
-            # Stopping: let what is in flight finish, so it is acked, not redone.
-            with contextlib.suppress(BaseException):
-                await dispatcher.drain()
+            # Stopping: let what is in flight finish, so it is acked, not redone;
+            # a job waiting on a system or a reference must not hold the stop.
+            try:
+                await asyncio.wait_for(dispatcher.drain(), stop_grace)
+            except BaseException:  # noqa: BLE001 - stopping either way
+                dispatcher.cancel()
 
 
 def _bind(job: Handle, event: Any) -> Callable[[], Awaitable[None]]:

@@ -242,3 +242,18 @@ def test_the_consumer_never_commits_past_a_held_message():
     assert may_commit(held, [], tp)
     held[0].acked = True
     assert may_commit(held, [12, 13], tp)
+
+
+async def test_a_stop_cancels_what_does_not_finish_in_its_grace_unacked():
+    stream, jobs = Stream(), Jobs()
+    stream.put("a")
+    agent = asyncio.create_task(
+        run_in_flight(stream, jobs.handle, limit=8, stop_grace=0.05)
+    )
+    await settle()
+    agent.cancel()  # a0 never finishes (waits for a system, say)
+    with pytest.raises(asyncio.CancelledError):
+        await asyncio.wait_for(agent, timeout=5)
+    await settle()
+    assert stream.acks == []
+    assert jobs.running == 0  # cancelled, left for redelivery
