@@ -69,11 +69,15 @@ class PoisonGuard:
     _ahead: dict[tuple[str, int], int] = field(default_factory=dict)
     _settled_at: dict[tuple[str, int], float] = field(default_factory=dict)
 
+    def covered(self, topic: str, partition: int, offset: int) -> bool:
+        """Whether ``offset`` runs with the others, nothing to record (no await)."""
+        known = self._ahead.get((topic, partition))
+        return known is not None and offset <= known
+
     async def admit(self, topic: str, partition: int, offset: int) -> Verdict:
         """Record ``offset`` as in hand; what to do with its message."""
         where = (topic, partition)
-        known = self._ahead.get(where)
-        if known is not None and offset <= known:
+        if self.covered(topic, partition, offset):
             return Verdict.RUN  # the common case: no suspects, marker ahead
         name = _name(topic)
         marker = self.store.get(name) or {}

@@ -109,8 +109,10 @@ async def run_in_flight(
             entry = marks.received(event)
             job = handle
             verdict = Verdict.RUN
-            if guard is not None:
-                message = event.message
+            message = event.message
+            if guard is not None and not guard.covered(
+                message.topic, message.partition, message.offset
+            ):
                 verdict = await guard.admit(
                     message.topic, message.partition, message.offset
                 )
