@@ -50,6 +50,7 @@ from streams.control import CONTROL_TABLE
 from streams.inflight import run_in_flight
 from streams.membership import watch_membership
 from streams.provision import TopicSpec
+from streams.reads import DirectReads
 from streams.settings import StreamSettings
 from streams.tables import partitioned_table, shared_table
 from streams.topics import TopicNames
@@ -162,7 +163,7 @@ class Topology:
         links_topic = self._topic(
             self.names.links(flow.name), LinkNotice, compacted=True
         )
-        links = self._table(f"{flow.name}-links")
+        links = DirectReads(self._table(f"{flow.name}-links"))
         routes = self._table(f"{flow.name}-reverse")
         poison = PoisonGuard(
             self._table(f"{flow.name}-inhand"),
