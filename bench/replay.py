@@ -341,7 +341,7 @@ def main() -> int:
     parser.add_argument(
         "--concurrency",
         type=int,
-        default=0,
+        default=16,
         help="TETHER_FLOW_CONCURRENCY of the worker (0: its default)",
     )
     args = parser.parse_args()

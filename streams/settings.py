@@ -48,8 +48,10 @@ class StreamSettings(BaseSettings):
         gt=0,
         description="how long a poll waits for the broker to acknowledge a page",
     )
+    # 1 until writes share a rate budget (issue 11, item 4): with 16 in flight
+    # the chaos suite's 429 storms spend a record's 5 attempts (a dead letter).
     flow_concurrency: int = Field(
-        16,
+        1,
         ge=1,
         description="events of different keys each flow or router agent handles "
         "at once (one key's events always in order)",
