@@ -26,6 +26,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from connectors.base.retry import backoff
 from connectors.errors import (
+    RateLimitedError,
     RecordError,
     SyncError,
     TransientError,
@@ -82,7 +83,7 @@ async def with_retries(
     failures or ``max_seconds`` are spent (0: no limit).
     """
     started = clock()
-    failures = 0
+    failures = throttles = 0
     while True:
         try:
             return await attempt()
@@ -98,19 +99,27 @@ async def with_retries(
             # failure, so its budget starts again.
             started, failures = clock(), 0
         except TransientError as exc:
-            failures += 1
+            # A 429 is the system pacing all its callers, not this record
+            # failing: with many records in flight a burst of them is normal,
+            # so it spends the record's time, never its attempts.
+            throttled = isinstance(exc, RateLimitedError)
+            failures += 0 if throttled else 1
+            throttles += 1 if throttled else 0
             spent = clock() - started
             if (max_attempts and failures >= max_attempts) or (
                 max_seconds and spent >= max_seconds
             ):
                 raise  # the budget is spent: the caller decides whose fault it is
             if exc.retry_after is None:
-                delay = backoff(failures, rng, base_delay=1.0, max_delay=max_backoff)
+                delay = backoff(
+                    failures + throttles, rng, base_delay=1.0, max_delay=max_backoff
+                )
             else:
                 # The system's own hint, with a little jitter so that the
                 # workers it throttled together do not return together.
                 delay = min(exc.retry_after, max_backoff * 4) + rng() * 0.1
-            log.warning("%s: %s; retry %d in %.1fs", what, exc, failures, delay)
+            retries = failures + throttles
+            log.warning("%s: %s; retry %d in %.1fs", what, exc, retries, delay)
             await sleep(delay)
 
 

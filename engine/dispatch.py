@@ -10,7 +10,8 @@ commits a partition only up to its first message not yet done (a watermark),
 so a crash redelivers everything unfinished and nothing after a gap is lost.
 
 A job that raises stops the dispatcher: later jobs of its key do not run, none
-of them is reported done, and the next ``submit`` (or ``drain``) raises, so the
+of them is reported done, ``on_failure`` is told at once (an idle stream would
+otherwise never notice) and the next ``submit`` (or ``drain``) raises, so the
 worker stops and the unfinished messages are redelivered. Jobs are expected
 not to raise for the data they carry (``engine.runner`` catches that); what
 escapes is the infrastructure failing.
@@ -37,9 +38,14 @@ class KeyedDispatcher:
     Args:
         limit: How many jobs may run at once; ``submit`` waits for a free slot,
             which holds back the stream behind it (back-pressure).
+        on_failure: Called once with the first exception a job raised.
     """
 
-    def __init__(self, limit: int) -> None:
+    def __init__(
+        self,
+        limit: int,
+        on_failure: Callable[[BaseException], None] | None = None,
+    ) -> None:
         if limit < 1:
             msg = f"limit must be at least 1, not {limit}"
             raise ValueError(msg)
@@ -48,6 +54,12 @@ class KeyedDispatcher:
         self._tails: dict[Hashable, asyncio.Task[None]] = {}
         self._running: set[asyncio.Task[None]] = set()
         self._failure: BaseException | None = None
+        self._on_failure = on_failure
+
+    @property
+    def failure(self) -> BaseException | None:
+        """The first exception a job raised, if any."""
+        return self._failure
 
     @property
     def in_flight(self) -> int:
@@ -82,6 +94,11 @@ class KeyedDispatcher:
             await asyncio.wait(set(self._running))
         self._raise_failure()
 
+    def cancel(self) -> None:
+        """Cancel every job not finished: none of them is reported done."""
+        for task in list(self._running):
+            task.cancel()
+
     async def _run(
         self,
         key: Hashable,
@@ -100,6 +117,8 @@ class KeyedDispatcher:
         except BaseException as exc:  # noqa: BLE001 - recorded, re-raised by submit
             if self._failure is None:
                 self._failure = exc
+                if self._on_failure is not None:
+                    self._on_failure(exc)
         finally:
             self._slots.release()
             if self._tails.get(key) is current:

@@ -36,8 +36,8 @@ from engine.health import SystemHealth
 from engine.inbound import Undecodable, Where
 from engine.notices import NoticeSettings, route_notice
 from engine.parking import WAIT_IN_PLACE, Parking, ParkingLot
-from engine.poison import PoisonGuard
 from engine.redelivery import lost_notice
+from engine.replayed import replayed
 from engine.stores import IdMap, LinkTable, RouteTable
 from schemas.dataflow import Flow, TargetMode
 from schemas.envelope import ChangeEvent, DeadLetter
@@ -76,7 +76,6 @@ class FlowRunner:
             would not have sent (wire model, id, future time).
         health: Tells a system's failure from a record's; ``None``: every
             failure is the record's.
-        poison: Recognises a message its workers keep dying on.
     """
 
     flow: Flow
@@ -89,7 +88,6 @@ class FlowRunner:
     records: RecordSettings = field(default_factory=RecordSettings)
     check: Check = _no_check
     health: SystemHealth | None = None
-    poison: PoisonGuard | None = None
     waits: ReferenceWaits = field(default_factory=ReferenceWaits)
     notices: NoticeSettings = field(default_factory=NoticeSettings)
     parking: ParkingLot | None = None  # None: a change waits for references in place
@@ -101,14 +99,14 @@ class FlowRunner:
 
     async def on_change(self, key: str, value: Any, where: Where) -> None:
         """A change of either side, keyed by the flow's source id."""
-        if self.poison is not None and not await self.poison.admit(*where[1:]):
-            await self._poisoned(key, value, where)
-            return
         if isinstance(value, Undecodable):
             await self._undecodable(key, value, where)
             return
         event: ChangeEvent = value
         source_side = is_source_event(self.flow, event)
+        if replayed(self.flow, self.links, self.idmap, key, event, source_side):
+            self.waits.resolved(self.flow.name, event)
+            return  # seen already: no check, no handler, no write, no notice
         if not await self._trusted(key if source_side else None, event, where):
             return
         link = self.links.get(key)
@@ -275,11 +273,11 @@ class FlowRunner:
             )
         )
 
-    async def _poisoned(self, key: str, value: Any, where: Where) -> None:
-        strikes = self.poison.max_strikes if self.poison else 0
+    async def on_poison(self, key: str, value: Any, where: Where) -> None:
+        """A message its workers kept stopping on (``engine.poison``): a letter."""
         reason = (
-            f"the worker stopped {strikes} times while handling this message; "
-            "skipped so the partition can go on"
+            f"the worker stopped {self.records.max_stops} times while handling "
+            "this message; skipped so the partition can go on"
         )
         log.error("%s: poison message at %s: %s", self.flow.name, where, reason)
         event = value if isinstance(value, ChangeEvent) else None

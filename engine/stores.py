@@ -9,12 +9,34 @@ from __future__ import annotations
 
 from collections.abc import MutableMapping
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from schemas.envelope import ChangeEvent
 from schemas.links import Link, LinkNotice, LinkOp
 
 Store = MutableMapping[str, Any]
+
+
+@dataclass(frozen=True)
+class LinkGlance:
+    """What telling a replayed event needs of a link, read without validating it."""
+
+    target_id: str
+    source_seen_at: datetime | None
+    target_seen_at: datetime | None
+    tombstone: bool
+
+
+def _when(raw: Any) -> datetime | None:
+    """An aware time stored as ISO text; ``None`` for anything else."""
+    if not isinstance(raw, str):
+        return None
+    try:
+        when = datetime.fromisoformat(raw)
+    except ValueError:
+        return None
+    return when if when.tzinfo is not None else None
 
 
 class LinkTable:
@@ -27,6 +49,18 @@ class LinkTable:
         """The link of ``source_id``, if any."""
         raw = self._store.get(source_id)
         return Link.model_validate(raw) if raw else None
+
+    def glance(self, source_id: str) -> LinkGlance | None:
+        """A quick look at the link of ``source_id`` (a full ``Link`` costs more)."""
+        raw = self._store.get(source_id)
+        if not raw or not isinstance(raw, dict):
+            return None
+        return LinkGlance(
+            target_id=str(raw.get("target_id") or ""),
+            source_seen_at=_when(raw.get("source_seen_at")),
+            target_seen_at=_when(raw.get("target_seen_at")),
+            tombstone=raw.get("target_deleted_at") is not None,
+        )
 
     def put(self, source_id: str, link: Link) -> None:
         """Store ``link`` under ``source_id``."""

@@ -25,7 +25,8 @@ def create_app(settings: StreamSettings) -> faust.App:
         processing_guarantee="at_least_once",
         topic_partitions=settings.partitions,
         topic_replication_factor=settings.replication_factor,
-        # One event at a time per partition keeps per-key order (faust #606).
+        # Agents run many keys at once themselves, acking in offset order
+        # (streams.inflight); faust's concurrency=N would not (faust #606).
         stream_buffer_maxsize=1024,
         broker_commit_interval=1.0,
         # Checked before sending too (streams.acks): an oversized message becomes

@@ -30,6 +30,15 @@ RELIED_ON: dict[tuple[str, str], str] = {
     ("faust.transport.consumer", "Consumer.__init__"): (
         "sets _read_offset, _committed_offset and suspend_flow that the fixes use"
     ),
+    ("faust.transport.consumer", "Consumer._new_offset"): (
+        "SeekSafeConsumer._new_offset never commits past a held message"
+    ),
+    ("faust.transport.consumer", "Consumer.ack"): (
+        "fills _acked and _unacked_messages that streams.inflight.may_commit reads"
+    ),
+    ("faust.streams", "current_event"): (
+        "streams.inflight jobs inherit the event context table writes read"
+    ),
     ("faust.transport.consumer", "Consumer._is_changelog_tp"): (
         "tells stream partitions from changelog partitions"
     ),

@@ -19,6 +19,7 @@ from typing import Any
 from faust.transport import drivers
 from faust.transport.drivers import aiokafka as faust_aiokafka
 
+from streams.inflight import may_commit
 from streams.sequences import rewinding
 
 SCHEME = "idemkafka"
@@ -107,6 +108,13 @@ class SeekSafeConsumer(faust_aiokafka.Consumer):
         fresh = [tp for tp in streams if not self._committed_offset.get(tp)]
         if fresh:
             await self.seek_wait(await self.earliest_offsets(*fresh))
+
+    def _new_offset(self, tp: Any) -> int | None:
+        # Never past a message a stream still holds (streams.inflight).
+        if not may_commit(self._unacked_messages, self._acked[tp], tp):
+            return None
+        offset: int | None = super()._new_offset(tp)
+        return offset
 
     def resume_flow(self) -> None:
         """Resume the flow; if stream partitions already flow, seek them again.

@@ -72,6 +72,19 @@ class StreamSettings(BaseSettings):
         description="rebuild on-disk tables from their changelogs in bulk before "
         "faust starts (faust's own recovery reads about 2,000 records a second)",
     )
+    # Writes share each credential's rate limit (connectors.base.ratelimit) and a
+    # 429 spends a record's time, not its attempts (engine.delivery), so many in
+    # flight pace themselves against a throttling system instead of failing.
+    flow_concurrency: int = Field(
+        16,
+        ge=1,
+        description="events of different keys each flow or router agent handles "
+        "at once (one key's events always in order)",
+    )
+    flow_concurrency_per_flow: dict[str, int] = Field(
+        default_factory=dict,
+        description='per-flow overrides as JSON, e.g. {"webcrm-customcrm-persons": 4}',
+    )
     idempotent_producer: bool = True
     web_enabled: bool = Field(
         False, description="run the worker's web server (needed for webhooks)"
@@ -83,6 +96,10 @@ class StreamSettings(BaseSettings):
         description="base URL at which the systems reach this worker's web server "
         "(webhook targets; Webcrm's hooks are registered with it)",
     )
+
+    def concurrency_of(self, flow: str) -> int:
+        """How many events of different keys ``flow``'s agents handle at once."""
+        return max(1, self.flow_concurrency_per_flow.get(flow, self.flow_concurrency))
 
     def public_dict(self) -> dict[str, Any]:
         """Settings safe to log (this class holds no secrets)."""

@@ -1,7 +1,8 @@
 """Wires flows to faust: topics, tables, flow and router agents, source pollers.
 
 Per flow: an agent keyed by source id and a router keyed by target id hand each
-message to the flow's ``engine.runner.FlowRunner``; per source system, a
+message to the flow's ``engine.runner.FlowRunner`` (``streams.agents``); per
+source system, a
 leader-only timer runs its ``engine.polling.SourcePoller``. Everything that
 decides what happens to a change lives in ``engine``; this module only knows
 which topic and table each piece reads and writes.
@@ -17,17 +18,15 @@ from datetime import timedelta
 from typing import Any, cast
 
 import faust
-import mode
 
 from connectors.base.ratelimit import polling
 from connectors.base.settings import load_settings
-from engine.breakers import BreakerSettings, FlowHeld
+from engine.breakers import BreakerSettings
 from engine.control import ControlTable
 from engine.delivery import RecordSettings, letter_key
 from engine.guards import guard_flow
 from engine.handlers import FlowPorts
 from engine.health import HealthSettings, SystemHealth, poll_guarded, read_first_page
-from engine.inbound import Where
 from engine.matchindex import match_index
 from engine.notices import NoticeSettings
 from engine.pacing import PollPacer, PollPacing, budget_of
@@ -48,10 +47,12 @@ from schemas.envelope import ChangeEvent, ConflictRecord, DeadLetter, FlowReport
 from schemas.links import LinkNotice
 from schemas.status import SystemStatus
 from streams.acks import EventPublisher, Limits, deliver
+from streams.agents import flow_agents, forget_revoked, unparking
 from streams.codecs import ModelSchema
 from streams.control import CONTROL_TABLE
 from streams.membership import watch_membership
 from streams.provision import TopicSpec
+from streams.reads import DirectReads
 from streams.settings import StreamSettings
 from streams.tables import partitioned_table, shared_table
 from streams.topics import TopicNames
@@ -86,7 +87,7 @@ class Topology:
         self.notices = load_settings(NoticeSettings)
         self.parking = load_settings(ParkingSettings)
         self._poison_guards: list[PoisonGuard] = []
-        _forget_revoked(app, self._poison_guards)
+        forget_revoked(app, self._poison_guards)
 
         self.catalogs = Catalogs(connectors.source, settings.poll_interval)
         self.matches = match_index(connectors.source)  # matching without searches
@@ -168,7 +169,7 @@ class Topology:
         links_topic = self._topic(
             self.names.links(flow.name), LinkNotice, compacted=True
         )
-        links = self._table(f"{flow.name}-links")
+        links = DirectReads(self._table(f"{flow.name}-links"))
         routes = self._table(f"{flow.name}-reverse")
         poison = PoisonGuard(
             self._table(f"{flow.name}-inhand"),
@@ -178,6 +179,7 @@ class Topology:
         self._poison_guards.append(poison)
         parked = self._table(f"{flow.name}-parked")
         parking = ParkingLot(parked, flow, self.idmap.resolve, self.parking)
+        limit = self.settings.concurrency_of(flow.name)
 
         async def announce(key: str, notice: LinkNotice) -> None:
             sent = await links_topic.send(key=key, value=notice)
@@ -186,11 +188,6 @@ class Topology:
 
         async def forward(source_id: str, event: ChangeEvent) -> None:
             # Acknowledged before the router's own offset may commit.
-            await (await from_target.send(key=source_id, value=event))
-
-        async def requeue(source_id: str, event: ChangeEvent) -> None:
-            # A change its paused flow held while the worker rebalances or stops:
-            # back onto the flow's own inbound topic, acknowledged, then let go.
             await (await from_target.send(key=source_id, value=event))
 
         ports, _ = guard_flow(
@@ -212,11 +209,10 @@ class Topology:
             records=self.records,
             check=self._check,
             health=self.health,
-            poison=poison,
             notices=self.notices,
             parking=parking,
         )
-        _unparking(self.app, flow.name, parking, requeue)
+        unparking(self.app, flow.name, parking, forward)
         inbound = self._channel(
             source_topic.get_topic_name(), from_target.get_topic_name()
         )
@@ -224,32 +220,16 @@ class Topology:
             target_topic.get_topic_name(), links_topic.get_topic_name()
         )
 
-        async def run_flow(stream: faust.StreamT[Any]) -> None:
-            await self.connectors.open()
-            async for event in stream.events():
-                try:
-                    await runner.on_change(event.key, event.value, _where(event))
-                except FlowHeld:
-                    await requeue(event.key, event.value)
-
-        async def route(stream: faust.StreamT[Any]) -> None:
-            async for event in stream.events():
-                await runner.on_route(event.key, event.value, _where(event))
-
-        # An exception that escapes an agent must stop the worker: faust's default
-        # supervisor restarts the agent and acks the event it was processing,
-        # which would lose it; after a crash the unacked event is redelivered.
-        crash = mode.CrashingSupervisor
-        self.app.agent(
-            inbound, name=f"flow-{flow.name}", concurrency=1, supervisor_strategy=crash
-        )(run_flow)
-        if flow.target_mode is not TargetMode.VALUE_KEYED:  # shared targets: no routing
-            self.app.agent(
-                routed,
-                name=f"route-{flow.name}",
-                concurrency=1,
-                supervisor_strategy=crash,
-            )(route)
+        flow_agents(
+            self.app,
+            flow,
+            runner,
+            (inbound, routed),
+            limit=limit,
+            poison=poison,
+            opened=self.connectors.open,
+            requeue=forward,
+        )
         return runner
 
     def _check(self, event: ChangeEvent) -> None:
@@ -313,30 +293,6 @@ class Topology:
         )(poll)
 
 
-def _unparking(
-    app: faust.App,
-    flow: str,
-    parking: ParkingLot,
-    send: Callable[[str, ChangeEvent], Awaitable[None]],
-) -> None:
-    """Parked changes whose reference got linked go back onto the flow's inbound
-    topic, keyed by source id (each worker sends those of its partitions)."""
-
-    async def unpark() -> None:
-        recovery = cast(Any, app.tables).recovery
-        if not recovery.completed.is_set() or app.rebalancing:
-            return  # the table is not recovered yet
-        for key, event in parking.due():
-            await send(key, event)
-
-    app.timer(parking.settings.check_seconds, name=f"unpark-{flow}")(unpark)
-
-
-def _where(event: Any) -> Where:
-    message = event.message
-    return (message.topic, message.partition, message.offset)
-
-
 def _system_health(connectors: Connectors, status_topic: Any) -> SystemHealth:
     """Probes read a system's first page; changes go to ``{app}.status``, acked."""
 
@@ -349,16 +305,6 @@ def _system_health(connectors: Connectors, status_topic: Any) -> SystemHealth:
         load_settings(HealthSettings),
         worker=f"{socket.gethostname()}:{os.getpid()}",
     )
-
-
-def _forget_revoked(app: faust.App, guards: list[PoisonGuard]) -> None:
-    """A partition taken away may be given back later: a new start on it."""
-
-    @app.on_partitions_revoked.connect  # type: ignore[arg-type]
-    async def forget(sender: Any, revoked: Any, **_: Any) -> None:
-        for guard in guards:
-            for tp in revoked:
-                guard.forget(tp.partition)
 
 
 def _sender(

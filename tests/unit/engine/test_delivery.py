@@ -222,3 +222,28 @@ async def test_a_flow_paused_longer_than_the_budget_does_not_spend_it():
         clock=lambda: now[0],
     )
     assert result == "done"
+
+
+async def test_429s_spend_a_records_time_never_its_attempts():
+    clock = Clock()
+    throttled = [RateLimitedError("429", retry_after=1.0) for _ in range(10)]
+    result = await with_retries(
+        failing(*throttled, TransientError("503"), TransientError("503")),
+        what="x",
+        reference_wait=5,
+        max_attempts=3,
+        max_seconds=300,
+        sleep=clock.sleep,
+        clock=clock,
+    )
+    assert result == "done"  # ten 429s and two 503s: within 3 attempts
+    with pytest.raises(TransientError):
+        await with_retries(
+            failing(*[RateLimitedError("429", retry_after=30.0) for _ in range(20)]),
+            what="x",
+            reference_wait=5,
+            max_attempts=3,
+            max_seconds=300,
+            sleep=clock.sleep,
+            clock=clock,
+        )  # but the record's time runs out all the same

@@ -97,3 +97,13 @@ async def test_a_failed_job_is_never_done_and_stops_its_key_and_the_dispatcher()
 def test_a_limit_below_one_is_refused():
     with pytest.raises(ValueError, match="at least 1"):
         KeyedDispatcher(limit=0)
+
+
+async def test_a_failure_is_told_at_once_even_when_nothing_more_is_submitted():
+    log, told = Log(), []
+    dispatcher = KeyedDispatcher(limit=4, on_failure=told.append)
+    await dispatcher.submit("a", log.job("a1", fail=True), log.ack("a1"))
+    log.release("a1")
+    await settle()
+    assert [type(exc) for exc in told] == [OSError]
+    assert dispatcher.failure is told[0]
