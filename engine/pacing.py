@@ -7,11 +7,16 @@ to ``max_interval_seconds``), so idle polling does not spend what writes need;
 the first poll that finds a change goes back to the base interval. A tick at
 which the polls' share is used up is skipped instead of waiting in the limiter
 (a timer whose poll waits for budget overlaps itself and delays every change).
+Polls are also spread evenly over the window: a poll of three types when the
+polls' share is 125 requests a minute comes every 1.44 s at the fastest, so a
+busy source is polled at a steady pace instead of in bursts that spend the
+window's share in seconds and then stall every change for the rest of it.
 """
 
 from __future__ import annotations
 
 import logging
+import math
 import time
 from collections.abc import Callable
 
@@ -25,6 +30,9 @@ log = logging.getLogger(__name__)
 
 Budget = Callable[[], float]
 """The share of the polls' budget still free now, from 0 to 1."""
+
+Spacing = Callable[[], float]
+"""Seconds per poll request that spend the polls' share evenly over its window."""
 
 
 class PollPacing(BaseSettings):
@@ -56,6 +64,19 @@ def budget_of(source: Source) -> Budget | None:
     return free
 
 
+def spacing_of(source: Source) -> Spacing | None:
+    """Even spacing of ``source``'s poll requests; ``None`` when unlimited."""
+    limiter = getattr(getattr(source, "client", None), "limiter", None)
+    if not isinstance(limiter, SlidingWindowLimiter):
+        return None
+    found: SlidingWindowLimiter = limiter
+
+    def spacing() -> float:
+        return (found.window + found.margin) / max(1, found.cap(poll=True))
+
+    return spacing
+
+
 class PollPacer:
     """Decides, at each timer tick, whether this system is polled.
 
@@ -64,6 +85,7 @@ class PollPacer:
         budget: The free share of the polls' budget, or ``None`` (unlimited).
         settings: Back-off limits.
         clock: Monotonic seconds.
+        spacing: Seconds per poll request at an even pace, or ``None``.
     """
 
     def __init__(
@@ -73,8 +95,10 @@ class PollPacer:
         settings: PollPacing | None = None,
         *,
         clock: Callable[[], float] = time.monotonic,
+        spacing: Spacing | None = None,
     ) -> None:
         self.base = base
+        self.spacing = spacing
         self.interval = base
         self.budget = budget
         self.settings = settings or PollPacing()
@@ -88,18 +112,24 @@ class PollPacer:
         # Polling now would only wait in the limiter for the polls' share.
         return self.budget is None or self.budget() > 0
 
-    def done(self, *, changed: bool) -> None:
-        """A poll finished; ``changed``: it published something."""
+    def done(self, *, changed: bool, requests: int = 1) -> None:
+        """A poll of ``requests`` requests finished; ``changed``: it published."""
+        steady = requests * self.spacing() if self.spacing is not None else 0.0
         tight = self.budget is not None and self.budget() < self.settings.tight_share
         if changed or not tight:
             self.interval = self.base
-            self._next = 0.0  # the timer's own pace
+            # The timer's own pace, or the even one when that is slower.
+            self._next = self._at(steady) if steady > self.base else 0.0
             return
-        ceiling = max(self.base, self.settings.max_interval_seconds)
-        longer = min(self.interval * 2, ceiling)
+        ceiling = max(self.base, self.settings.max_interval_seconds, steady)
+        longer = min(max(self.interval * 2, steady), ceiling)
         if longer != self.interval:
             log.info("polls find nothing on a tight budget: every %.1fs", longer)
         self.interval = longer
-        # The timer ticks every ``base``: the first tick about an interval on
+        self._next = self._at(self.interval)
+
+    def _at(self, interval: float) -> float:
+        # The timer ticks every ``base``: the first tick at least an interval on
         # (half a tick early counts, or timer jitter would skip a whole one).
-        self._next = self._clock() + self.interval - self.base / 2
+        ticks = math.ceil(interval / self.base - 1e-9)
+        return self._clock() + ticks * self.base - self.base / 2

@@ -7,7 +7,7 @@ from typing import Any
 from connectors.base.ratelimit import Deployment, SlidingWindowLimiter, polling
 from connectors.errors import TransientError
 from engine.cursors import CursorTable
-from engine.pacing import PollPacer, PollPacing, budget_of
+from engine.pacing import PollPacer, PollPacing, budget_of, spacing_of
 from engine.polling import SourcePoller
 from tests.unit.engine.test_ingest import PagedSource
 from tests.unit.engine.test_polling_delivery import Clock, Outputs
@@ -138,3 +138,39 @@ async def test_the_budget_is_what_the_polls_share_of_the_limiter_leaves() -> Non
     assert budget() == 3 / 5
     Source.client.limiter = None
     assert budget_of(Source()) is None  # type: ignore[arg-type]
+
+
+def test_a_busy_source_is_polled_evenly_over_the_window() -> None:
+    # Webcrm: 250 a minute, half of it for polls: 125, so a poll of three types
+    # every 1.44 s at the fastest, not a burst of 40 polls and then a stall.
+    clock, budget = Clock(), Budget(0.9)
+    made = PollPacer(
+        1.0,
+        budget,
+        PollPacing(max_interval_seconds=8.0, tight_share=0.5),
+        clock=clock,
+        spacing=lambda: 60.0 / 125,
+    )
+    polls = 0
+    for _ in range(60):  # a minute of 1 s ticks, every poll finding a change
+        if made.due():
+            polls += 1
+            made.done(changed=True, requests=3)
+        clock.now += 1.0
+    assert polls == 30  # every other tick: 90 requests, within the 125
+    cheap = PollPacer(1.0, budget, clock=clock, spacing=lambda: 0.1)
+    cheap.done(changed=True, requests=3)
+    assert cheap.due()  # an even pace faster than the timer: the timer's
+
+
+def test_the_spacing_is_the_window_over_the_polls_share() -> None:
+    limiter = SlidingWindowLimiter(
+        250, deployment=Deployment(poll_share=0.5), margin=1.0
+    )
+
+    class Source:
+        client: Any = type("Client", (), {"limiter": limiter})()
+
+    spacing = spacing_of(Source())  # type: ignore[arg-type]
+    assert spacing is not None
+    assert spacing() == 61.0 / 125
