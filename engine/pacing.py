@@ -31,9 +31,6 @@ log = logging.getLogger(__name__)
 Budget = Callable[[], float]
 """The share of the polls' budget still free now, from 0 to 1."""
 
-Spacing = Callable[[], float]
-"""Seconds per poll request that spend the polls' share evenly over its window."""
-
 
 class PollPacing(BaseSettings):
     """Adaptive polling (env ``TETHER_POLL_*``)."""
@@ -64,17 +61,32 @@ def budget_of(source: Source) -> Budget | None:
     return free
 
 
-def spacing_of(source: Source) -> Spacing | None:
-    """Even spacing of ``source``'s poll requests; ``None`` when unlimited."""
+class EvenPace:
+    """Spends the polls' share of a limiter evenly over its window.
+
+    Args:
+        limiter: The source's limiter.
+    """
+
+    def __init__(self, limiter: SlidingWindowLimiter) -> None:
+        self._limiter = limiter
+
+    def per_request(self) -> float:
+        """Seconds per poll request that spread the polls' share over the window."""
+        found = self._limiter
+        return (found.window + found.margin) / max(1, found.cap(poll=True))
+
+    def made(self) -> int:
+        """Poll requests made so far (a poll's cost is the difference)."""
+        return self._limiter.polls_made
+
+
+def even_pace_of(source: Source) -> EvenPace | None:
+    """``source``'s even pace; ``None`` when unlimited."""
     limiter = getattr(getattr(source, "client", None), "limiter", None)
     if not isinstance(limiter, SlidingWindowLimiter):
         return None
-    found: SlidingWindowLimiter = limiter
-
-    def spacing() -> float:
-        return (found.window + found.margin) / max(1, found.cap(poll=True))
-
-    return spacing
+    return EvenPace(limiter)
 
 
 class PollPacer:
@@ -85,7 +97,7 @@ class PollPacer:
         budget: The free share of the polls' budget, or ``None`` (unlimited).
         settings: Back-off limits.
         clock: Monotonic seconds.
-        spacing: Seconds per poll request at an even pace, or ``None``.
+        even: The source's even pace, or ``None`` (unlimited).
     """
 
     def __init__(
@@ -95,10 +107,11 @@ class PollPacer:
         settings: PollPacing | None = None,
         *,
         clock: Callable[[], float] = time.monotonic,
-        spacing: Spacing | None = None,
+        even: EvenPace | None = None,
     ) -> None:
         self.base = base
-        self.spacing = spacing
+        self.even = even
+        self._made_at = 0
         self.interval = base
         self.budget = budget
         self.settings = settings or PollPacing()
@@ -110,11 +123,19 @@ class PollPacer:
         if self._clock() < self._next:
             return False
         # Polling now would only wait in the limiter for the polls' share.
-        return self.budget is None or self.budget() > 0
+        if self.budget is not None and self.budget() <= 0:
+            return False
+        if self.even is not None:
+            self._made_at = self.even.made()
+        return True
 
-    def done(self, *, changed: bool, requests: int = 1) -> None:
-        """A poll of ``requests`` requests finished; ``changed``: it published."""
-        steady = requests * self.spacing() if self.spacing is not None else 0.0
+    def done(self, *, changed: bool) -> None:
+        """A poll finished; ``changed``: it published something."""
+        steady = 0.0
+        if self.even is not None:
+            # What this poll cost (pages, every type), spread over the window.
+            spent = self.even.made() - self._made_at
+            steady = spent * self.even.per_request()
         tight = self.budget is not None and self.budget() < self.settings.tight_share
         if changed or not tight:
             self.interval = self.base

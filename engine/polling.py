@@ -109,8 +109,7 @@ class SourcePoller:
                 continue
             changed = changed or bool(stats.events or stats.bad_records)
         if self.pacer is not None:
-            # At least one request per type (a large change takes more pages).
-            self.pacer.done(changed=changed, requests=len(self.entities))
+            self.pacer.done(changed=changed)
 
     def _resync_due(self, entity: str) -> bool:
         """Whether this poll re-reads everything (never the first: the cursor may

@@ -29,7 +29,7 @@ from engine.handlers import FlowPorts
 from engine.health import HealthSettings, SystemHealth, poll_guarded, read_first_page
 from engine.matchindex import match_index
 from engine.notices import NoticeSettings
-from engine.pacing import PollPacer, PollPacing, budget_of, spacing_of
+from engine.pacing import PollPacer, PollPacing, budget_of, even_pace_of
 from engine.parking import ParkingLot, ParkingSettings
 from engine.poison import PoisonGuard
 from engine.polling import (
@@ -281,7 +281,7 @@ class Topology:
                 self.settings.poll_interval,
                 budget_of(source),
                 pacing,
-                spacing=spacing_of(source),
+                even=even_pace_of(source),
             ),
         )
 

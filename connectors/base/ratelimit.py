@@ -122,6 +122,7 @@ class SlidingWindowLimiter:
         self._clock = clock
         self._sleep = sleep
         self._stamps: deque[float] = deque()
+        self.polls_made = 0  # ever, for pacing polls by what they really cost
         self._paused_until = 0.0
         # One pair of queues per event loop: a limiter shared per credential
         # may be used from more than one loop (tests, the CLI).
@@ -197,6 +198,7 @@ class SlidingWindowLimiter:
                 cap = self.cap(poll=poll)
                 if len(self._stamps) < cap:
                     self._stamps.append(now)
+                    self.polls_made += poll
                     return
                 # Enough of the oldest stamps must leave the window to get below
                 # the cap (which may have shrunk when a worker joined).

@@ -7,7 +7,7 @@ from typing import Any
 from connectors.base.ratelimit import Deployment, SlidingWindowLimiter, polling
 from connectors.errors import TransientError
 from engine.cursors import CursorTable
-from engine.pacing import PollPacer, PollPacing, budget_of, spacing_of
+from engine.pacing import PollPacer, PollPacing, budget_of, even_pace_of
 from engine.polling import SourcePoller
 from tests.unit.engine.test_ingest import PagedSource
 from tests.unit.engine.test_polling_delivery import Clock, Outputs
@@ -140,30 +140,48 @@ async def test_the_budget_is_what_the_polls_share_of_the_limiter_leaves() -> Non
     assert budget_of(Source()) is None  # type: ignore[arg-type]
 
 
+class Pace:
+    """An even pace whose poll requests the test counts itself."""
+
+    def __init__(self, per_request: float) -> None:
+        self.seconds, self.count = per_request, 0
+
+    def per_request(self) -> float:
+        return self.seconds
+
+    def made(self) -> int:
+        return self.count
+
+
 def test_a_busy_source_is_polled_evenly_over_the_window() -> None:
-    # Webcrm: 250 a minute, half of it for polls: 125, so a poll of three types
-    # every 1.44 s at the fastest, not a burst of 40 polls and then a stall.
-    clock, budget = Clock(), Budget(0.9)
+    # Webcrm: 250 a minute, half of it for polls: 125, so a poll that costs
+    # three requests every 1.44 s at the fastest, not a burst of 40 polls and
+    # then a stall for the rest of the minute.
+    clock, budget, pace = Clock(), Budget(0.9), Pace(60.0 / 125)
     made = PollPacer(
         1.0,
         budget,
         PollPacing(max_interval_seconds=8.0, tight_share=0.5),
         clock=clock,
-        spacing=lambda: 60.0 / 125,
+        even=pace,  # type: ignore[arg-type]
     )
     polls = 0
     for _ in range(60):  # a minute of 1 s ticks, every poll finding a change
         if made.due():
             polls += 1
-            made.done(changed=True, requests=3)
+            pace.count += 3  # its three types, one page each
+            made.done(changed=True)
         clock.now += 1.0
     assert polls == 30  # every other tick: 90 requests, within the 125
-    cheap = PollPacer(1.0, budget, clock=clock, spacing=lambda: 0.1)
-    cheap.done(changed=True, requests=3)
-    assert cheap.due()  # an even pace faster than the timer: the timer's
+    pace.seconds = 0.1
+    made.due()
+    pace.count += 3
+    made.done(changed=True)
+    clock.now += 1.0
+    assert made.due()  # an even pace faster than the timer: the timer's
 
 
-def test_the_spacing_is_the_window_over_the_polls_share() -> None:
+async def test_the_even_pace_is_the_window_over_the_polls_share() -> None:
     limiter = SlidingWindowLimiter(
         250, deployment=Deployment(poll_share=0.5), margin=1.0
     )
@@ -171,6 +189,10 @@ def test_the_spacing_is_the_window_over_the_polls_share() -> None:
     class Source:
         client: Any = type("Client", (), {"limiter": limiter})()
 
-    spacing = spacing_of(Source())  # type: ignore[arg-type]
-    assert spacing is not None
-    assert spacing() == 61.0 / 125
+    pace = even_pace_of(Source())  # type: ignore[arg-type]
+    assert pace is not None
+    assert pace.per_request() == 61.0 / 125
+    with polling():
+        await limiter.acquire()
+    await limiter.acquire()  # a write is not a poll
+    assert pace.made() == 1
