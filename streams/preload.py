@@ -81,18 +81,33 @@ async def preload(app: faust.App, bootstrap: str) -> PreloadReport:
     applied = 0
     await consumer.start()
     try:
-        consumer.assign(list(parts))
-        for tp, part in parts.items():
+        # One look at every end first: an empty changelog (a new deployment)
+        # or one the local database already holds needs no database opened,
+        # no seek and no fetch (a seek per partition costs a round trip each).
+        ends = await consumer.end_offsets(list(parts))
+        starts: dict[TopicPartition, int | None] = {}
+        for tp, end in ends.items():
+            if not end:
+                continue
+            part = parts[tp]
             part.path.parent.mkdir(parents=True, exist_ok=True)
-            dbs[tp] = part.options.open(part.path)
-            persisted = dbs[tp].get(RocksDBStore.offset_key)
-            if persisted is None:
-                await consumer.seek_to_beginning(tp)
-            else:
-                consumer.seek(tp, int(persisted) + 1)
+            db = part.options.open(part.path)
+            persisted = db.get(RocksDBStore.offset_key)
+            if persisted is not None and int(persisted) + 1 >= end:
+                db.close()
+                continue
+            dbs[tp] = db
+            starts[tp] = None if persisted is None else int(persisted) + 1
+        consumer.assign(list(starts))
+        for tp, start in starts.items():
+            if start is not None:
+                consumer.seek(tp, start)
+        fresh = [tp for tp, start in starts.items() if start is None]
+        if fresh:
+            await consumer.seek_to_beginning(*fresh)
         # Until a look at the ends finds nothing new: a high watermark read
         # right after the changelog was written may still lag behind it.
-        while pending := await _behind(consumer, list(parts)):
+        while starts and (pending := await _behind(consumer, list(starts))):
             while pending:
                 fetched = await consumer.getmany(
                     *pending, timeout_ms=1000, max_records=FETCH_RECORDS
