@@ -49,6 +49,17 @@ class TopicNames:
         """Each system as the workers last found it (ok or failing), keyed by system."""
         return f"{self.app_id}.status"
 
+    @property
+    def writes(self) -> str:
+        """Every write tether made and why (``tether explain``), keyed
+        ``system/type/id``; kept for a time, not compacted."""
+        return f"{self.app_id}.writes"
+
+    @property
+    def workers(self) -> str:
+        """Each worker's snapshot of what it did, keyed by worker (compacted)."""
+        return f"{self.app_id}.workers"
+
     def links_changelog(self, flow: str) -> str:
         """The changelog topic of a flow's link table (faust's naming)."""
         return f"{self.app_id}-{flow}-links-changelog"
