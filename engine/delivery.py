@@ -72,6 +72,7 @@ async def with_retries(
     sleep: Sleep = asyncio.sleep,
     clock: Callable[[], float] = time.monotonic,
     rng: Callable[[], float] = random.random,
+    on_retry: Callable[[], None] | None = None,
 ) -> T:
     """Run ``attempt`` until it succeeds or fails for good.
 
@@ -120,6 +121,8 @@ async def with_retries(
                 delay = min(exc.retry_after, max_backoff * 4) + rng() * 0.1
             retries = failures + throttles
             log.warning("%s: %s; retry %d in %.1fs", what, exc, retries, delay)
+            if on_retry is not None:
+                on_retry()
             await sleep(delay)
 
 

@@ -30,18 +30,20 @@ from connectors.errors import (
     TransientError,
     UnresolvedReferenceError,
 )
+from engine import metrics
 from engine.delivery import RecordSettings, ReferenceWaits, dead_letter, with_retries
 from engine.handlers import FlowPorts, Outcome, handle_event, is_source_event
 from engine.health import SystemHealth
 from engine.inbound import Undecodable, Where
 from engine.notices import NoticeSettings, route_notice
 from engine.parking import WAIT_IN_PLACE, Parking, ParkingLot
+from engine.recording import Cause, WriteLog
 from engine.redelivery import lost_notice
 from engine.replayed import replayed
 from engine.stores import IdMap, LinkTable, RouteTable
 from schemas.dataflow import Flow, TargetMode
 from schemas.envelope import ChangeEvent, DeadLetter
-from schemas.links import LinkNotice, LinkOp
+from schemas.links import Link, LinkNotice, LinkOp
 
 log = logging.getLogger(__name__)
 
@@ -91,6 +93,7 @@ class FlowRunner:
     waits: ReferenceWaits = field(default_factory=ReferenceWaits)
     notices: NoticeSettings = field(default_factory=NoticeSettings)
     parking: ParkingLot | None = None  # None: a change waits for references in place
+    writelog: WriteLog = field(default_factory=WriteLog)  # engine.recording
 
     @property
     def systems(self) -> tuple[str, ...]:
@@ -99,20 +102,30 @@ class FlowRunner:
 
     async def on_change(self, key: str, value: Any, where: Where) -> None:
         """A change of either side, keyed by the flow's source id."""
+        metrics.event_in(self.flow.name)
         if isinstance(value, Undecodable):
-            await self._undecodable(key, value, where)
+            await self._send_letter(_undecodable(self.flow, key, value, where))
+            metrics.event_out(self.flow.name, "dead_letter")
             return
-        event: ChangeEvent = value
-        source_side = is_source_event(self.flow, event)
+        source_side = is_source_event(self.flow, value)
+        with self.writelog.change(self.flow.name, value, from_source=source_side) as c:
+            result = await self._on_change(key, value, where, c)
+        metrics.event_out(self.flow.name, result)
+
+    async def _on_change(
+        self, key: str, event: ChangeEvent, where: Where, cause: Cause
+    ) -> str:
+        """What became of the change (``engine.metrics.RESULTS``)."""
+        source_side = cause.from_source
         if replayed(self.flow, self.links, self.idmap, key, event, source_side):
             self.waits.resolved(self.flow.name, event)
-            return  # seen already: no check, no handler, no write, no notice
+            return "unchanged"  # seen already: no check, handler, write, notice
         if not await self._trusted(key if source_side else None, event, where):
-            return
+            return "dead_letter"
         link = self.links.get(key)
-        outcome = await self._process(event, link, where)
+        outcome = await self._process(event, link, where, cause)
         if outcome is None:
-            return
+            return cause.result
         if outcome.link is not None:
             if outcome.link != link:  # unchanged: no table write, no changelog
                 self.links.put(key, outcome.link)
@@ -122,13 +135,16 @@ class FlowRunner:
         again = lost_notice(self.flow, outcome.link, self.idmap.resolve)
         for notice in outcome.notices or ((again,) if again else ()):
             await self._announce(notice)
+        return _result(link, outcome.link, max(outcome.writes, cause.written))
 
     async def _process(
-        self, event: ChangeEvent, link: Any, where: Where
+        self, event: ChangeEvent, link: Any, where: Where, cause: Cause
     ) -> Outcome | None:
-        """The handler's outcome, or ``None`` once the event is dead-lettered."""
+        """The handler's outcome, or ``None`` once the event is dead-lettered
+        or parked (``cause.result`` says which)."""
         name = self.flow.name
         lot, budget = _parking(self, event)
+        cause.result = "dead_letter"
         while True:
             try:
                 outcome: Outcome = await with_retries(
@@ -137,9 +153,11 @@ class FlowRunner:
                     reference_wait=lot.reference_wait(budget),
                     max_attempts=self.records.max_attempts,
                     max_seconds=self.records.max_seconds,
+                    on_retry=lambda: metrics.retry(cause.failing or event.system),
                 )
             except RecordError as exc:
                 if lot.settle(event, exc, budget):
+                    cause.result = "parked"
                     return None  # sent again once its reference is linked
                 if isinstance(exc, UnresolvedReferenceError):
                     self.waits.waited_in_vain(name, event)
@@ -231,7 +249,7 @@ class FlowRunner:
                 # still sees an edit that raced it.
                 self.routes.park(value)
         elif isinstance(value, Undecodable):
-            await self._undecodable(key, value, where)
+            await self._send_letter(_undecodable(self.flow, key, value, where))
 
     async def _on_notice(self, key: str, notice: LinkNotice, where: Where) -> None:
         routed = await route_notice(
@@ -255,7 +273,7 @@ class FlowRunner:
                 where=where,
                 payload=notice.model_dump(mode="json"),
             )
-            await self.outputs.dead_letter(letter)
+            await self._send_letter(letter)
         elif routed.forward is not None:
             await self.outputs.forward(*routed.forward)
 
@@ -267,11 +285,15 @@ class FlowRunner:
         *,
         stage: str = "flow",
     ) -> None:
-        await self.outputs.dead_letter(
+        await self._send_letter(
             dead_letter(
                 error, stage=stage, event=event, flow=self.flow.name, where=where
             )
         )
+
+    async def _send_letter(self, letter: DeadLetter) -> None:
+        metrics.dead_letter(letter.stage, letter.system, self.flow.name)
+        await self.outputs.dead_letter(letter)
 
     async def on_poison(self, key: str, value: Any, where: Where) -> None:
         """A message its workers kept stopping on (``engine.poison``): a letter."""
@@ -281,7 +303,9 @@ class FlowRunner:
         )
         log.error("%s: poison message at %s: %s", self.flow.name, where, reason)
         event = value if isinstance(value, ChangeEvent) else None
-        await self.outputs.dead_letter(
+        metrics.event_in(self.flow.name)
+        metrics.event_out(self.flow.name, "dead_letter")
+        await self._send_letter(
             dead_letter(
                 reason,
                 stage="poison",
@@ -290,30 +314,6 @@ class FlowRunner:
                 where=where,
                 record_id=key or "",
                 payload=value.text() if isinstance(value, Undecodable) else None,
-            )
-        )
-
-    async def _undecodable(self, key: str, value: Undecodable, where: Where) -> None:
-        # Named by the entity topic it came from (``{app}.{system}.{Type}``), so
-        # the letter says which system's record it was.
-        system, entity = next(
-            (
-                (ref.system, ref.type)
-                for ref in (self.flow.source, self.flow.target)
-                if value.topic.endswith(f".{ref.system}.{ref.type}")
-            ),
-            ("", ""),
-        )
-        await self.outputs.dead_letter(
-            dead_letter(
-                value.reason,
-                stage="decode",
-                flow=self.flow.name,
-                where=where,
-                system=system,
-                entity=entity,
-                record_id=key or "",
-                payload=value.text(),
             )
         )
 
@@ -330,3 +330,41 @@ def _parking(runner: FlowRunner, event: ChangeEvent) -> tuple[Parking, float]:
     if lot is not None and is_source_event(runner.flow, event):
         return lot, budget
     return WAIT_IN_PLACE, budget
+
+
+def _undecodable(flow: Flow, key: str, value: Undecodable, where: Where) -> DeadLetter:
+    # Named by the entity topic it came from (``{app}.{system}.{Type}``), so
+    # the letter says which system's record it was.
+    system, entity = next(
+        (
+            (ref.system, ref.type)
+            for ref in (flow.source, flow.target)
+            if value.topic.endswith(f".{ref.system}.{ref.type}")
+        ),
+        ("", ""),
+    )
+    return dead_letter(
+        value.reason,
+        stage="decode",
+        flow=flow.name,
+        where=where,
+        system=system,
+        entity=entity,
+        record_id=key or "",
+        payload=value.text(),
+    )
+
+
+def _result(before: Link | None, after: Link | None, writes: int) -> str:
+    """What became of a handled change, for ``tether_events_out_total``."""
+    if writes:
+        return "written"
+    had = before is not None and not before.tombstone
+    has = after is not None and not after.tombstone
+    if has and (not had or (before and after and before.target_id != after.target_id)):
+        return "linked"
+    if had and not has:
+        return "unlinked"
+    if before is None and after is None:
+        return "skipped"
+    return "unchanged"

@@ -123,6 +123,11 @@ class SlidingWindowLimiter:
         self._sleep = sleep
         self._stamps: deque[float] = deque()
         self.polls_made = 0  # ever, for pacing polls by what they really cost
+        # For the worker's metrics (``engine.metrics``): whose limit, and the
+        # requests that waited here and for how long, ever.
+        self.system = ""
+        self.waits = 0
+        self.waited_seconds = 0.0
         self._paused_until = 0.0
         # One pair of queues per event loop: a limiter shared per credential
         # may be used from more than one loop (tests, the CLI).
@@ -187,11 +192,21 @@ class SlidingWindowLimiter:
                 slept through; a pause ending later is still waited for.
         """
         poll = _POLLING.get()
-        async with self._queue(poll):
+        queue = self._queue(poll)
+        began, queued = self._clock(), queue.locked()
+        slept = await self._acquire(queue, poll, waited)
+        if queued or slept:  # behind a request that waits, or waited itself
+            self.waits += 1
+            self.waited_seconds += self._clock() - began
+
+    async def _acquire(self, queue: asyncio.Lock, poll: bool, waited: float) -> bool:
+        slept = False
+        async with queue:
             while True:
                 now = self._clock()
                 if now < self._paused_until and self._paused_until > waited:
                     await self._sleep(self._paused_until - now)
+                    slept = True
                     continue
                 span = self.window + self.margin
                 self._expire(now)
@@ -199,7 +214,7 @@ class SlidingWindowLimiter:
                 if len(self._stamps) < cap:
                     self._stamps.append(now)
                     self.polls_made += poll
-                    return
+                    return slept
                 # Enough of the oldest stamps must leave the window to get below
                 # the cap (which may have shrunk when a worker joined).
                 oldest = self._stamps[len(self._stamps) - cap]
@@ -213,11 +228,25 @@ class SlidingWindowLimiter:
                     wait,
                 )
                 await self._sleep(wait)
+                slept = True
 
 
 _SHARED: weakref.WeakValueDictionary[str, SlidingWindowLimiter] = (
     weakref.WeakValueDictionary()
 )
+
+
+def limiter_totals() -> list[tuple[str, int, float]]:
+    """Per system, the requests that waited for its shared limiters and the
+    seconds they waited, ever (a system's limiters are added up)."""
+    totals: dict[str, tuple[int, float]] = {}
+    for limiter in list(_SHARED.values()):
+        count, seconds = totals.get(limiter.system or "unknown", (0, 0.0))
+        totals[limiter.system or "unknown"] = (
+            count + limiter.waits,
+            seconds + limiter.waited_seconds,
+        )
+    return [(system, c, s) for system, (c, s) in sorted(totals.items())]
 
 
 def credential_key(base_url: str, secrets: Iterable[str]) -> str:
