@@ -20,12 +20,13 @@ from connectors.errors import (
     TransientError,
     UnreadableMatchError,
 )
-from engine import mapping
+from engine import mapping, recording
 from engine.changes import invalid, project_target, settle
 from engine.ports import FlowPorts, Outcome
 from schemas.dataflow import DeletePolicy, Flow, TargetMode
 from schemas.envelope import ChangeEvent, Operation
 from schemas.links import Link, LinkNotice, LinkOp
+from schemas.observe import WriteOp
 from schemas.paths import get_value
 
 log = logging.getLogger(__name__)
@@ -56,6 +57,12 @@ async def establish(
             on_gone=lambda: _gone(flow, ports, match.id),
         )
         notice = link_notice(flow, link, LinkOp.LINK)
+        cause = recording.current()
+        why = f"natural key {cause.match_key}" if cause else "natural key"
+        target = flow.target
+        recording.decided(
+            WriteOp.MATCH, target.system, target.type, match.id, event.id, why
+        )
         return Outcome(outcome.link, (notice,), outcome.writes)
     capabilities = ports.target_sink.capabilities(flow.target.type)
     if flow.target_mode is not TargetMode.ENTITY or not capabilities.create:
@@ -125,6 +132,7 @@ async def _match(
             and _free(flow, ports, c.id, event.id)
         ]
         if candidates:
+            recording.note(match_key=key.source)  # why the link (engine.recording)
             return candidates, listed
     if flow.match_keys and not keyed:
         names = ", ".join(k.source for k in flow.match_keys)
@@ -215,6 +223,16 @@ async def unlink(flow: Flow, link: Link, ports: FlowPorts, *, deleted: str) -> O
         )
         raise TransientError(msg)
     detail = f"{deleted} entity deleted; link to {link.target_id} removed"
+    recording.note(deleted=deleted)
+    target = flow.target
+    recording.decided(
+        WriteOp.UNLINK,
+        target.system,
+        target.type,
+        link.target_id,
+        link.source_id,
+        f"{deleted} deleted",
+    )
     if flow.delete_policy is DeletePolicy.PROPAGATE:
         other, entity, other_id = (
             (ports.target_sink, flow.target.type, link.target_id)

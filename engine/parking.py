@@ -130,6 +130,8 @@ class ParkingLot:
         # Sent again, not handled yet: (version, when); in memory, a restart
         # only sends once more.
         self._sent: dict[str, tuple[datetime, float]] = {}
+        # Parked changes when ``due`` last looked (it reads them all anyway).
+        self.pending = 0
 
     def reference_wait(self, budget: float) -> float:
         """None: a change waiting for a reference is parked at once."""
@@ -221,6 +223,7 @@ class ParkingLot:
                 self._sent[key] = (held.event.modified_at, mono)
         for gone in self._sent.keys() - seen:
             del self._sent[gone]
+        self.pending = len(seen)
         return found
 
     def _resolves(self, event: ChangeEvent) -> bool:

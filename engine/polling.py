@@ -14,13 +14,14 @@ from dataclasses import dataclass
 
 from connectors.base.protocols import BadRecord, Source
 from connectors.errors import TransientError
+from engine import metrics
 from engine.badinput import LetterMemo, letter_key, safe
 from engine.cursors import CursorTable
 from engine.delivery import dead_letter
 from engine.ingest import PollPorts, poll_entity
 from engine.pacing import PollPacer
 from schemas.dataflow import Flow, TargetMode
-from schemas.envelope import ChangeEvent, DeadLetter
+from schemas.envelope import ChangeEvent, Cursor, DeadLetter
 
 log = logging.getLogger(__name__)
 
@@ -77,12 +78,13 @@ class SourcePoller:
         self._resync_interval = resync_interval
         self._last_resync: dict[str, float] = {}
         self._rejected = LetterMemo()
+        self._cursors = cursors
         self._ports = PollPorts(
             publish=self._publish,
             reject=self._reject,
             flush=outputs.flush,
-            load_cursor=cursors.load,
-            save_cursor=cursors.save,
+            load_cursor=self._load_cursor,
+            save_cursor=self._save_cursor,
             pages_settled=self._rejected.settle_pages,
         )
 
@@ -107,6 +109,7 @@ class SourcePoller:
                 )
                 changed = True  # not known to be idle: no back-off
                 continue
+            metrics.polled(self.source.system, entity, completed=not stats.malformed)
             changed = changed or bool(stats.events or stats.bad_records)
         if self.pacer is not None:
             self.pacer.done(changed=changed)
@@ -121,8 +124,19 @@ class SourcePoller:
             return True
         return False
 
+    def _load_cursor(self, system: str, entity: str) -> Cursor | None:
+        cursor = self._cursors.load(system, entity)
+        if cursor is not None:  # a restarted worker knows its cursor's age
+            metrics.polled(system, entity, cursor_at=cursor.since)
+        return cursor
+
+    async def _save_cursor(self, system: str, entity: str, cursor: Cursor) -> None:
+        await self._cursors.save(system, entity, cursor)
+        metrics.polled(system, entity, cursor_at=cursor.since)
+
     async def _publish(self, event: ChangeEvent) -> None:
         await self._outputs.publish(event)
+        metrics.polled(event.system, event.entity, records=1)
         # Sent: should it turn bad again, that is news. (One too large to send
         # raised instead, and stays known: its letter is not repeated.)
         self._rejected.forget(letter_key(event.system, event.entity, event.id))
@@ -134,6 +148,7 @@ class SourcePoller:
             # A page read again, or a record the feed keeps listing: known.
             log.debug("dead letter %s already sent", key)
             return
+        metrics.dead_letter("source", bad.system)
         await self._outputs.dead_letter(
             dead_letter(
                 bad.reason,

@@ -26,11 +26,13 @@ KAFKA_MAX_MESSAGE_BYTES = 1_048_588
 
 @dataclass(frozen=True)
 class TopicSpec:
-    """A topic tether needs: name, partitions, and whether it is compacted."""
+    """A topic tether needs: name, partitions, whether it is compacted, and
+    how long it keeps messages (``None``: the broker's default)."""
 
     name: str
     partitions: int
     compacted: bool = False
+    retention_ms: int | None = None
 
 
 async def ensure_topics(
@@ -93,6 +95,8 @@ async def ensure_topics(
 
 def _configs(spec: TopicSpec, max_message_bytes: int | None) -> dict[str, str]:
     configs = {"cleanup.policy": "compact"} if spec.compacted else {}
+    if spec.retention_ms is not None:
+        configs["retention.ms"] = str(spec.retention_ms)
     if max_message_bytes is not None and max_message_bytes > KAFKA_MAX_MESSAGE_BYTES:
         configs["max.message.bytes"] = str(max_message_bytes)
     return configs

@@ -39,6 +39,7 @@ from engine.polling import (
     SourcePoller,
     polled_entities,
 )
+from engine.recording import recording_flow
 from engine.runner import FlowOutputs, FlowRunner
 from engine.runtime import Connectors
 from engine.stores import IdMap, LinkTable, RouteTable
@@ -54,6 +55,7 @@ from streams.membership import watch_membership
 from streams.provision import TopicSpec
 from streams.reads import DirectReads
 from streams.settings import StreamSettings
+from streams.snapshots import wire_observing
 from streams.tables import partitioned_table, shared_table
 from streams.topics import TopicNames
 
@@ -105,6 +107,7 @@ class Topology:
         self.breakers = load_settings(BreakerSettings)
         self.control = ControlTable(self._shared(CONTROL_TABLE))  # paused flows
         watch_membership(app, settings)  # rate limits shared by the group
+        self.writelog = wire_observing(self)  # {app}.writes, {app}.workers
         self.runners = {flow.name: self._register_flow(flow) for flow in flows.values()}
         declared = {s: connectors.source(s).entities() for s in self._systems()}
         for system, entities in polled_entities(
@@ -192,7 +195,7 @@ class Topology:
 
         ports, _ = guard_flow(
             flow.name,
-            self._ports(flow),
+            recording_flow(flow.name, self._ports(flow)),
             self.breakers,
             self.control,
             lambda: len(links),
@@ -211,6 +214,7 @@ class Topology:
             health=self.health,
             notices=self.notices,
             parking=parking,
+            writelog=self.writelog,
         )
         unparking(self.app, flow.name, parking, forward)
         inbound = self._channel(

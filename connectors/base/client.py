@@ -130,7 +130,7 @@ class HttpClient(Pool, JsonBodies):
             **options: Further ``HttpClient`` arguments (``transport``,
                 ``retry_hint``, ``now``, ``rng``).
         """
-        limiter = _limiter(settings, monotonic, sleep)
+        limiter = _limiter(settings, monotonic, sleep, system)
         return cls(
             system=system,
             base_url=settings.base_url,
@@ -307,6 +307,7 @@ def _limiter(
     settings: ConnectorSettings,
     monotonic: Callable[[], float],
     sleep: Callable[[float], Awaitable[None]],
+    system: str = "",
 ) -> SlidingWindowLimiter | None:
     """The limiter of the settings' credential, shared by every client using it."""
     limit = settings.rate_limit_per_minute
@@ -318,7 +319,9 @@ def _limiter(
         if isinstance(value, SecretStr)
     )
     credential = credential_key(settings.base_url, secrets)
-    return shared_limiter(credential, limit, clock=monotonic, sleep=sleep)
+    limiter = shared_limiter(credential, limit, clock=monotonic, sleep=sleep)
+    limiter.system = limiter.system or system  # names its waits in the metrics
+    return limiter
 
 
 @dataclass(frozen=True)
