@@ -17,6 +17,8 @@ def wire_metrics_page(app: faust.App) -> None:
     class MetricsView(View):
         async def get(self, request: Request, **_: Any) -> Response:
             body = generate_latest(REGISTRY)
-            return self.bytes(body, content_type=CONTENT_TYPE_LATEST)
+            # aiohttp takes the charset apart from the content type.
+            content_type = CONTENT_TYPE_LATEST.split("; charset=")[0]
+            return self.bytes(body, content_type=content_type)
 
     app.page("/metrics", name="metrics")(MetricsView)

@@ -105,25 +105,25 @@ def _wire_snapshots(
         lambda: {s: not topology.health.is_failing(s) for s in systems},
     )
     me = worker_id()
-
-    async def snapshot(*, stopping: bool = False) -> WorkerSnapshot:
-        links, pending = await refresh(topology)
-        return metrics.ACTIVITY.snapshot(
-            me, links=links, pending=pending, stopping=stopping
-        )
+    held: list[dict[str, int]] = [{}, {}]  # links, pending: as last refreshed
 
     async def publish() -> None:
         if not app.rebalancing:
-            await topic.send(key=me, value=await snapshot())
+            held[:] = await refresh(topology)
+            snapshot = metrics.ACTIVITY.snapshot(me, links=held[0], pending=held[1])
+            await topic.send(key=me, value=snapshot)
 
     app.timer(settings.snapshot_seconds, name="worker-snapshot")(publish)
 
     @app.on_before_shutdown.connect  # type: ignore[arg-type]
-    async def stopping(sender: Any, **_: Any) -> None:
-        # The consumer has stopped; the producer is flushed after this.
+    async def stopping(app: Any, **_: Any) -> None:
+        # The consumer has stopped and the tables are closed (the counts are
+        # the last refreshed); the producer is flushed after this.
         try:
             await sender.drain()
-            last = await snapshot(stopping=True)
+            last = metrics.ACTIVITY.snapshot(
+                me, links=held[0], pending=held[1], stopping=True
+            )
             await asyncio.wait_for(await topic.send(key=me, value=last), 10.0)
         except Exception as exc:  # noqa: BLE001 - stopping goes on regardless
             log.warning("last worker snapshot not sent: %r", exc)
