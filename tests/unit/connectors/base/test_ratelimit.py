@@ -38,3 +38,12 @@ async def test_waits_only_when_the_window_is_full() -> None:
 def test_rejects_nonsense(limit: int, window: float) -> None:
     with pytest.raises(ValueError, match="rate limit"):
         SlidingWindowLimiter(limit, window)
+
+
+async def test_counts_the_requests_that_waited_and_for_how_long() -> None:
+    clock = Clock()
+    limiter = SlidingWindowLimiter(1, 60.0, clock=clock, sleep=clock.sleep)
+    await limiter.acquire()
+    assert (limiter.waits, limiter.waited_seconds) == (0, 0.0)
+    await limiter.acquire()  # the first stamp leaves the window at 1061
+    assert (limiter.waits, limiter.waited_seconds) == (1, 61.0)

@@ -11,6 +11,7 @@ from connectors.base.client import HttpClient
 from connectors.base.ratelimit import (
     SlidingWindowLimiter,
     credential_key,
+    limiter_totals,
     polling,
     shared_limiter,
 )
@@ -150,3 +151,14 @@ async def test_a_retried_429_waits_once(api: FakeApi) -> None:
     ) as client:
         assert await client.get_json("/a") == 1
     assert slept == [3.0]
+
+
+def test_a_shared_limiter_is_named_by_its_system_and_totalled() -> None:
+    client = build_client(customcrm("k-metrics"))
+    assert client.limiter is not None
+    assert client.limiter.system == "customcrm"
+    client.limiter.waits, client.limiter.waited_seconds = 3, 1.5
+    totals = {system: (count, spent) for system, count, spent in limiter_totals()}
+    count, spent = totals["customcrm"]
+    assert count >= 3
+    assert spent >= 1.5
