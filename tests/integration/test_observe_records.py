@@ -9,12 +9,15 @@ and ``/metrics`` counts the same writes.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
+from aiokafka.admin import AIOKafkaAdminClient
+from aiokafka.admin.config_resource import ConfigResource, ConfigResourceType
 from prometheus_client.parser import text_string_to_metric_families
 
 from devkit.local import LocalDeployment, latest_by_key
@@ -48,6 +51,22 @@ def scrape(url: str) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
     }
 
 
+def topic_config(bootstrap: str, topic: str) -> dict[str, str]:
+    async def describe() -> dict[str, str]:
+        admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+        await admin.start()
+        try:
+            [response] = await admin.describe_configs(
+                [ConfigResource(ConfigResourceType.TOPIC, topic)]
+            )
+        finally:
+            await admin.close()
+        [resource] = response.resources
+        return {entry[0]: entry[1] for entry in resource[4]}
+
+    return asyncio.run(describe())
+
+
 def value(samples: dict[Any, float], name: str, **labels: str) -> float:
     return samples.get((name, tuple(sorted(labels.items()))), 0.0)
 
@@ -64,6 +83,7 @@ def observed(
                 "TETHER_WEB_ENABLED": "true",
                 "TETHER_WEB_PORT": str(local.web_ports["w1"]),
                 "TETHER_SNAPSHOT_SECONDS": "1",
+                "TETHER_HEALTH_MAX_RETRY_SECONDS": "10",  # back soon after a revoke
             }
         )
         seed_webcrm(webcrm, **SMALL)
@@ -192,6 +212,36 @@ def test_the_metrics_count_the_same_writes(observed):
     )
     assert age > 0  # the sample's records were modified in 2023
     assert ("tether_consumer_lag", (("flow", ORGS),)) in samples
+
+
+def test_the_writes_are_kept_for_a_time_and_the_snapshots_compacted(observed):
+    local, _, _, _ = observed
+    writes_config = topic_config(local.bootstrap, local.topics.writes)
+    assert writes_config["cleanup.policy"] == "delete"
+    assert writes_config["retention.ms"] == str(168 * 3_600_000)
+    assert topic_config(local.bootstrap, local.topics.workers)["cleanup.policy"] == (
+        "compact"
+    )
+
+
+def test_revoked_credentials_show_as_a_system_down(observed):
+    local, webcrm, _, url = observed
+    webcrm.tokens.auth_codes.discard(webcrm.auth_code)  # no login works any more
+    webcrm.tokens.clear()
+    try:
+        local.wait_for(
+            lambda: value(scrape(url), "tether_system_up", system="webcrm") == 0,
+            timeout=120,
+            what="Webcrm down in the metrics",
+        )
+        assert value(scrape(url), "tether_system_up", system="customcrm") == 1
+    finally:
+        webcrm.tokens.auth_codes.add(webcrm.auth_code)
+    local.wait_for(
+        lambda: value(scrape(url), "tether_system_up", system="webcrm") == 1,
+        timeout=120,
+        what="Webcrm up again in the metrics",
+    )
 
 
 def test_a_stopped_worker_says_so(observed):
