@@ -30,7 +30,7 @@ from connectors.errors import (
     TransientError,
     UnresolvedReferenceError,
 )
-from engine import metrics
+from engine import metrics, recording
 from engine.delivery import RecordSettings, ReferenceWaits, dead_letter, with_retries
 from engine.handlers import FlowPorts, Outcome, handle_event, is_source_event
 from engine.health import SystemHealth
@@ -44,6 +44,7 @@ from engine.stores import IdMap, LinkTable, RouteTable
 from schemas.dataflow import Flow, TargetMode
 from schemas.envelope import ChangeEvent, DeadLetter
 from schemas.links import Link, LinkNotice, LinkOp
+from schemas.observe import WriteOp
 
 log = logging.getLogger(__name__)
 
@@ -135,6 +136,7 @@ class FlowRunner:
         again = lost_notice(self.flow, outcome.link, self.idmap.resolve)
         for notice in outcome.notices or ((again,) if again else ()):
             await self._announce(notice)
+        _value_links(self.flow, outcome)
         return _result(link, outcome.link, max(outcome.writes, cause.written))
 
     async def _process(
@@ -368,3 +370,20 @@ def _result(before: Link | None, after: Link | None, writes: int) -> str:
     if before is None and after is None:
         return "skipped"
     return "unchanged"
+
+
+def _value_links(flow: Flow, outcome: Outcome) -> None:
+    """A value-keyed flow's links are its decisions (it writes nothing)."""
+    if flow.target_mode is not TargetMode.VALUE_KEYED:
+        return
+    target = flow.target
+    for notice in outcome.notices:
+        linked = notice.op is LinkOp.LINK
+        recording.decided(
+            WriteOp.MATCH if linked else WriteOp.UNLINK,
+            target.system,
+            target.type,
+            notice.target_id,
+            notice.source_id,
+            "value key" if linked else "value key changed",
+        )

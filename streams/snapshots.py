@@ -108,10 +108,14 @@ def _wire_snapshots(
     held: list[dict[str, int]] = [{}, {}]  # links, pending: as last refreshed
 
     async def publish() -> None:
-        if not app.rebalancing:
+        if app.rebalancing:
+            return
+        try:
             held[:] = await refresh(topology)
             snapshot = metrics.ACTIVITY.snapshot(me, links=held[0], pending=held[1])
             await topic.send(key=me, value=snapshot)
+        except Exception as exc:  # noqa: BLE001 - a snapshot must never stop a worker
+            log.warning("worker snapshot not sent: %r", exc)
 
     app.timer(settings.snapshot_seconds, name="worker-snapshot")(publish)
 

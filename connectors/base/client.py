@@ -104,8 +104,6 @@ class HttpClient(Pool, JsonBodies):
         self.status_policy = status_policy
         self.retry = retry or RetryPolicy()
         self.limiter = limiter
-        if limiter is not None and not limiter.system:
-            limiter.system = system  # names its waits in the metrics
         self._waits = _Waits(self.retry, sleep, now, rng, retry_hint)
 
     @classmethod

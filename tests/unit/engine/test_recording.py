@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from connectors.errors import RejectedRecordError
+from connectors.errors import RejectedRecordError, TransientError
 from engine import metrics
 from engine.recording import Cause, WriteLog, flattened, recording_flow
 from engine.runner import FlowOutputs, FlowRunner
@@ -267,3 +267,72 @@ def test_a_delete_says_which_side_was_deleted():
 )
 def test_a_body_is_recorded_by_its_leaf_paths(body, flat):
     assert flattened(body) == flat
+
+
+async def test_a_value_keyed_flow_records_its_links_as_matches():
+    from tests.unit.engine.test_handlers_modes import COMPANIES, countries_world
+
+    world, ports = countries_world()
+    records: list[WriteRecord] = []
+
+    async def nothing(*_: Any) -> None:
+        return None
+
+    runner = FlowRunner(
+        flow=COMPANIES,
+        ports=recording_flow(COMPANIES.name, ports),
+        links=LinkTable({}),
+        routes=RouteTable({}),
+        idmap=IdMap({}),
+        outputs=FlowOutputs(nothing, nothing, nothing),
+        writelog=WriteLog(lambda k, r: records.append(r)),
+    )
+    company = world.webcrm.put(
+        "Companies",
+        "c-1",
+        {"postAddress": {"country": "Norway"}, "visitAddress": {"country": "SE"}},
+    )
+    await runner.on_change("c-1", company, WHERE)
+    assert sorted((r.op, r.record_id, r.from_id) for r in records) == [
+        (WriteOp.MATCH, "1", "c-1"),
+        (WriteOp.MATCH, "2", "c-1"),
+    ]
+    assert {r.system for r in records} == {COMPANIES.target.system}
+
+
+async def test_a_retry_is_counted_for_the_system_that_failed():
+    rig = Rig()
+    inner = rig.world.customcrm.create
+    calls = 0
+
+    async def flaky(entity: str, data: Any, *, idempotency_key: str) -> Any:
+        nonlocal calls
+        calls += 1
+        if calls == 1:
+            raise TransientError("customcrm: 503", retry_after=0.0)
+        return await inner(entity, data, idempotency_key=idempotency_key)
+
+    rig.world.customcrm.create = flaky  # type: ignore[method-assign]
+    retries = sample("tether_retries_total", system="customcrm")
+    errors = sample(
+        "tether_writes_total",
+        system="customcrm",
+        type="Customer",
+        op="create",
+        outcome="error",
+    )
+    await rig.runner.on_change(
+        "1", rig.world.webcrm.put("Organisations", "1", ORG), WHERE
+    )
+    assert sample("tether_retries_total", system="customcrm") == retries + 1
+    assert (
+        sample(
+            "tether_writes_total",
+            system="customcrm",
+            type="Customer",
+            op="create",
+            outcome="error",
+        )
+        == errors + 1
+    )
+    assert [r.op for _, r in rig.records] == [WriteOp.CREATE]
