@@ -41,7 +41,7 @@ The engine calls the plain functions below; nothing here knows faust.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import datetime
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
@@ -124,6 +124,15 @@ RESULTS = (
     "parked",
     "dead_letter",
 )
+
+
+def declare(flows: Iterable[str]) -> None:
+    """Every flow's counters and gauges, at 0 before anything happened."""
+    for flow in flows:
+        for metric in (EVENTS_IN, CREATES, MATCHES, CONFLICTS, LAG, LINKS, PENDING):
+            metric.labels(flow)
+        CHANGE_TO_WRITE.labels(flow)
+        ACTIVITY.flow(flow)
 
 
 def event_in(flow: str) -> None:

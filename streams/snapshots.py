@@ -71,6 +71,7 @@ def wire_observing(topology: Topology) -> WriteLog:
     ``topology.runners`` each time.
     """
     settings = load_settings(ObserveSettings)
+    metrics.declare(topology.flows)
     sender = _wire_writes(topology, settings)
     _wire_snapshots(topology, settings, sender)
     if topology.settings.web_enabled:

@@ -127,3 +127,12 @@ def test_parked_changes_are_counted_when_the_timer_looks():
     lot.clear("5")
     lot.due()
     assert lot.pending == 0
+
+
+def test_a_declared_flow_shows_zeros_before_its_first_event():
+    assert sample("tether_events_in_total", flow="quiet-flow") is None
+    metrics.declare(["quiet-flow"])
+    assert sample("tether_events_in_total", flow="quiet-flow") == 0
+    assert sample("tether_consumer_lag", flow="quiet-flow") == 0
+    assert sample("tether_change_to_write_seconds_count", flow="quiet-flow") == 0
+    assert "quiet-flow" in metrics.ACTIVITY.flows
