@@ -141,18 +141,20 @@ async def refresh(topology: Topology) -> tuple[dict[str, int], dict[str, int]]:
         assigned = set(app.consumer.assignment())
     except Exception:  # noqa: BLE001 - no consumer yet (starting, stopping)
         assigned = set()
+    inputs = {name: _inputs(topology, flow) for name, flow in topology.flows.items()}
+    wanted = {tp for tp in assigned if any(tp.topic in i for i in inputs.values())}
+    behind = await _behind(app, wanted)  # once per partition: flows share topics
     links: dict[str, int] = {}
     pending: dict[str, int] = {}
     for name, runner in topology.runners.items():
         flow = topology.flows[name]
-        inputs = _inputs(topology, flow)
-        mine = [tp for tp in assigned if tp.topic in inputs]
         source_topic = topology.names.entity(flow.source.system, flow.source.type)
-        partitions = {tp.partition for tp in mine if tp.topic == source_topic}
+        partitions = {tp.partition for tp in assigned if tp.topic == source_topic}
         links[name] = _links(runner, partitions)
         pending[name] = runner.parking.pending if runner.parking else 0
         metrics.held(name, links[name], pending[name])
-        metrics.lag(name, await _lag(app, mine))
+        lag = sum(n for tp, n in behind.items() if tp.topic in inputs[name])
+        metrics.lag(name, lag)
     return links, pending
 
 
@@ -166,8 +168,9 @@ def _inputs(topology: Topology, flow: Flow) -> set[str]:
     }
 
 
-async def _lag(app: faust.App, partitions: list[Any]) -> int:
-    behind = 0
+async def _behind(app: faust.App, partitions: set[Any]) -> dict[Any, int]:
+    """Messages behind the high watermark in each of ``partitions``."""
+    behind: dict[Any, int] = {}
     consumer: Any = app.consumer
     for tp in partitions:
         try:
@@ -176,8 +179,8 @@ async def _lag(app: faust.App, partitions: list[Any]) -> int:
         except Exception as exc:  # noqa: BLE001 - revoked meanwhile: not ours now
             log.debug("no position for %s: %r", tp, exc)
             continue
-        if high is not None and position is not None and high > position:
-            behind += high - position
+        if high is not None and position is not None:
+            behind[tp] = max(0, high - position)
     return behind
 
 

@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 import asyncio
-from typing import Any
+from types import SimpleNamespace
+from typing import Any, NamedTuple
 
 import pytest
 
 from engine import metrics
+from engine.stores import LinkTable
 from schemas.observe import WriteOp, WriteRecord
 from streams.provision import TopicSpec, _configs
-from streams.snapshots import EXACT_BELOW, ObserveSettings, _count
+from streams.snapshots import EXACT_BELOW, ObserveSettings, _count, refresh
+from streams.topics import TopicNames
 from streams.writelog import WriteSender
+from tests.unit.engine.test_handlers import ORGS, PERSONS
 
 RECORD = WriteRecord(flow="f", system="s", entity="T", record_id="1", op=WriteOp.CREATE)
 
@@ -100,3 +104,57 @@ def test_the_writes_topic_is_kept_for_a_time_never_compacted(
     assert _configs(spec, None) == {"retention.ms": "7200000"}
     assert ObserveSettings.model_fields["writes_retention_hours"].default == 168
     assert ObserveSettings.model_fields["snapshot_seconds"].default == 5
+
+
+class TP(NamedTuple):
+    topic: str
+    partition: int
+
+
+class Consumer:
+    def __init__(self, offsets: dict[TP, tuple[int, int]]) -> None:
+        self.offsets = offsets  # high watermark, position
+        self.positions_asked: list[TP] = []
+
+    def assignment(self) -> set[TP]:
+        return set(self.offsets)
+
+    def highwater(self, tp: TP) -> int:
+        return self.offsets[tp][0]
+
+    async def position(self, tp: TP) -> int:
+        self.positions_asked.append(tp)
+        return self.offsets[tp][1]
+
+
+async def test_lag_links_and_parked_changes_are_refreshed_per_flow():
+    names = TopicNames("app")
+    orgs, persons = ORGS, PERSONS  # both read Webcrm; different topics
+    src = names.entity(orgs.source.system, orgs.source.type)
+    consumer = Consumer(
+        {
+            TP(src, 0): (10, 4),
+            TP(src, 1): (3, 3),
+            TP(names.from_target(orgs.name), 0): (5, 4),
+            TP(names.entity("other", "Thing"), 0): (100, 0),  # no flow of ours
+        }
+    )
+    parking = SimpleNamespace(pending=2)
+    topology: Any = SimpleNamespace(
+        app=SimpleNamespace(consumer=consumer),
+        names=names,
+        flows={orgs.name: orgs, persons.name: persons},
+        runners={
+            orgs.name: SimpleNamespace(
+                links=LinkTable({"1": {}, "2": {}}), parking=parking
+            ),
+            persons.name: SimpleNamespace(links=LinkTable({}), parking=None),
+        },
+    )
+    links, pending = await refresh(topology)
+    assert links == {orgs.name: 2, persons.name: 0}
+    assert pending == {orgs.name: 2, persons.name: 0}
+    lag = metrics.REGISTRY.get_sample_value("tether_consumer_lag", {"flow": orgs.name})
+    assert lag == 7  # 6 + 0 on the source topic, 1 on from-target
+    assert metrics.REGISTRY.get_sample_value("tether_links", {"flow": orgs.name}) == 2
+    assert TP(names.entity("other", "Thing"), 0) not in consumer.positions_asked
