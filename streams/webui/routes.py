@@ -111,9 +111,9 @@ def _metrics_view() -> type[View]:
         """tether's (and faust's) metrics in Prometheus's text format."""
 
         async def get(self, request: Request) -> Response:
-            return self.bytes(
-                generate_latest(REGISTRY), content_type=CONTENT_TYPE_LATEST
-            )
+            # aiohttp takes a content type with parameters only as a header.
+            headers = {"Content-Type": CONTENT_TYPE_LATEST, **_NO_STORE}
+            return self.bytes(generate_latest(REGISTRY), headers=headers)
 
     return Metrics
 
