@@ -30,18 +30,25 @@ class Recent(Generic[T]):
         self._value: T | None = None
         self._at: float | None = None
         self._lock = asyncio.Lock()
+        self._epoch = 0  # bumped by ``forget``
+        self._value_epoch = 0
 
     async def get(self) -> T:
         """The value, computed now if the last one is older than the interval."""
         async with self._lock:
             if self._value is None or self._stale():
+                epoch = self._epoch
                 self._value = await self._compute()
                 self._at = self._clock()
+                self._value_epoch = epoch
             return self._value
 
     def forget(self) -> None:
-        """Compute afresh on the next ``get`` (the value is known to be old)."""
-        self._at = None
+        """Compute afresh on the next ``get`` (the value is known to be old),
+        also when a computation that started earlier is still running."""
+        self._epoch += 1
 
     def _stale(self) -> bool:
-        return self._at is None or self._clock() - self._at >= self._seconds
+        if self._at is None or self._value_epoch != self._epoch:
+            return True
+        return self._clock() - self._at >= self._seconds

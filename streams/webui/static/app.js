@@ -24,6 +24,7 @@
   let selected = null;
   let polls = 0;
   let lastStatus = null;
+  let controlEnabled = null; // from the first detail read
 
   const $ = (id) => document.getElementById(id);
 
@@ -232,7 +233,10 @@
       drawGraph(status);
       drawTable(status);
       showProblem("");
-      if (selected && polls % DETAIL_EVERY === 0) await loadDetail();
+      if (selected) {
+        drawDetailState(status.flows.find((f) => f.flow === selected));
+        if (polls % DETAIL_EVERY === 0) await loadDetail();
+      }
     } catch (error) {
       showProblem("status unavailable: " + error.message);
     }
@@ -244,6 +248,9 @@
     selected = flow;
     $("detail").hidden = false;
     $("detail-flow").textContent = flow;
+    $("detail-state").textContent = "loading…";
+    $("pause").disabled = true; // until the flow's state is known
+    $("resume").disabled = true;
     for (const row of $("flows").tBodies[0].rows) {
       row.classList.toggle("selected", row.dataset.flow === flow);
     }
@@ -271,14 +278,8 @@
     const flow = selected;
     const detail = await getJson("/flows/" + encodeURIComponent(flow));
     if (flow !== selected) return; // another flow was chosen meanwhile
-    const status = detail.flow;
-    const state = $("detail-state");
-    state.replaceChildren();
-    if (status) {
-      state.appendChild(el("span", { class: "state " + status.state }, status.state));
-      if (status.reason) state.appendChild(document.createTextNode(" — " + status.reason));
-    }
-    drawControls(detail.control_enabled, status ? status.state : "");
+    controlEnabled = detail.control_enabled;
+    drawDetailState(detail.flow);
     fillRows($("writes"), detail.writes.map((w) => [
       when(w.written_at), w.op, `${w.system} ${w.entity} ${w.record_id}`, w.why,
       Object.keys(w.after || {}).join(", "),
@@ -286,6 +287,16 @@
     fillRows($("letters"), detail.dead_letters.map((d) => [
       when(d.failed_at), `${d.system} ${d.entity} ${d.record_id}`, d.stage, d.reason,
     ]));
+  }
+
+  function drawDetailState(status) {
+    const state = $("detail-state");
+    state.replaceChildren();
+    if (status) {
+      state.appendChild(el("span", { class: "state " + status.state }, status.state));
+      if (status.reason) state.appendChild(document.createTextNode(" — " + status.reason));
+    }
+    if (controlEnabled !== null) drawControls(controlEnabled, status ? status.state : "");
   }
 
   function drawControls(enabled, state) {
