@@ -13,6 +13,7 @@ from typing import Any
 
 import faust
 import orjson
+from aiokafka.errors import KafkaError
 from faust.web import Request, Response, View
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
@@ -29,6 +30,15 @@ ASSETS = {
     "style.css": "text/css",
 }
 _NO_STORE = {"Cache-Control": "no-store"}
+_PAGE_HEADERS = {
+    **_NO_STORE,
+    # Only its own script and style run; the icon is an empty data: URL.
+    "Content-Security-Policy": "default-src 'self'; img-src 'self' data:; "
+    "frame-ancestors 'none'",
+    "X-Content-Type-Options": "nosniff",
+}
+UNAVAILABLE = (SyncError, KafkaError, OSError, TimeoutError)
+"""What reading Kafka for a page may raise: 503, the page tries again."""
 
 
 def asset(name: str) -> bytes:
@@ -59,13 +69,19 @@ def _json(view: View, value: Any, status: int = 200) -> Response:
     )
 
 
+def _unavailable(view: View, what: str, exc: BaseException) -> Response:
+    detail = f"{what} cannot be read now: {exc}"
+    log.warning("status page: %s", detail)
+    return _json(view, {"detail": detail}, status=503)
+
+
 def _static_view(name: str) -> type[View]:
     class Page(View):
         """The live status page."""
 
         async def get(self, request: Request) -> Response:
             return self.bytes(
-                asset(name), content_type=ASSETS[name], headers=dict(_NO_STORE)
+                asset(name), content_type=ASSETS[name], headers=dict(_PAGE_HEADERS)
             )
 
     return Page
@@ -125,8 +141,8 @@ def _status_view(site: StatusSite) -> type[View]:
         async def get(self, request: Request) -> Response:
             try:
                 status = await site.status()
-            except SyncError as exc:
-                return _json(self, {"detail": str(exc)}, status=503)
+            except UNAVAILABLE as exc:
+                return _unavailable(self, "the status", exc)
             return _json(self, status.model_dump(mode="json"))
 
     return Status
@@ -141,8 +157,8 @@ def _flow_view(site: StatusSite) -> type[View]:
                 return _json(self, {"detail": f"no flow {flow} here"}, status=404)
             try:
                 detail = await site.flow_detail(flow)
-            except SyncError as exc:
-                return _json(self, {"detail": str(exc)}, status=503)
+            except UNAVAILABLE as exc:
+                return _unavailable(self, f"flow {flow}", exc)
             return _json(self, detail)
 
     return FlowDetail
@@ -167,8 +183,8 @@ def _control_view(site: StatusSite, action: str, resume_grace: float) -> type[Vi
                     )
                 else:
                     state = await pausing.resume(site.settings, flow, resume_grace)
-            except SyncError as exc:
-                return _json(self, {"detail": str(exc)}, status=503)
+            except UNAVAILABLE as exc:
+                return _unavailable(self, f"{action} of {flow}", exc)
             site.forget_status()
             log.warning("%s %sd from the status page", flow, action)
             return _json(self, state.model_dump(mode="json"))

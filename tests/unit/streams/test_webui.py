@@ -12,6 +12,7 @@ from aiohttp.test_utils import TestClient, TestServer
 from prometheus_client.parser import text_string_to_metric_families
 from pydantic import SecretStr
 
+from connectors.errors import TransientError
 from dataflows import flows_by_name, load_documents
 from engine.control import FlowState
 from engine.health import SystemHealth
@@ -31,11 +32,15 @@ class FakeSite(StatusSite):
 
     ready = Readiness(tables_recovered=True, partitions=4, rebalancing=False)
     reads = 0
+    broker_down = False
 
     def readiness(self) -> Readiness:
         return self.ready
 
     async def _read_status(self) -> DeploymentStatus:
+        if self.broker_down:
+            msg = "no Kafka broker answers"
+            raise TransientError(msg)
         self.reads += 1
         flow = FlowStatus(
             flow=FLOW,
@@ -83,6 +88,7 @@ async def test_the_status_page_answers_slash_not_fausts_index(client: Any) -> No
     assert page.status == 200
     assert page.content_type == "text/html"
     assert "/static/app.js" in await page.text()
+    assert "default-src 'self'" in page.headers["Content-Security-Policy"]
     script = await client.get("/static/app.js")
     assert script.content_type == "text/javascript"
     assert (await client.get("/static/secrets.txt")).status == 404
@@ -119,6 +125,14 @@ async def test_status_is_cached_and_names_each_flow(client: Any) -> None:
     assert client.site.reads == 1  # the second view reused the first read
     assert (await client.get(f"/flows/{FLOW}")).status == 200
     assert (await client.get("/flows/another-flow")).status == 404
+
+
+async def test_a_broker_that_does_not_answer_is_a_503(client: Any) -> None:
+    client.site.broker_down = True
+    answer = await client.get("/status")
+    assert answer.status == 503
+    assert "no Kafka broker answers" in (await answer.json())["detail"]
+    assert (await client.get("/health")).status == 200
 
 
 async def test_pause_needs_the_token(client: Any, monkeypatch: Any) -> None:
