@@ -169,3 +169,12 @@ def test_the_status_page_shows_the_flows_and_pauses_one(
             timeout=WAIT_MS
         )
     assert errors == []
+
+
+def test_the_console_watch_sees_errors(browser_page: tuple[Page, list[str]]) -> None:
+    # The check above can fail: an error on a page is caught.
+    page, errors = browser_page
+    page.set_content("<script>console.error('seen'); undefinedCall();</script>")
+    page.wait_for_timeout(200)
+    assert any("seen" in e for e in errors)
+    assert any("undefinedCall" in e for e in errors)
