@@ -9,7 +9,7 @@ first-sync progress and no per-worker counters: the real one does.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from engine.control import parse_state
@@ -28,19 +28,20 @@ from streams.topics import TopicNames
 
 
 async def deployment_status(
-    settings: StreamSettings, flows: Mapping[str, Flow]
+    settings: StreamSettings, flows: Iterable[Flow]
 ) -> DeploymentStatus:
     """Every flow of ``flows`` and every system they touch, as Kafka shows them."""
+    chosen = list(flows)
     names = TopicNames(settings.app_id)
     bootstrap = settings.kafka_bootstrap
     states = await read_states(settings)
-    systems = _systems(await read_latest(bootstrap, names.status), flows)
+    systems = _systems(await read_latest(bootstrap, names.status), chosen)
     conflicts = _per_flow(await read_all(bootstrap, names.conflicts))
     letters = _per_flow(await read_all(bootstrap, names.deadletters))
     writes = _per_flow(await read_all(bootstrap, names.writes))
     failing = {s.system: s for s in systems if s.state == SystemState.FAILING.value}
     out = []
-    for flow in flows.values():
+    for flow in chosen:
         notices = await read_latest(bootstrap, names.links(flow.name))
         status = FlowStatus(
             flow=flow.name,
@@ -61,9 +62,9 @@ async def deployment_status(
     )
 
 
-def _systems(latest: Mapping[str, Any], flows: Mapping[str, Flow]) -> list[SystemSeen]:
+def _systems(latest: Mapping[str, Any], flows: list[Flow]) -> list[SystemSeen]:
     touching: dict[str, list[str]] = {}
-    for flow in flows.values():
+    for flow in flows:
         for ref in (flow.source, flow.target):
             touching.setdefault(ref.system, []).append(flow.name)
     seen = []
@@ -96,22 +97,23 @@ def _per_flow(messages: list[tuple[str | None, Any]]) -> Counter[str]:
 def _with_state(
     status: FlowStatus, raw: Any, failing: Mapping[str, SystemSeen]
 ) -> FlowStatus:
+    """Failing (a system of the flow is) before paused (the control table)."""
+    down = [failing[s] for s in (status.source, status.target) if s in failing]
+    if down:
+        reason = "; ".join(f"{s.system} failing: {s.reason}" for s in down)
+        since = min((s.since for s in down if s.since), default=None)
+        update: dict[str, Any] = {
+            "state": FlowRunState.FAILING,
+            "reason": reason,
+            "since": since,
+        }
+        return status.model_copy(update=update)
     control = parse_state(raw)
     if control is not None and control.paused:
-        update: dict[str, Any] = {
+        update = {
             "state": FlowRunState.PAUSED,
             "reason": control.reason,
             "since": control.since,
         }
         return status.model_copy(update=update)
-    for system in (status.source, status.target):
-        if system in failing:
-            seen = failing[system]
-            reason = f"{system} is failing: {seen.reason}"
-            update = {
-                "state": FlowRunState.FAILING,
-                "reason": reason,
-                "since": seen.since,
-            }
-            return status.model_copy(update=update)
     return status
