@@ -53,7 +53,8 @@ def wire_routes(app: faust.App, site: StatusSite, resume_grace: float) -> None:
     app.page("/static/{name}", name="status-assets")(_assets_view())
     app.page("/health", name="health")(_health_view())
     app.page("/ready", name="ready")(_ready_view(site))
-    app.page("/metrics", name="metrics")(_metrics_view())
+    if "/metrics" not in app.web.views:  # served already where metrics are wired
+        app.page("/metrics", name="metrics")(_metrics_view())
     app.page("/status", name="status")(_status_view(site))
     app.page("/flows/{flow}", name="flow")(_flow_view(site))
     for action in ("pause", "resume"):
