@@ -17,9 +17,11 @@ from typing import Any
 import pytest
 from playwright.sync_api import ConsoleMessage, Page, sync_playwright
 
+from schemas.observe import DeploymentStatus, FirstSync, FlowRunState, FlowStatus
 from standins.webcrm import seed_webcrm
 from streams.control import read_states
 from streams.settings import StreamSettings
+from tests.integration.canned_site import serve_canned
 from tests.integration.isolation import wait_until
 from tests.integration.scenario import ORGS, PERSONS, PRODUCTS, links, webcrm_customcrm
 from tests.integration.web import TOKEN, wait_for_web
@@ -178,3 +180,62 @@ def test_the_console_watch_sees_errors(browser_page: tuple[Page, list[str]]) -> 
     page.wait_for_timeout(200)
     assert any("seen" in e for e in errors)
     assert any("undefinedCall" in e for e in errors)
+
+
+def _canned() -> DeploymentStatus:
+    def flow(name: str, state: FlowRunState, **values: Any) -> FlowStatus:
+        return FlowStatus(
+            flow=name, source="webcrm", target="customcrm", state=state, **values
+        )
+
+    failing = "webcrm failing: AuthenticationError: 401 login refused"
+    return DeploymentStatus(
+        app_id="canned-app",
+        ok=False,
+        flows=[
+            flow(
+                ORGS,
+                FlowRunState.RUNNING,
+                links=40,
+                first_sync=FirstSync(
+                    handled=40, remaining=60, rate_per_second=12.5, eta_seconds=4.8
+                ),
+            ),
+            flow(PERSONS, FlowRunState.PAUSED, reason="paused by an operator"),
+            flow(PRODUCTS, FlowRunState.FAILING, reason=failing, dead_letters=2),
+        ],
+    )
+
+
+def test_the_page_draws_first_syncs_pauses_and_failures(
+    tmp_path: Path, browser_page: tuple[Page, list[str]]
+) -> None:
+    page, errors = browser_page
+    with serve_canned(tmp_path, _canned()) as url:
+        page.goto(url + "/")
+        summary = page.locator("#summary")
+        summary.filter(has_text="3 flows").wait_for(timeout=WAIT_MS)
+        assert summary.inner_text() == "3 flows: 1 running, 1 paused, 1 failing"
+        assert _cell(page, ORGS, "first_sync").inner_text().strip() == (
+            "40/100 · 13/s · 5 s left"
+        )
+        progress = _cell(page, ORGS, "first_sync").locator("progress")
+        assert progress.get_attribute("value") == "40"
+        assert _cell(page, PERSONS, "state").inner_text() == "paused"
+        failing = _cell(page, PRODUCTS, "state")
+        assert "failing" in (failing.get_attribute("class") or "")
+        assert "401 login refused" in (failing.get_attribute("title") or "")
+        edge = page.locator('g.edge[data-source="webcrm"][data-target="customcrm"]')
+        assert "failing" in (edge.get_attribute("class") or "")  # the worst state
+        drawn = edge.text_content() or ""
+        assert "first sync 40%" in drawn
+        assert "2 dead letters" in drawn
+
+        # Without TETHER_CONTROL_TOKEN the buttons are off and say why.
+        page.locator(f'#flows tr[data-flow="{PERSONS}"]').click()
+        note = page.locator("#control-note")
+        note.filter(has_text="TETHER_CONTROL_TOKEN").wait_for(timeout=WAIT_MS)
+        assert page.locator("#pause").is_disabled()
+        assert page.locator("#resume").is_disabled()
+        assert page.locator("#token-row").is_hidden()
+    assert errors == []

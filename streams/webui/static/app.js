@@ -84,6 +84,7 @@
         byPair.set(key, {
           source: flow.source, target: flow.target, flows: [], state: "running",
           links: 0, rate: 0, lag: 0, conflicts: 0, dead_letters: 0,
+          syncHandled: 0, syncTotal: 0,
         });
       }
       const pair = byPair.get(key);
@@ -94,6 +95,11 @@
       pair.lag += flow.lag;
       pair.conflicts += flow.conflicts;
       pair.dead_letters += flow.dead_letters;
+      const sync = flow.first_sync;
+      if (sync && !sync.done && sync.handled + sync.remaining > 0) {
+        pair.syncHandled += sync.handled;
+        pair.syncTotal += sync.handled + sync.remaining;
+      }
     }
     return [...byPair.values()];
   }
@@ -158,7 +164,11 @@
     const stats = `${pair.links} links · ${fmtRate(pair.rate)}/s · lag ${pair.lag}`;
     const trouble = `${pair.conflicts} conflicts · ${pair.dead_letters} dead letters`;
     const flows = pair.flows.length === 1 ? "1 flow" : `${pair.flows.length} flows`;
-    group.appendChild(svg("text", { x: mx, y: my - 20, class: "state-line" }, `${pair.state} · ${flows}`));
+    let head = `${pair.state} · ${flows}`;
+    if (pair.syncTotal) {
+      head += ` · first sync ${Math.floor(100 * pair.syncHandled / pair.syncTotal)}%`;
+    }
+    group.appendChild(svg("text", { x: mx, y: my - 20, class: "state-line" }, head));
     group.appendChild(svg("text", { x: mx, y: my - 4, class: "stats" }, stats));
     group.appendChild(svg("text", { x: mx, y: my + 12, class: "trouble" }, trouble));
     group.appendChild(svg("title", {}, pair.flows.join("\n")));
