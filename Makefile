@@ -5,7 +5,9 @@ PYTHON ?= python3
 VENV := .venv
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint unit integration chaos broker clean
+CHROMIUM := /usr/bin/chromium
+
+.PHONY: demo test lint unit integration chaos broker clean chromium
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -18,7 +20,7 @@ demo: $(STAMP)
 
 # The whole suite, the chaos suite (tests/integration/chaos) included; `make chaos`
 # runs just that (`make chaos ARGS=--soak` for the long run).
-test: $(STAMP) lint
+test: $(STAMP) lint $(CHROMIUM)
 	$(VENV)/bin/pytest $(ARGS)
 
 chaos: $(STAMP)
@@ -33,8 +35,18 @@ lint: $(STAMP)
 unit: $(STAMP)
 	$(VENV)/bin/pytest tests/unit tests/contract $(ARGS)
 
-integration: $(STAMP)
+integration: $(STAMP) $(CHROMIUM)
 	$(VENV)/bin/pytest tests/integration $(ARGS)
+
+# The status page's browser test drives Debian's Chromium (never `playwright
+# install`): installed here as root; otherwise that test fails saying how.
+chromium: $(CHROMIUM)
+$(CHROMIUM):
+	@if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver; \
+	else \
+		echo "Chromium is missing: sudo apt-get install -y chromium chromium-driver" >&2; \
+	fi
 
 broker: $(STAMP)
 	$(VENV)/bin/tether broker start

@@ -43,6 +43,7 @@ class LocalDeployment:
     push: bool = False
     """Webhooks on for the systems that offer them (polling stays on)."""
     web_ports: dict[str, int] = field(default_factory=dict)
+    """Each worker's web server port: several workers share this machine."""
     _push_secret: str = field(default_factory=lambda: secrets.token_urlsafe(24))
 
     @property
@@ -67,29 +68,35 @@ class LocalDeployment:
         )
         for standin in self.standins.values():
             env.update(standin.connector_env())
+        env["TETHER_WEB_PORT"] = str(self.web_port(name))
         if self.push:
             env.update(self._push_env(name))
         env.update(self.extra_env)
         return env
 
-    def receiver_url(self, name: str = "w1") -> str:
-        """The base URL of a worker's web server (its webhook receiver)."""
+    def web_port(self, name: str = "w1") -> int:
+        """A worker's web server port: free when first asked, then kept, so a
+        restarted worker answers where it did."""
         if name not in self.web_ports:
             with socket.socket() as probe:
                 probe.bind(("127.0.0.1", 0))
                 self.web_ports[name] = probe.getsockname()[1]
-        return f"http://127.0.0.1:{self.web_ports[name]}"
+        return self.web_ports[name]
+
+    def web_url(self, name: str = "w1") -> str:
+        """The base URL of a worker's web server (status page, health, metrics)."""
+        return f"http://127.0.0.1:{self.web_port(name)}"
+
+    def receiver_url(self, name: str = "w1") -> str:
+        """The base URL of a worker's webhook receiver (its web server)."""
+        return self.web_url(name)
 
     def _push_env(self, name: str) -> dict[str, str]:
         # The stand-ins send to the worker started last (one receiver at a
         # time, as behind a load balancer); Webcrm's hooks are registered by
         # each worker itself.
         url = self.receiver_url(name)
-        env = {
-            "TETHER_WEB_ENABLED": "true",
-            "TETHER_WEB_PORT": str(self.web_ports[name]),
-            "TETHER_PUBLIC_URL": url,
-        }
+        env = {"TETHER_WEB_ENABLED": "true", "TETHER_PUBLIC_URL": url}
         for standin in self.standins.values():
             env.update(standin.enable_push(url, self._push_secret))
         return env

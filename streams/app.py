@@ -36,6 +36,9 @@ def create_app(settings: StreamSettings) -> faust.App:
         web_enabled=settings.web_enabled,
         web_port=settings.web_port,
         web_bind=settings.web_bind,
+        # faust's table and router pages would serve the link tables' contents.
+        web_tables_enabled=False,
+        web_router_enabled=False,
         broker_session_timeout=30.0,
         broker_heartbeat_interval=3.0,
         broker_rebalance_timeout=60.0,

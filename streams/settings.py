@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from pydantic import Field
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -87,10 +87,22 @@ class StreamSettings(BaseSettings):
     )
     idempotent_producer: bool = True
     web_enabled: bool = Field(
-        False, description="run the worker's web server (needed for webhooks)"
+        True,
+        description="run the worker's web server: status page, /health, /ready, "
+        "/metrics, /status and webhooks",
     )
-    web_port: int = 6066
+    web_port: int = Field(
+        6066, ge=1, le=65535, description="port of the worker's web server"
+    )
     web_bind: str = Field("127.0.0.1", description="address the web server listens on")
+    control_token: SecretStr | None = Field(
+        None,
+        description="bearer token that lets the status page pause and resume "
+        "flows (without it, its buttons are off)",
+    )
+    status_cache_seconds: float = Field(
+        2.0, ge=0, description="how long GET /status reuses what it read from Kafka"
+    )
     public_url: str | None = Field(
         None,
         description="base URL at which the systems reach this worker's web server "
@@ -102,5 +114,5 @@ class StreamSettings(BaseSettings):
         return max(1, self.flow_concurrency_per_flow.get(flow, self.flow_concurrency))
 
     def public_dict(self) -> dict[str, Any]:
-        """Settings safe to log (this class holds no secrets)."""
+        """Settings safe to log (the control token shows as ``**********``)."""
         return self.model_dump(mode="json")

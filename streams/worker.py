@@ -18,6 +18,7 @@ from streams.provision import ensure_topics_sync
 from streams.settings import StreamSettings
 from streams.topology import Topology
 from streams.web import wire_push
+from streams.webui import wire_webui
 
 log = logging.getLogger(__name__)
 
@@ -42,6 +43,7 @@ def build_worker(settings: StreamSettings | None = None) -> faust.App:
     connectors = Connectors(systems)
     app = create_app(settings)
     topology = Topology(app, settings, flows, connectors)
+    wire_webui(app, settings, topology)  # the page first: it answers "/"
     pushing = wire_push(app, settings, topology)
     created = ensure_topics_sync(
         settings.kafka_bootstrap,

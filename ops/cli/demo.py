@@ -77,6 +77,7 @@ def run(args: argparse.Namespace) -> int:
         stack.callback(local.stop)
         local.start_worker()
         _say(f"worker started (app {app_id}); log: {local.log_path('w1')}")
+        _say(f"status page: {local.web_url('w1')}/")
         if local.push:
             _say(
                 f"webhooks to {local.receiver_url('w1')}/hooks/<system> from webcrm, "

@@ -11,14 +11,20 @@ from ops.cli import Command
 
 def run(args: argparse.Namespace) -> int:
     """Build the worker, then hand the process to faust's worker runner."""
+    from connectors.base.settings import load_settings
     from ops.cli import quiet_libraries
+    from streams.settings import StreamSettings
+    from streams.webui import check_web_port
     from streams.worker import build_worker
 
     quiet_libraries()
-    app: Any = build_worker()
+    settings = load_settings(StreamSettings)
+    app: Any = build_worker(settings)
+    # Checked last: a worker that would not start anyway says why first.
+    check_web_port(settings)
     sys.argv = ["tether", "worker", "--loglevel", args.loglevel]
-    if not app.conf.web_enabled:
-        sys.argv.append("--without-web")  # the web server is only for webhooks
+    if not settings.web_enabled:
+        sys.argv.append("--without-web")
     app.main()  # never returns: faust exits the process when the worker stops
     return 0
 

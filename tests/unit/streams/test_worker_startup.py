@@ -37,7 +37,12 @@ CASES = {
         "CUSTOMCRM_BASE_URL: Value error, must start with http:// or https://",
     ),
     "webhooks without the web server": (
-        {**REACHABLE_SYSTEMS, **NO_BROKER, "WEBCRM_WEBHOOK_SECRET": SECRET},
+        {
+            **REACHABLE_SYSTEMS,
+            **NO_BROKER,
+            "WEBCRM_WEBHOOK_SECRET": SECRET,
+            "TETHER_WEB_ENABLED": "false",  # on by default
+        },
         "webhooks are configured for webcrm but the web server is off",
     ),
     "unreachable broker": (
