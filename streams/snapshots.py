@@ -32,7 +32,6 @@ from engine.recording import WriteLog
 from engine.runner import FlowRunner
 from schemas.dataflow import Flow
 from schemas.observe import WorkerSnapshot, WriteRecord
-from streams.metrics_page import wire_metrics_page
 from streams.writelog import WriteSender, wire_sender
 
 if TYPE_CHECKING:
@@ -74,8 +73,6 @@ def wire_observing(topology: Topology) -> WriteLog:
     metrics.declare(topology.flows)
     sender = _wire_writes(topology, settings)
     _wire_snapshots(topology, settings, sender)
-    if topology.settings.web_enabled:
-        wire_metrics_page(topology.app)
     return WriteLog(sender.send, worker_id())
 
 
