@@ -30,6 +30,7 @@ from connectors.errors import (
     TransientError,
     UnresolvedReferenceError,
 )
+from engine.control import UnlinkCommand
 from engine.delivery import RecordSettings, ReferenceWaits, dead_letter, with_retries
 from engine.handlers import FlowPorts, Outcome, handle_event, is_source_event
 from engine.health import SystemHealth
@@ -39,6 +40,7 @@ from engine.parking import WAIT_IN_PLACE, Parking, ParkingLot
 from engine.redelivery import lost_notice
 from engine.replayed import replayed
 from engine.stores import IdMap, LinkTable, RouteTable
+from engine.unlinking import operator_unlink, refusing
 from schemas.dataflow import Flow, TargetMode
 from schemas.envelope import ChangeEvent, DeadLetter
 from schemas.links import LinkNotice, LinkOp
@@ -102,6 +104,9 @@ class FlowRunner:
         if isinstance(value, Undecodable):
             await self._undecodable(key, value, where)
             return
+        if isinstance(value, UnlinkCommand):
+            await self._operator_unlink(key, value)
+            return
         event: ChangeEvent = value
         source_side = is_source_event(self.flow, event)
         if replayed(self.flow, self.links, self.idmap, key, event, source_side):
@@ -110,7 +115,10 @@ class FlowRunner:
         if not await self._trusted(key if source_side else None, event, where):
             return
         link = self.links.get(key)
-        outcome = await self._process(event, link, where)
+        ports = self.ports
+        if source_side and link is None:  # matching: not a target unlinked from it
+            ports = refusing(self.flow, ports, self.idmap, key)
+        outcome = await self._process(event, link, where, ports)
         if outcome is None:
             return
         if outcome.link is not None:
@@ -123,8 +131,16 @@ class FlowRunner:
         for notice in outcome.notices or ((again,) if again else ()):
             await self._announce(notice)
 
+    async def _operator_unlink(self, key: str, command: UnlinkCommand) -> None:
+        """``tether unlink``: see ``engine.unlinking``."""
+        notice = await operator_unlink(
+            self.flow, key, command, self.links, self.idmap, self.ports
+        )
+        if notice is not None:
+            await self._announce(notice)
+
     async def _process(
-        self, event: ChangeEvent, link: Any, where: Where
+        self, event: ChangeEvent, link: Any, where: Where, ports: FlowPorts
     ) -> Outcome | None:
         """The handler's outcome, or ``None`` once the event is dead-lettered."""
         name = self.flow.name
@@ -132,7 +148,7 @@ class FlowRunner:
         while True:
             try:
                 outcome: Outcome = await with_retries(
-                    lambda: handle_event(self.flow, event, link, self.ports),
+                    lambda: handle_event(self.flow, event, link, ports),
                     what=f"{name} {event.system} {event.entity} {event.id}",
                     reference_wait=lot.reference_wait(budget),
                     max_attempts=self.records.max_attempts,
