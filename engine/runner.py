@@ -102,7 +102,7 @@ class FlowRunner:
     async def on_change(self, key: str, value: Any, where: Where) -> None:
         """A change of either side, keyed by the flow's source id."""
         if isinstance(value, Undecodable):
-            await self._undecodable(key, value, where)
+            await self.outputs.dead_letter(_undecodable(self.flow, key, value, where))
             return
         if isinstance(value, UnlinkCommand):
             await self._operator_unlink(key, value)
@@ -247,7 +247,7 @@ class FlowRunner:
                 # still sees an edit that raced it.
                 self.routes.park(value)
         elif isinstance(value, Undecodable):
-            await self._undecodable(key, value, where)
+            await self.outputs.dead_letter(_undecodable(self.flow, key, value, where))
 
     async def _on_notice(self, key: str, notice: LinkNotice, where: Where) -> None:
         routed = await route_notice(
@@ -309,30 +309,6 @@ class FlowRunner:
             )
         )
 
-    async def _undecodable(self, key: str, value: Undecodable, where: Where) -> None:
-        # Named by the entity topic it came from (``{app}.{system}.{Type}``), so
-        # the letter says which system's record it was.
-        system, entity = next(
-            (
-                (ref.system, ref.type)
-                for ref in (self.flow.source, self.flow.target)
-                if value.topic.endswith(f".{ref.system}.{ref.type}")
-            ),
-            ("", ""),
-        )
-        await self.outputs.dead_letter(
-            dead_letter(
-                value.reason,
-                stage="decode",
-                flow=self.flow.name,
-                where=where,
-                system=system,
-                entity=entity,
-                record_id=key or "",
-                payload=value.text(),
-            )
-        )
-
 
 def _parking(runner: FlowRunner, event: ChangeEvent) -> tuple[Parking, float]:
     """Where ``event`` waits for its references, and for how long at most.
@@ -346,3 +322,27 @@ def _parking(runner: FlowRunner, event: ChangeEvent) -> tuple[Parking, float]:
     if lot is not None and is_source_event(runner.flow, event):
         return lot, budget
     return WAIT_IN_PLACE, budget
+
+
+def _undecodable(flow: Flow, key: str, value: Undecodable, where: Where) -> DeadLetter:
+    """The dead letter of a message that is no valid instance of its topic's model."""
+    # Named by the entity topic it came from (``{app}.{system}.{Type}``), so
+    # the letter says which system's record it was.
+    system, entity = next(
+        (
+            (ref.system, ref.type)
+            for ref in (flow.source, flow.target)
+            if value.topic.endswith(f".{ref.system}.{ref.type}")
+        ),
+        ("", ""),
+    )
+    return dead_letter(
+        value.reason,
+        stage="decode",
+        flow=flow.name,
+        where=where,
+        system=system,
+        entity=entity,
+        record_id=key or "",
+        payload=value.text(),
+    )
