@@ -202,6 +202,9 @@ def test_unlink_removes_a_wrong_match_and_it_is_not_matched_again(
     assert reports
     assert "wrong VAT" in reports[-1]["detail"]
     assert not customer(customcrm, "C-WRONG").get("Deleted")
+    code, out = tether_code(local, "unlink", ORGS, WRONG, "--wait", "0")
+    assert code == 1
+    assert "is not linked; nothing to unlink" in out
 
     webcrm.edit("Organisations", int(WRONG), {"OrganisationCity": "After Unlink"})
     local.wait_for(
