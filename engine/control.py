@@ -5,14 +5,16 @@ from __future__ import annotations
 import logging
 from collections.abc import Mapping, MutableMapping
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, Literal, TypeVar
 
 from pydantic import AwareDatetime, Field, ValidationError
 
-from schemas.base import EventModel
+from schemas.base import EventModel, NonEmptyStr
 from schemas.utc import utc_now
 
 log = logging.getLogger(__name__)
+
+_M = TypeVar("_M", bound=EventModel)
 
 NEVER = datetime(1970, 1, 1, tzinfo=UTC)
 """The ``since`` of a flow nobody ever paused."""
@@ -118,3 +120,110 @@ def paused_flows(states: Mapping[str, Any]) -> list[FlowState]:
     """The paused flows among raw states (a table's contents, read by a tool)."""
     found = [parse_state(raw) for raw in states.values()]
     return sorted((s for s in found if s and s.paused), key=lambda s: s.flow)
+
+
+# -- resync requests: a full re-read of a type at the leader's next poll ---------
+
+
+class ResyncRequest(EventModel):
+    """An operator's request for a full re-read of one system's type.
+
+    Kept in the shared resync table (key ``request/{system}/{entity}``) until a
+    leader's poller has served it, so it reaches whichever worker leads, and a
+    restart before it is done does not lose it.
+    """
+
+    system: NonEmptyStr
+    entity: NonEmptyStr
+    flow: str = ""
+    requested_at: AwareDatetime = Field(default_factory=utc_now)
+    by: str = Field(default="operator", max_length=200)
+
+
+class ResyncDone(EventModel):
+    """The full re-read that served a request (key ``done/{system}/{entity}``).
+
+    ``served`` is the request's own time, so a request is pending exactly while
+    it is newer than the last one served: no clock of the requester's is
+    compared with a worker's.
+    """
+
+    system: str
+    entity: str
+    served: AwareDatetime
+    started_at: AwareDatetime
+    finished_at: AwareDatetime = Field(default_factory=utc_now)
+    events: int = 0
+
+
+def request_key(system: str, entity: str) -> str:
+    """Where the resync table keeps the request of ``system``/``entity``."""
+    return f"request/{system}/{entity}"
+
+
+def done_key(system: str, entity: str) -> str:
+    """Where the resync table keeps the last served request of a type."""
+    return f"done/{system}/{entity}"
+
+
+def _parsed(model: type[_M], raw: Any) -> _M | None:
+    # Anyone may write to a topic: garbage is no request.
+    if not raw:
+        return None
+    try:
+        return model.model_validate(raw)
+    except ValidationError:
+        return None
+
+
+class ResyncRequests:
+    """The resync requests over any key-value store (the shared ``resync`` table
+    in a worker, a dict in tests)."""
+
+    def __init__(self, store: MutableMapping[str, Any]) -> None:
+        self._store = store
+
+    def pending(self, system: str, entity: str) -> ResyncRequest | None:
+        """The request of ``system``/``entity`` not served yet, if any."""
+        request = _parsed(ResyncRequest, self._store.get(request_key(system, entity)))
+        if request is None or (request.system, request.entity) != (system, entity):
+            return None
+        done = _parsed(ResyncDone, self._store.get(done_key(system, entity)))
+        if done is not None and done.served >= request.requested_at:
+            return None
+        return request
+
+    def served(self, request: ResyncRequest, started_at: datetime, events: int) -> None:
+        """Record that a full re-read begun at ``started_at`` served ``request``."""
+        done = ResyncDone(
+            system=request.system,
+            entity=request.entity,
+            served=request.requested_at,
+            started_at=started_at,
+            events=events,
+        )
+        self._store[done_key(request.system, request.entity)] = done.model_dump(
+            mode="json"
+        )
+
+
+# -- operator commands on a flow's inbound channel --------------------------------
+
+
+class UnlinkCommand(EventModel):
+    """An operator's order to undo one wrong link, keyed by the source id.
+
+    Sent onto the flow's own commands topic (``{app}.flow.{flow}.commands``),
+    which only this model decodes: a change event there is undecodable, and a
+    command anywhere else is no change event (both models forbid unknown
+    fields). ``target_id`` is the link the operator saw: a link that changed
+    since is left alone.
+    """
+
+    command: Literal["unlink"]
+    flow: NonEmptyStr
+    source_id: NonEmptyStr
+    target_id: NonEmptyStr
+    reason: str = Field(default="", max_length=1000)
+    by: str = Field(default="operator", max_length=200)
+    requested_at: AwareDatetime = Field(default_factory=utc_now)

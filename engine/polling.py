@@ -11,17 +11,20 @@ import logging
 import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 
 from connectors.base.protocols import BadRecord, Source
 from connectors.errors import TransientError
 from engine import metrics
 from engine.badinput import LetterMemo, letter_key, safe
+from engine.control import ResyncRequest, ResyncRequests
 from engine.cursors import CursorTable
 from engine.delivery import dead_letter
 from engine.ingest import PollPorts, poll_entity
 from engine.pacing import PollPacer
 from schemas.dataflow import Flow, TargetMode
 from schemas.envelope import ChangeEvent, Cursor, DeadLetter
+from schemas.utc import utc_now
 
 log = logging.getLogger(__name__)
 
@@ -69,8 +72,10 @@ class SourcePoller:
         resync_interval: float = 0.0,
         clock: Callable[[], float] = time.monotonic,
         pacer: PollPacer | None = None,
+        requests: ResyncRequests | None = None,
     ) -> None:
         self.source = source
+        self._requests = requests  # operators' resyncs (``tether resync``)
         self.pacer = pacer
         self.entities = list(entities)
         self._outputs = outputs
@@ -94,7 +99,9 @@ class SourcePoller:
             return
         changed = False
         for entity in self.entities:
-            full = self._resync_due(entity)
+            request = self._requested(entity)
+            full = self._resync_due(entity) or request is not None
+            started = utc_now()
             try:
                 stats = await poll_entity(self.source, entity, self._ports, full=full)
             except TransientError as exc:
@@ -110,6 +117,8 @@ class SourcePoller:
                 changed = True  # not known to be idle: no back-off
                 continue
             metrics.polled(self.source.system, entity, completed=not stats.malformed)
+            if request is not None and not stats.malformed:
+                self._served(request, started, stats.events)
             changed = changed or bool(stats.events or stats.bad_records)
         if self.pacer is not None:
             self.pacer.done(changed=changed)
@@ -133,6 +142,25 @@ class SourcePoller:
     async def _save_cursor(self, system: str, entity: str, cursor: Cursor) -> None:
         await self._cursors.save(system, entity, cursor)
         metrics.polled(system, entity, cursor_at=cursor.since)
+
+    def _requested(self, entity: str) -> ResyncRequest | None:
+        """An operator's resync of ``entity`` not served yet (read every tick: the
+        request may have reached the shared table since the last one)."""
+        if self._requests is None:
+            return None
+        return self._requests.pending(self.source.system, entity)
+
+    def _served(self, request: ResyncRequest, started: datetime, events: int) -> None:
+        if self._requests is None:
+            return
+        self._requests.served(request, started, events)
+        log.info(
+            "%s %s: full re-read requested at %s done: %d changes published",
+            request.system,
+            request.entity,
+            request.requested_at.isoformat(),
+            events,
+        )
 
     async def _publish(self, event: ChangeEvent) -> None:
         await self._outputs.publish(event)

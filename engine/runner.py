@@ -31,6 +31,7 @@ from connectors.errors import (
     UnresolvedReferenceError,
 )
 from engine import metrics, recording
+from engine.control import UnlinkCommand
 from engine.delivery import RecordSettings, ReferenceWaits, dead_letter, with_retries
 from engine.handlers import FlowPorts, Outcome, handle_event, is_source_event
 from engine.health import SystemHealth
@@ -41,6 +42,7 @@ from engine.recording import Cause, WriteLog
 from engine.redelivery import lost_notice
 from engine.replayed import replayed
 from engine.stores import IdMap, LinkTable, RouteTable
+from engine.unlinking import operator_unlink, refusing
 from schemas.dataflow import Flow, TargetMode
 from schemas.envelope import ChangeEvent, DeadLetter
 from schemas.links import Link, LinkNotice, LinkOp
@@ -108,6 +110,10 @@ class FlowRunner:
             await self._send_letter(_undecodable(self.flow, key, value, where))
             metrics.event_out(self.flow.name, "dead_letter")
             return
+        if isinstance(value, UnlinkCommand):
+            await self._operator_unlink(key, value)
+            metrics.event_out(self.flow.name, "unlinked")
+            return
         source_side = is_source_event(self.flow, value)
         with self.writelog.change(self.flow.name, value, from_source=source_side) as c:
             result = await self._on_change(key, value, where, c)
@@ -124,7 +130,10 @@ class FlowRunner:
         if not await self._trusted(key if source_side else None, event, where):
             return "dead_letter"
         link = self.links.get(key)
-        outcome = await self._process(event, link, where, cause)
+        ports = self.ports
+        if source_side and link is None:  # matching: not a target unlinked from it
+            ports = refusing(self.flow, ports, self.idmap, key)
+        outcome = await self._process(event, link, where, cause, ports)
         if outcome is None:
             return cause.result
         if outcome.link is not None:
@@ -139,8 +148,21 @@ class FlowRunner:
         _value_links(self.flow, outcome)
         return _result(link, outcome.link, max(outcome.writes, cause.written))
 
+    async def _operator_unlink(self, key: str, command: UnlinkCommand) -> None:
+        """``tether unlink``: see ``engine.unlinking``."""
+        notice = await operator_unlink(
+            self.flow, key, command, self.links, self.idmap, self.ports
+        )
+        if notice is not None:
+            await self._announce(notice)
+
     async def _process(
-        self, event: ChangeEvent, link: Any, where: Where, cause: Cause
+        self,
+        event: ChangeEvent,
+        link: Any,
+        where: Where,
+        cause: Cause,
+        ports: FlowPorts,
     ) -> Outcome | None:
         """The handler's outcome, or ``None`` once the event is dead-lettered
         or parked (``cause.result`` says which)."""
@@ -150,7 +172,7 @@ class FlowRunner:
         while True:
             try:
                 outcome: Outcome = await with_retries(
-                    lambda: handle_event(self.flow, event, link, self.ports),
+                    lambda: handle_event(self.flow, event, link, ports),
                     what=f"{name} {event.system} {event.entity} {event.id}",
                     reference_wait=lot.reference_wait(budget),
                     max_attempts=self.records.max_attempts,
@@ -335,6 +357,7 @@ def _parking(runner: FlowRunner, event: ChangeEvent) -> tuple[Parking, float]:
 
 
 def _undecodable(flow: Flow, key: str, value: Undecodable, where: Where) -> DeadLetter:
+    """The dead letter of a message that is no valid instance of its topic's model."""
     # Named by the entity topic it came from (``{app}.{system}.{Type}``), so
     # the letter says which system's record it was.
     system, entity = next(

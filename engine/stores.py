@@ -83,7 +83,8 @@ class IdMap:
     (``engine.redelivery``). A pair whose notice is being sent is pending: the
     router believes a link notice only when the id map holds its pair, pending
     or remembered (``engine.notices``). Keys: ``{flow}/s/{source id}`` and
-    ``{flow}/t/{target id}``, pending ``{flow}/p/{target id}`` (the source id).
+    ``{flow}/t/{target id}``, pending ``{flow}/p/{target id}`` (the source id),
+    and ``{flow}/x/{source id}``: the targets an operator unlinked from it.
     """
 
     def __init__(self, store: Store) -> None:
@@ -126,6 +127,17 @@ class IdMap:
         self._drop(forward, notice.target_id)
         self._drop(backward, notice.source_id)
         self._drop(pending, notice.source_id)
+
+    def refuse(self, flow: str, source_id: str, target_id: str) -> None:
+        """An operator unlinked this pair: never match it again (``tether unlink``)."""
+        refused = self.refused(flow, source_id)
+        if target_id not in refused:
+            self._store[f"{flow}/x/{source_id}"] = [*refused, target_id]
+
+    def refused(self, flow: str, source_id: str) -> tuple[str, ...]:
+        """The targets an operator unlinked from ``source_id``."""
+        found = self._store.get(f"{flow}/x/{source_id}")
+        return tuple(str(t) for t in found) if isinstance(found, list) else ()
 
     def _drop(self, key: str, value: str) -> None:
         if self._store.get(key) == value:

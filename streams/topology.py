@@ -22,7 +22,7 @@ import faust
 from connectors.base.ratelimit import polling
 from connectors.base.settings import load_settings
 from engine.breakers import BreakerSettings
-from engine.control import ControlTable
+from engine.control import ControlTable, ResyncRequests, UnlinkCommand
 from engine.delivery import RecordSettings, letter_key
 from engine.guards import guard_flow
 from engine.handlers import FlowPorts
@@ -50,7 +50,7 @@ from schemas.status import SystemStatus
 from streams.acks import EventPublisher, Limits, deliver
 from streams.agents import flow_agents, forget_revoked, unparking
 from streams.codecs import ModelSchema
-from streams.control import CONTROL_TABLE
+from streams.control import CONTROL_TABLE, RESYNC_TABLE, commands_topic
 from streams.membership import watch_membership
 from streams.provision import TopicSpec
 from streams.reads import DirectReads
@@ -106,6 +106,7 @@ class Topology:
         self.topic_specs.append(TopicSpec(leader, 1))
         self.breakers = load_settings(BreakerSettings)
         self.control = ControlTable(self._shared(CONTROL_TABLE))  # paused flows
+        self.resyncs = ResyncRequests(self._shared(RESYNC_TABLE))  # tether resync
         watch_membership(app, settings)  # rate limits shared by the group
         self.writelog = wire_observing(self)  # {app}.writes, {app}.workers
         self.runners = {flow.name: self._register_flow(flow) for flow in flows.values()}
@@ -169,6 +170,9 @@ class Topology:
         source_topic = self.entity_topic(flow.source.system, flow.source.type)
         target_topic = self.entity_topic(flow.target.system, flow.target.type)
         from_target = self._topic(self.names.from_target(flow.name), ChangeEvent)
+        commands = self._topic(
+            commands_topic(self.settings.app_id, flow.name), UnlinkCommand
+        )
         links_topic = self._topic(
             self.names.links(flow.name), LinkNotice, compacted=True
         )
@@ -218,7 +222,9 @@ class Topology:
         )
         unparking(self.app, flow.name, parking, forward)
         inbound = self._channel(
-            source_topic.get_topic_name(), from_target.get_topic_name()
+            source_topic.get_topic_name(),
+            from_target.get_topic_name(),
+            commands.get_topic_name(),  # operators' unlinks, in order per source id
         )
         routed = self._channel(
             target_topic.get_topic_name(), links_topic.get_topic_name()
@@ -287,6 +293,7 @@ class Topology:
                 pacing,
                 even=even_pace_of(source),
             ),
+            requests=self.resyncs,
         )
 
         async def poll() -> None:

@@ -60,6 +60,9 @@ COMMANDS: tuple[str, ...] = (
     "pause",
     "resume",
     "status",
+    "resync",
+    "links",
+    "unlink",
 )
 
 

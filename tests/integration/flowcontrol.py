@@ -31,3 +31,16 @@ def flow_state(local: LocalDeployment, flow: str) -> dict[str, Any]:
     settings = StreamSettings(kafka_bootstrap=local.bootstrap, app_id=local.app_id)
     found: dict[str, Any] = asyncio.run(read_states(settings)).get(flow) or {}
     return found
+
+
+def tether_code(local: LocalDeployment, *argv: str) -> tuple[int, str]:
+    """Run a ``tether`` command against the deployment; its exit code and output."""
+    done = subprocess.run(  # noqa: S603 - our own interpreter and module
+        [sys.executable, "-m", "ops", *argv],
+        env=local.worker_env("cli"),
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    return done.returncode, done.stdout + done.stderr

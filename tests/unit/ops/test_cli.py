@@ -22,6 +22,9 @@ NAMES = [
     "pause",
     "resume",
     "status",
+    "resync",
+    "links",
+    "unlink",
 ]
 
 
