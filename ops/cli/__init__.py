@@ -60,6 +60,7 @@ COMMANDS: tuple[str, ...] = (
     "pause",
     "resume",
     "status",
+    "explain",
 )
 
 
