@@ -151,11 +151,9 @@ def follow_hops(
 
 
 def _takes_part(node: Node, flow: Flow) -> bool:
-    ref = (node.system, node.type)
-    if ref == (flow.source.system, flow.source.type):
-        return True
-    shared = flow.target_mode is TargetMode.VALUE_KEYED
-    return ref == (flow.target.system, flow.target.type) and not shared
+    # A source without a link is news (unmatched, not created yet); a target
+    # without one from every other source is normal.
+    return (node.system, node.type) == (flow.source.system, flow.source.type)
 
 
 def _hops_of(node: Node, flow: Flow, links: FlowLinks) -> list[Hop]:

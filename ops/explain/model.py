@@ -46,7 +46,7 @@ class Chain:
     """The entity asked about and every entity linked to it, hop by hop.
 
     ``nodes`` in the order they were reached (the start first); ``unlinked``
-    lists, per entity, the active flows it takes part in without a link.
+    lists, per entity, the flows it is a source of without a link.
     """
 
     start: Node

@@ -47,7 +47,7 @@ def render_text(explanation: Explanation) -> str:
     width = max((len(str(e.node)) for e in explanation.entries), default=0)
     for entry in explanation.entries:
         lines.append(f"  {_when(entry)}  {str(entry.node):<{width}}  {entry.summary}")
-        lines += [f"  {'':<23}  {'':<{width}}    {d}" for d in entry.details]
+        lines += [f"  {'':<24}  {'':<{width}}    {d}" for d in entry.details]
     touched = {e.node for e in explanation.entries}
     lines += [
         "",

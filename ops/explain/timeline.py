@@ -213,10 +213,10 @@ def link_entries(chain: Chain, links: Mapping[str, FlowLinks]) -> list[Entry]:
     return entries
 
 
-# Within one instant, the order things happen in: seen, linked, written, decided.
-_ORDER = {"change": 0, "link": 2, "match": 1, "conflict": 3}
+# Within one instant, the order things happen in: seen, written, linked, told.
+_ORDER = {"change": 0, "link": 2, "unlinked": 2, "conflict": 3, "report": 3}
 
 
 def in_time_order(entries: Sequence[Entry]) -> list[Entry]:
     """The entries by time; at one instant, in the order things happen."""
-    return sorted(entries, key=lambda e: (e.at, _ORDER.get(e.kind, 2), str(e.node)))
+    return sorted(entries, key=lambda e: (e.at, _ORDER.get(e.kind, 1), str(e.node)))
