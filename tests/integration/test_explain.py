@@ -292,7 +292,7 @@ def test_explain_follows_a_company_through_the_shop_to_chargebee(
     company, customer, entity = found
     # A change in Membercare: an update write of the shop customer follows.
     standins["membercare"].edit(
-        "Companies", int(company), {"einvoiceEmail": "explained@example.no"}
+        "Companies", company, {"einvoiceEmail": "explained@example.no"}
     )
     local.wait_for(
         lambda: (
