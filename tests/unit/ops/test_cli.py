@@ -22,6 +22,7 @@ NAMES = [
     "pause",
     "resume",
     "status",
+    "explain",
 ]
 
 
