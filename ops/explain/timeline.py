@@ -16,7 +16,7 @@ from schemas.envelope import (
     FlowReport,
     Operation,
 )
-from schemas.observe import WriteRecord
+from schemas.observe import WriteOp, WriteRecord
 from schemas.utc import utc_text
 from streams.readback_keys import Message
 
@@ -72,8 +72,10 @@ def write_entries(nodes: set[Node], messages: Iterable[Message]) -> list[Entry]:
         details = [
             f"{name}: {shown(write.before.get(name))} -> {shown(after)}"
             for name, after in write.after.items()
-            if write.before.get(name) != after or write.op.value == "create"
+            if write.before.get(name) != after or write.op is WriteOp.CREATE
         ]
+        if write.op in (WriteOp.MATCH, WriteOp.UNLINK):
+            details = []  # what they link is in the summary: the cause's id
         details += [
             f"conflict on {name}: {winner} won"
             for name, winner in write.conflicts.items()

@@ -357,3 +357,9 @@ def test_explain_follows_a_company_through_the_shop_to_chargebee(
         if e["kind"] == "update" and e["flow"] == COMPANIES
     )  # fmt: skip
     assert "'explained@example.no'" in " ".join(update["details"])
+    code, text, _ = run_cli(
+        local, monkeypatch, capsys, "explain", "membercare", "Companies", company
+    )
+    assert code == 0
+    assert f"{COMPANIES}\n    membercare/Companies/{company} -> {customer_key}" in text
+    assert f"{CHAIN}\n    {customer_key} -> chargebee/Business_entity/{entity}" in text

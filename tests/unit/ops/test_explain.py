@@ -227,7 +227,15 @@ def all_kinds() -> dict[str, list[Message]]:
     shop = Node("customwebshop", "Customer", "C6")
     writes = [
         write(CUSTOMER, WriteOp.CREATE, 1, COMPANY, why="new", after={"Name": "Acme"}),
-        write(ENTITY, WriteOp.MATCH, 2, CUSTOMER, flow=CHAIN, why="natural key"),
+        write(
+            ENTITY,
+            WriteOp.MATCH,
+            2,
+            CUSTOMER,
+            flow=CHAIN,
+            why="natural key",
+            after={"source_id": "C5"},
+        ),
         write(
             CUSTOMER,
             WriteOp.UPDATE,
@@ -282,6 +290,9 @@ def test_the_timeline_has_every_kind_of_record_of_the_chain_in_time_order():
         "conflict on Name: target won",
     )
     assert "from membercare/Companies/17" in update.summary
+    match = explanation.entries[4]
+    assert match.summary == f"match by {CHAIN}: natural key (from {CUSTOMER})"
+    assert match.details == ()
     assert explanation.entries[7].summary == (
         f"conflict on Name in {COMPANIES}: target won (newest wins)"
     )
