@@ -29,6 +29,7 @@ from standins import (
     membercare_sample,
 )
 from streams.provision import TopicSpec, ensure_topics
+from streams.readback_keys import every_key, read_messages
 from streams.topics import TopicNames
 from tests.integration.scenario import links
 from tests.integration.test_verify import run_cli
@@ -363,3 +364,37 @@ def test_explain_follows_a_company_through_the_shop_to_chargebee(
     assert code == 0
     assert f"{COMPANIES}\n    membercare/Companies/{company} -> {customer_key}" in text
     assert f"{CHAIN}\n    {customer_key} -> chargebee/Business_entity/{entity}" in text
+
+
+async def test_reading_messages_keeps_wanted_keys_in_order_with_tombstones(
+    kafka_bootstrap, unique_name
+):
+    topic = unique_name("history")
+    await ensure_topics(kafka_bootstrap, [TopicSpec(topic, 3)])
+    producer = AIOKafkaProducer(bootstrap_servers=kafka_bootstrap)
+    await producer.start()
+    try:
+        for key, value in [
+            (b"a", b'{"n": 1}'),
+            (b"b", b'{"n": 1}'),
+            (b"a", b'{"n": 2}'),
+            (b"a", None),  # a tombstone is a message too
+            (b"a", b"not json"),  # skipped, not fatal
+            (None, b'{"n": 9}'),
+        ]:
+            await producer.send_and_wait(topic, key=key, value=value)
+    finally:
+        await producer.stop()
+    absent = unique_name("absent")
+    read = await read_messages(
+        kafka_bootstrap, {topic: lambda key: key == "a", absent: every_key}
+    )
+    assert [(m.key, m.value) for m in read[topic]] == [
+        ("a", {"n": 1}),
+        ("a", {"n": 2}),
+        ("a", None),
+    ]
+    assert read[absent] == []
+    offsets = [m.offset for m in read[topic]]
+    assert offsets == sorted(offsets)
+    assert all(m.timestamp.tzinfo is not None for m in read[topic])

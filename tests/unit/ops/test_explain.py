@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -369,3 +370,17 @@ def test_the_command_takes_system_type_and_id():
         True,
         "x",
     )
+
+
+def test_the_flows_explained_need_no_credentials_in_this_shell(monkeypatch):
+    from ops.cli.explain import explained_flows
+    from streams.settings import StreamSettings
+
+    for key in list(os.environ):
+        if key.startswith(("MEMBERCARE_", "CUSTOMWEBSHOP_", "CHARGEBEE_")):
+            monkeypatch.delenv(key)
+    settings = StreamSettings(flows="membercare-customwebshop")
+    flows = explained_flows(settings)
+    assert COMPANIES in flows
+    assert all(f.source.system == "membercare" for f in flows.values())
+    assert set(explained_flows(StreamSettings(flows="all"))) == set(FLOWS)
