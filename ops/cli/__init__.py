@@ -63,6 +63,7 @@ COMMANDS: tuple[str, ...] = (
     "resync",
     "links",
     "unlink",
+    "explain",
 )
 
 

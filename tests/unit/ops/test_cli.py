@@ -25,6 +25,7 @@ NAMES = [
     "resync",
     "links",
     "unlink",
+    "explain",
 ]
 
 
