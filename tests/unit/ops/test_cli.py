@@ -22,6 +22,8 @@ NAMES = [
     "pause",
     "resume",
     "status",
+    "check",
+    "completion",
 ]
 
 
