@@ -1,4 +1,4 @@
-"""``tether check``'s system probe against each stand-in: logs in, reads, writes nothing."""
+"""``tether check``'s system probe on each stand-in: logs in, reads, writes nothing."""
 
 from __future__ import annotations
 

@@ -166,7 +166,8 @@ def test_render_text_and_json():
     text = render(findings, as_json=False)
     assert "webcrm      Persons         WRONG" in text
     assert text.endswith(
-        "FAILED: 1 of 2 checks (1 wrong setting or refused credential, 0 not answering)\n"
+        "FAILED: 1 of 2 checks"
+        " (1 wrong setting or refused credential, 0 not answering)\n"
     )
     document = json.loads(render(findings, as_json=True))
     assert document["ok"] is False
