@@ -8,7 +8,9 @@ that cannot run because an earlier one failed is reported as skipped.
 from __future__ import annotations
 
 import asyncio
+import os
 from collections.abc import Mapping
+from pathlib import Path
 
 from pydantic_settings import BaseSettings
 
@@ -101,6 +103,19 @@ def _active_flows(
     return Finding("flows", "TETHER_FLOWS", Outcome.OK, detail), flows
 
 
+def check_data_dir(path: Path) -> Finding:
+    """Whether the worker could keep its state in ``path`` (asked, not tried)."""
+    existing = next((p for p in (path, *path.parents) if p.exists()), Path("/"))
+    if not existing.is_dir():
+        detail = f"TETHER_DATA_DIR={path}: {existing} is not a directory"
+        return Finding("settings", "TETHER_DATA_DIR", Outcome.CONFIG, detail)
+    if not os.access(existing, os.W_OK | os.X_OK):
+        detail = f"TETHER_DATA_DIR={path}: {existing} is not writable by this user"
+        return Finding("settings", "TETHER_DATA_DIR", Outcome.CONFIG, detail)
+    state = "exists" if existing == path else f"will be created in {existing}"
+    return Finding("settings", "TETHER_DATA_DIR", Outcome.OK, f"{path} {state}")
+
+
 async def check_deployment(
     environ: Mapping[str, str], answer_within: float = 30.0
 ) -> list[Finding]:
@@ -110,6 +125,8 @@ async def check_deployment(
 
     classes = settings_classes()
     findings, stream = check_settings(classes)
+    if stream is not None:
+        findings.append(check_data_dir(stream.data_dir))
     systems = configured_systems(environ) & set(REGISTRY)
     findings += unknown_variables(environ, classes, systems)
     system_findings, connector_settings = _system_settings(systems)

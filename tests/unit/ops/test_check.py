@@ -16,7 +16,7 @@ from connectors.errors import (
     TransientError,
 )
 from ops.check import envfile
-from ops.check.deployment import check_settings, unknown_variables
+from ops.check.deployment import check_data_dir, check_settings, unknown_variables
 from ops.check.findings import Finding, Outcome, exit_code, render
 from ops.check.probes import _problem
 from ops.check.settings import (
@@ -179,3 +179,17 @@ def test_render_text_and_json():
         "detail": "webcrm refused the credentials",
     }
     assert render(findings[:1], as_json=False).endswith("OK: 1 check passed\n")
+
+
+def test_the_data_dir_must_be_creatable_and_is_not_created(tmp_path):
+    target = tmp_path / "state" / "tether"
+    ok = check_data_dir(target)
+    assert ok.outcome is Outcome.OK
+    assert f"will be created in {tmp_path}" in ok.detail
+    assert not (tmp_path / "state").exists()
+    blocker = tmp_path / "file"
+    blocker.write_text("")
+    wrong = check_data_dir(blocker / "tether")
+    assert wrong.outcome is Outcome.CONFIG
+    assert "TETHER_DATA_DIR=" in wrong.detail
+    assert "is not a directory" in wrong.detail
