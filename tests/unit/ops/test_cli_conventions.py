@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import importlib.metadata
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -150,3 +151,19 @@ def test_other_commands_run_without_the_demo_extra():
     done = _run_without_demo_packages("completion", "bash")
     assert done.returncode == 0, done.stderr
     assert "complete -o default -F _tether tether" in done.stdout
+
+
+def test_resume_lists_the_paused_flows_as_json():
+    from engine.control import FlowState
+    from ops.cli.resume import paused_json
+
+    states = {
+        "a": FlowState(flow="a", paused=True, reason="storm", by="breaker"),
+        "b": FlowState(flow="b", paused=False),
+    }
+    raw = {name: state.model_dump(mode="json") for name, state in states.items()}
+    document = json.loads(paused_json(raw))
+    assert [(s["flow"], s["reason"], s["by"]) for s in document["paused"]] == [
+        ("a", "storm", "breaker")
+    ]
+    assert json.loads(paused_json({})) == {"paused": []}
