@@ -60,52 +60,53 @@ def _words(words: Iterable[object]) -> str:
     return shlex.quote(" ".join(str(w) for w in words))
 
 
+def _case(name: str, cases: list[tuple[tuple[str, ...], list[str]]]) -> list[str]:
+    """A shell function printing the words of each command path."""
+    lines = [f"{name}() {{", '    case "$1" in']
+    for path, words in cases:
+        lines.append(f"        {_words(['tether', *path])}) echo {_words(words)} ;;")
+    return [*lines, "    esac", "}"]
+
+
+# Walks the words typed so far: each one that names a sub-command of the path
+# so far extends it; the last, unfinished word is completed from that path.
+_BASH_MAIN = """\
+_tether() {
+    local cur="${COMP_WORDS[COMP_CWORD]}" path=tether word i subs
+    for ((i = 1; i < COMP_CWORD; i++)); do
+        word="${COMP_WORDS[i]}"
+        subs=" $(_tether_subcommands "$path") "
+        if [[ $word != -* && $subs == *" $word "* ]]; then
+            path="$path $word"
+        fi
+    done
+    if [[ $cur == -* ]]; then
+        COMPREPLY=($(compgen -W "$(_tether_options "$path")" -- "$cur"))
+    else
+        COMPREPLY=($(compgen -W "$(_tether_words "$path")" -- "$cur"))
+    fi
+}
+complete -o default -F _tether tether
+"""
+
+
 def bash_script(parser: argparse.ArgumentParser) -> str:
     """A bash completion script for ``tether`` (bash 4 or later)."""
     tree = list(levels(parser))
-    subs = [f"        {_words(['tether', *lv.path])}) echo {_words(lv.commands)} ;;"
-            for lv in tree if lv.commands]  # fmt: skip
-    words = [
-        f"        {_words(['tether', *lv.path])}) echo {_words([*lv.commands, *lv.choices])} ;;"  # noqa: E501
-        for lv in tree
-    ]
-    opts = [f"        {_words(['tether', *lv.path])}) echo {_words(lv.options)} ;;"
-            for lv in tree]  # fmt: skip
     return "\n".join(
         [
             "# tether completion for bash: source it, or save it as",
             "# ~/.local/share/bash-completion/completions/tether",
-            "_tether_subcommands() {",
-            '    case "$1" in',
-            *subs,
-            "    esac",
-            "}",
-            "_tether_words() {",
-            '    case "$1" in',
-            *words,
-            "    esac",
-            "}",
-            "_tether_options() {",
-            '    case "$1" in',
-            *opts,
-            "    esac",
-            "}",
-            "_tether() {",
-            '    local cur="${COMP_WORDS[COMP_CWORD]}" path=tether word i',
-            "    for ((i = 1; i < COMP_CWORD; i++)); do",
-            '        word="${COMP_WORDS[i]}"',
-            '        if [[ $word != -* && " $(_tether_subcommands "$path") " == *" $word "* ]]; then',  # noqa: E501
-            '            path="$path $word"',
-            "        fi",
-            "    done",
-            "    if [[ $cur == -* ]]; then",
-            '        COMPREPLY=($(compgen -W "$(_tether_options "$path")" -- "$cur"))',
-            "    else",
-            '        COMPREPLY=($(compgen -W "$(_tether_words "$path")" -- "$cur"))',
-            "    fi",
-            "}",
-            "complete -o default -F _tether tether",
-            "",
+            *_case(
+                "_tether_subcommands",
+                [(lv.path, list(lv.commands)) for lv in tree if lv.commands],
+            ),
+            *_case(
+                "_tether_words",
+                [(lv.path, [*lv.commands, *lv.choices]) for lv in tree],
+            ),
+            *_case("_tether_options", [(lv.path, list(lv.options)) for lv in tree]),
+            _BASH_MAIN,
         ]
     )
 
