@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import importlib.metadata
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -122,7 +123,9 @@ def test_the_exit_codes_are_in_the_help_and_the_readme():
         assert f"| {code} |" in readme, f"exit code {code} not in the README"
 
 
-def _run_without_demo_packages(*argv: str) -> subprocess.CompletedProcess[str]:
+def _run_without_demo_packages(
+    *argv: str, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
     # The packages the demo extra installs, made unimportable in a fresh process.
     code = (
         "import sys; sys.modules['starlette'] = None; sys.modules['uvicorn'] = None;"
@@ -135,6 +138,7 @@ def _run_without_demo_packages(*argv: str) -> subprocess.CompletedProcess[str]:
         timeout=120,
         check=False,
         cwd=REPO,
+        env=env,
     )
 
 
@@ -167,3 +171,18 @@ def test_resume_lists_the_paused_flows_as_json():
         ("a", "storm", "breaker")
     ]
     assert json.loads(paused_json({})) == {"paused": []}
+
+
+def test_check_runs_without_the_demo_extra():
+    # A worker's image has no stand-ins: its `tether check` must not need them.
+    env = {
+        "PATH": os.environ["PATH"],
+        "HOME": os.environ.get("HOME", "/tmp"),
+        "TETHER_KAFKA_BOOTSTRAP": "127.0.0.1:1",
+    }
+    done = _run_without_demo_packages("check", "--json", "--timeout", "5", env=env)
+    assert done.returncode == EX_CONFIG, done.stdout + done.stderr  # no system set
+    findings = json.loads(done.stdout)["findings"]
+    [broker] = [f for f in findings if f["area"] == "broker"]
+    assert (broker["subject"], broker["outcome"]) == ("127.0.0.1:1", "unreachable")
+    assert "tether[demo]" not in done.stderr
