@@ -1,4 +1,5 @@
-# The tether worker. Local development only: see docker-compose.yml.
+# The tether worker; with EXTRAS=demo also the stand-ins (`tether standins`).
+# Local development and the demo: see docker-compose.yml.
 FROM python:3.11-slim
 
 ENV PYTHONDONTWRITEBYTECODE=1 \
@@ -8,8 +9,10 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
 
 WORKDIR /src
 COPY . .
-# faust-streaming and rocksdict come as manylinux wheels: no compiler needed.
-RUN pip install . \
+# The versions the test suite ran against (constraints.txt). faust-streaming and
+# rocksdict come as manylinux wheels: no compiler needed.
+ARG EXTRAS=""
+RUN pip install --constraint constraints.txt ".${EXTRAS:+[$EXTRAS]}" \
     && useradd --create-home --uid 10001 tether \
     && mkdir -p /data \
     && chown tether /data
@@ -19,5 +22,7 @@ WORKDIR /home/tether
 ENV TETHER_KAFKA_BOOTSTRAP=kafka:29092 \
     TETHER_DATA_DIR=/data
 VOLUME ["/data"]
+# The worker's web server: /health, /ready, /metrics, /status and the status page.
+EXPOSE 6066
 
 CMD ["tether", "worker"]

@@ -7,12 +7,12 @@ STAMP := $(VENV)/.installed
 
 CHROMIUM := /usr/bin/chromium
 
-.PHONY: demo test lint unit integration chaos broker clean chromium
+.PHONY: demo test lint unit integration chaos broker clean chromium constraints
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
 	$(VENV)/bin/pip install --quiet --upgrade pip
-	$(VENV)/bin/pip install --quiet -e '.[dev]'
+	$(VENV)/bin/pip install --quiet -c constraints.txt -e '.[dev]'
 	touch $(STAMP)
 
 demo: $(STAMP)
@@ -50,6 +50,13 @@ $(CHROMIUM):
 
 broker: $(STAMP)
 	$(VENV)/bin/tether broker start
+
+# Re-pin constraints.txt to what a fresh install of '.[dev]' resolves today.
+constraints:
+	fresh=$$(mktemp -d) && $(PYTHON) -m venv $$fresh \
+	  && $$fresh/bin/pip install --quiet '.[dev]' \
+	  && { grep '^#' constraints.txt; $$fresh/bin/pip freeze --exclude tether; } > constraints.new \
+	  && mv constraints.new constraints.txt; rm -rf $$fresh constraints.new
 
 clean:
 	rm -rf $(VENV) var build *.egg-info

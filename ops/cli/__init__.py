@@ -2,7 +2,8 @@
 
 Each module declares its sub-command as ``COMMAND``, a ``Command``: name, help,
 options and the function that runs it and returns the process exit code. Errors
-from the project's error tree are printed as one clear line, never as a traceback.
+from the project's error tree are printed as one clear line, never as a traceback,
+and end the process with one of the documented exit codes (``EXIT_CODES``).
 """
 
 from __future__ import annotations
@@ -11,15 +12,76 @@ import argparse
 import importlib
 import logging
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
-from typing import TypeAlias
+from importlib.metadata import PackageNotFoundError, version
+from typing import Any, NoReturn, TypeAlias
 
 from connectors.errors import ConfigurationError, FatalError, SyncError
 
 # A string: argparse's class is generic to type checkers only.
 Subparsers: TypeAlias = "argparse._SubParsersAction[argparse.ArgumentParser]"
 """What ``ArgumentParser.add_subparsers`` returns."""
+
+# Exit codes, as sysexits.h numbers them, so scripts and supervisors can tell
+# "fix the command line" from "fix the settings" from "try again later".
+EX_OK = 0
+EX_FAILED = 1
+"""The command ran and found a problem (failing systems, mismatches, ...)."""
+EX_USAGE = 64
+EX_UNAVAILABLE = 69
+EX_CONFIG = 78
+EX_INTERRUPTED = 130
+
+EXIT_CODES: tuple[tuple[int, str], ...] = (
+    (EX_OK, "success"),
+    (EX_FAILED, "the command ran and found a problem (failing system, mismatch)"),
+    (EX_USAGE, "usage error: unknown command or option, bad argument"),
+    (EX_UNAVAILABLE, "a system or the Kafka broker did not answer (tether check)"),
+    (EX_CONFIG, "configuration error: a setting is missing or wrong (named)"),
+    (EX_INTERRUPTED, "interrupted (Ctrl-C)"),
+)
+
+# Stand-in-only packages: installed by the ``demo`` extra, not by ``pip install .``.
+DEMO_PACKAGES = frozenset({"starlette", "uvicorn"})
+
+
+class HelpFormatter(argparse.ArgumentDefaultsHelpFormatter):
+    """Shows an option's default unless it says nothing (None, False) or is given."""
+
+    def _get_help_string(self, action: argparse.Action) -> str | None:
+        text = action.help or ""
+        default = action.default
+        if (
+            "default" in text.lower()
+            or default is None
+            or default is False
+            or default == argparse.SUPPRESS
+            or default == []
+        ):
+            return text
+        return super()._get_help_string(action)
+
+
+class _TopHelpFormatter(HelpFormatter, argparse.RawDescriptionHelpFormatter):
+    """The top parser's: its epilog (the exit codes) is laid out by hand."""
+
+
+class TetherParser(argparse.ArgumentParser):
+    """An ``ArgumentParser`` whose usage errors exit with ``EX_USAGE``.
+
+    ``add_subparsers`` builds sub-parsers of the parser's own class, so every
+    sub-command (and ``tether broker start``) shares this.
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("formatter_class", HelpFormatter)
+        super().__init__(*args, **kwargs)
+
+    def error(self, message: str) -> NoReturn:
+        """Print the usage and the problem; exit with ``EX_USAGE``."""
+        self.print_usage(sys.stderr)
+        self.exit(EX_USAGE, f"{self.prog}: error: {message}\n")
 
 
 def _no_options(parser: argparse.ArgumentParser) -> None:
@@ -64,16 +126,41 @@ COMMANDS: tuple[str, ...] = (
     "links",
     "unlink",
     "explain",
+    "check",
+    "completion",
 )
+
+
+def tether_version() -> str:
+    """The installed distribution's version ("unknown" when run from a bare tree)."""
+    try:
+        return version("tether")
+    except PackageNotFoundError:
+        return "unknown"
+
+
+def _epilog() -> str:
+    lines = ["exit codes:"]
+    lines += [f"  {code:<4}{meaning}" for code, meaning in EXIT_CODES]
+    lines.append("")
+    lines.append("-v/--verbose is accepted before or after the sub-command.")
+    return "\n".join(lines)
 
 
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser with every registered sub-command."""
-    parser = argparse.ArgumentParser(
-        prog="tether", description="Keep business systems in sync over Kafka."
+    # Typed as the base class: argparse's stubs make sub-parser actions invariant.
+    parser: argparse.ArgumentParser = TetherParser(
+        prog="tether",
+        description="Keep business systems in sync over Kafka.",
+        epilog=_epilog(),
+        formatter_class=_TopHelpFormatter,
+    )
+    parser.add_argument(
+        "--version", action="version", version=f"%(prog)s {tether_version()}"
     )
     parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
-    subparsers = parser.add_subparsers(dest="command", required=True)
+    subparsers = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for name in COMMANDS:
         try:
             module = importlib.import_module(f"ops.cli.{name}")
@@ -83,7 +170,29 @@ def build_parser() -> argparse.ArgumentParser:
             continue  # not built yet
         command: Command = module.COMMAND
         command.add_to(subparsers)
+    for sub in all_parsers(parser):
+        if sub is not parser and "-v" not in sub._option_string_actions:
+            # SUPPRESS: a -v before the sub-command is not reset by its parser.
+            sub.add_argument(
+                "-v", "--verbose", action="store_true", default=argparse.SUPPRESS,
+                help="debug logging",
+            )  # fmt: skip
     return parser
+
+
+def sub_commands(parser: argparse.ArgumentParser) -> dict[str, argparse.ArgumentParser]:
+    """The sub-commands of ``parser`` by name (empty when it has none)."""
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            return dict(action.choices)
+    return {}
+
+
+def all_parsers(parser: argparse.ArgumentParser) -> Iterator[argparse.ArgumentParser]:
+    """``parser`` and every sub-command's parser under it, depth first."""
+    yield parser
+    for sub in sub_commands(parser).values():
+        yield from all_parsers(sub)
 
 
 def quiet_libraries() -> None:
@@ -104,13 +213,21 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         code: int = args.func(args)
     except KeyboardInterrupt:
-        return 130
+        return EX_INTERRUPTED
     except ConfigurationError as exc:
         sys.stderr.write(f"tether: configuration error: {exc}\n")
-        return 2
+        return EX_CONFIG
     except (FatalError, SyncError) as exc:
         sys.stderr.write(f"tether: {exc}\n")
-        return 1
+        return EX_FAILED
+    except ModuleNotFoundError as exc:
+        if (exc.name or "").partition(".")[0] not in DEMO_PACKAGES:
+            raise
+        sys.stderr.write(
+            f"tether: {args.command} needs the stand-ins' packages ({exc.name} is"
+            " not installed): pip install 'tether[demo]'\n"
+        )
+        return EX_CONFIG
     return code
 
 

@@ -174,7 +174,11 @@ def render_redrive(results: Sequence[RedriveResult], *, as_json: bool) -> str:
 def _options(parser: argparse.ArgumentParser) -> None:
     """The options of ``tether deadletters``."""
     parser.add_argument(
-        "action", nargs="?", choices=("list", "redrive"), default="list"
+        "action",
+        nargs="?",
+        choices=("list", "redrive"),
+        default="list",
+        help="list them, or re-drive them",
     )
     parser.add_argument("--system", help="only this system (e.g. webcrm)")
     parser.add_argument("--entity", help="only this entity type (e.g. Products)")

@@ -137,7 +137,12 @@ def _options(parser: argparse.ArgumentParser) -> None:
         default=600.0,
         help="seconds to wait for the first sync",
     )
-    parser.add_argument("--home", type=Path, default=Path("var/demo"))
+    parser.add_argument(
+        "--home",
+        type=Path,
+        default=Path("var/demo"),
+        help="where each run keeps its worker state and logs (a folder per run)",
+    )
     parser.add_argument("--no-push", action="store_true", help="poll only, no webhooks")
 
 

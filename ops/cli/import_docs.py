@@ -70,7 +70,9 @@ def run(args: argparse.Namespace) -> int:
 
 def _options(parser: argparse.ArgumentParser) -> None:
     """The options of ``tether import``."""
-    parser.add_argument("files", nargs="+", type=Path, metavar="FILE")
+    parser.add_argument(
+        "files", nargs="+", type=Path, metavar="FILE", help="dataflow documents (.rst)"
+    )
     parser.add_argument(
         "--out", type=Path, default=Path(), help="directory to write to (default: .)"
     )

@@ -5,11 +5,16 @@ from __future__ import annotations
 import argparse
 import asyncio
 import sys
+from collections.abc import Mapping
+from typing import Any
+
+import orjson
 
 from connectors.base.settings import load_settings
 from engine.breakers import BreakerSettings
 from engine.control import paused_flows
 from ops.cli import Command
+from ops.cli._options import add_json
 from ops.cli.pause import add_common_options, known_flows
 from ops.cli.verify import stream_settings
 from ops.control import check_flows, render_change, render_paused, resuming
@@ -22,7 +27,10 @@ def run(args: argparse.Namespace) -> int:
     settings = stream_settings(args.app_id)
     if not args.flows and not args.all:
         states = asyncio.run(read_states(settings))
-        sys.stdout.write(render_paused(states))
+        if args.json:
+            sys.stdout.write(paused_json(states))
+        else:
+            sys.stdout.write(render_paused(states))
         return 0
     if args.flows:
         check_flows(args.flows, known_flows())
@@ -31,6 +39,12 @@ def run(args: argparse.Namespace) -> int:
         grace = load_settings(BreakerSettings).window_seconds
     sys.stdout.write(asyncio.run(resume(settings, args.flows, grace)))
     return 0
+
+
+def paused_json(states: Mapping[str, Any]) -> str:
+    """The paused flows for machines: ``{"paused": [state, ...]}``."""
+    paused = [state.model_dump(mode="json") for state in paused_flows(states)]
+    return orjson.dumps({"paused": paused}, option=orjson.OPT_INDENT_2).decode() + "\n"
 
 
 async def resume(settings: StreamSettings, flows: list[str], grace: float) -> str:
@@ -60,6 +74,7 @@ def _options(parser: argparse.ArgumentParser) -> None:
             "(default: TETHER_BREAKER_WINDOW_SECONDS; 0: check at once)"
         ),
     )
+    add_json(parser)
     add_common_options(parser)
 
 

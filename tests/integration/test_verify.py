@@ -12,7 +12,7 @@ import pytest
 from aiokafka import AIOKafkaProducer
 
 from devkit.local import LocalDeployment
-from ops.cli import main
+from ops.cli import EX_CONFIG, main
 from schemas.catalog import SYSTEMS
 from standins import CustomcrmStandIn, WebcrmStandIn
 from standins.webcrm import seed_webcrm
@@ -142,7 +142,7 @@ def test_an_app_id_that_never_ran_is_a_configuration_error(synced, monkeypatch, 
     code, out, err = run_cli(
         local, monkeypatch, capsys, "verify", "--app-id", "no-such-deployment"
     )
-    assert code == 2
+    assert code == EX_CONFIG
     assert out == ""
     # Links are read from the link tables' changelogs, never from the notices.
     assert "configuration error: topic no-such-deployment-webcrm-" in err

@@ -9,7 +9,7 @@ import pytest
 from connectors.errors import ConfigurationError
 from dataflows import load_documents
 from dataflows.render import render_document
-from ops.cli import main
+from ops.cli import EX_CONFIG, main
 from ops.cli.docs import generated_time
 from schemas.dataflow import DataflowDocument, RowOrigin
 
@@ -64,7 +64,7 @@ def test_docs_one_document_with_seed_rows_only(tmp_path, definitions):
 
 
 def test_docs_unknown_document_lists_the_known_ones(tmp_path, capsys):
-    assert main(["docs", "--out", str(tmp_path), "--doc", "nope"]) == 2
+    assert main(["docs", "--out", str(tmp_path), "--doc", "nope"]) == EX_CONFIG
     err = capsys.readouterr().err
     assert "no flow definitions named nope; known: crmoffice-membercare," in err
 
@@ -134,7 +134,7 @@ def test_import_completes_flows_from_the_definitions(tmp_path, definitions):
 
 def test_import_two_documents_of_one_dataflow_is_an_error(tmp_path, capsys):
     path = FIXTURES / "valid" / "crmoffice-membercare-handwritten.rst"
-    assert main(["import", str(path), str(path), "--out", str(tmp_path)]) == 2
+    assert main(["import", str(path), str(path), "--out", str(tmp_path)]) == EX_CONFIG
     assert "both describe Crmoffice to Membercare" in capsys.readouterr().err
     assert list(tmp_path.iterdir()) == []
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from ops.cli import build_parser, main
+from ops.cli import EX_CONFIG, build_parser, main
 
 
 @pytest.fixture(autouse=True)
@@ -41,7 +41,7 @@ def test_bad_settings_are_one_line(
 ) -> None:
     monkeypatch.setenv("TETHER_BROKER_HEAP", "lots")
 
-    assert main(["broker", "start"]) == 2
+    assert main(["broker", "start"]) == EX_CONFIG
     err = capsys.readouterr().err
     assert err.count("\n") == 1
     assert "TETHER_BROKER_HEAP" in err
@@ -53,7 +53,7 @@ def test_missing_java_is_one_line(
 ) -> None:
     monkeypatch.setenv("TETHER_BROKER_JAVA", "no-such-java")
 
-    assert main(["broker", "start"]) == 2
+    assert main(["broker", "start"]) == EX_CONFIG
     err = capsys.readouterr().err
     assert err.count("\n") == 1
     assert "Java 17" in err

@@ -26,6 +26,8 @@ NAMES = [
     "links",
     "unlink",
     "explain",
+    "check",
+    "completion",
 ]
 
 

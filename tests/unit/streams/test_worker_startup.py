@@ -8,6 +8,8 @@ import sys
 
 import pytest
 
+from ops.cli import EX_CONFIG
+
 SECRET = "startup-secret-6c1e0b7d"
 REACHABLE_SYSTEMS = {
     "WEBCRM_API_TOKEN": SECRET,
@@ -66,7 +68,7 @@ def test_bad_configuration_stops_start_up_with_one_clear_line(case: str) -> None
     )
     output = done.stdout + done.stderr
     last = done.stderr.strip().splitlines()[-1]
-    assert done.returncode == 2, output
+    assert done.returncode == EX_CONFIG, output
     assert last.startswith("tether: configuration error: "), output
     assert expected in last
     assert "Traceback" not in output

@@ -1,0 +1,1 @@
+"""``tether check``: every setting, system and the broker, checked without writing."""
