@@ -30,7 +30,7 @@ from connectors.errors import (
     TransientError,
     UnresolvedReferenceError,
 )
-from engine import metrics, recording
+from engine import metrics
 from engine.control import UnlinkCommand
 from engine.delivery import RecordSettings, ReferenceWaits, dead_letter, with_retries
 from engine.handlers import FlowPorts, Outcome, handle_event, is_source_event
@@ -41,12 +41,12 @@ from engine.parking import WAIT_IN_PLACE, Parking, ParkingLot
 from engine.recording import Cause, WriteLog
 from engine.redelivery import lost_notice
 from engine.replayed import replayed
+from engine.results import record_value_links, result_of
 from engine.stores import IdMap, LinkTable, RouteTable
 from engine.unlinking import operator_unlink, refusing
 from schemas.dataflow import Flow, TargetMode
 from schemas.envelope import ChangeEvent, DeadLetter
-from schemas.links import Link, LinkNotice, LinkOp
-from schemas.observe import WriteOp
+from schemas.links import LinkNotice, LinkOp
 
 log = logging.getLogger(__name__)
 
@@ -110,8 +110,13 @@ class FlowRunner:
             await self._send_letter(_undecodable(self.flow, key, value, where))
             metrics.event_out(self.flow.name, "dead_letter")
             return
-        if isinstance(value, UnlinkCommand):
-            await self._operator_unlink(key, value)
+        if isinstance(value, UnlinkCommand):  # ``tether unlink``: engine.unlinking
+            ports, links = self.ports, self.links
+            notice = await operator_unlink(
+                self.flow, key, value, links, self.idmap, ports
+            )
+            if notice is not None:
+                await self._announce(notice)
             metrics.event_out(self.flow.name, "unlinked")
             return
         source_side = is_source_event(self.flow, value)
@@ -145,16 +150,8 @@ class FlowRunner:
         again = lost_notice(self.flow, outcome.link, self.idmap.resolve)
         for notice in outcome.notices or ((again,) if again else ()):
             await self._announce(notice)
-        _value_links(self.flow, outcome)
-        return _result(link, outcome.link, max(outcome.writes, cause.written))
-
-    async def _operator_unlink(self, key: str, command: UnlinkCommand) -> None:
-        """``tether unlink``: see ``engine.unlinking``."""
-        notice = await operator_unlink(
-            self.flow, key, command, self.links, self.idmap, self.ports
-        )
-        if notice is not None:
-            await self._announce(notice)
+        record_value_links(self.flow, outcome)
+        return result_of(link, outcome.link, max(outcome.writes, cause.written))
 
     async def _process(
         self,
@@ -188,7 +185,7 @@ class FlowRunner:
                 await self._letter(exc, event, where)
                 return None
             except (FatalError, TransientError) as exc:
-                failing = await self._failing_systems()
+                failing = await _failing(self.health, self.systems)
                 if failing and self.health is not None:
                     # The system, not the record: wait for it, then try again.
                     await self.health.wait_until_healthy(failing)
@@ -209,11 +206,6 @@ class FlowRunner:
             lot.settle(event, None, budget)
             return outcome
 
-    async def _failing_systems(self) -> list[str]:
-        if self.health is None:
-            return []
-        return await self.health.failing_among(self.systems)
-
     async def _trusted(self, key: str | None, event: ChangeEvent, where: Where) -> bool:
         """Whether a consumed change may be believed; a dead letter if not.
 
@@ -222,19 +214,9 @@ class FlowRunner:
         source instead, and its link decides.
         """
         try:
-            if key is not None and key != event.id:
-                msg = (
-                    f"{event.system} {event.entity} {event.id}: message key "
-                    f"{key!r} is not the record's id"
-                )
-                raise InvalidRecordError(
-                    msg, system=event.system, entity=event.entity, record_id=event.id
-                )
+            _same_id(key, event)
             self.check(event)
-        except RecordError as exc:
-            await self._letter(exc, event, where, stage="check")
-            return False
-        except Exception as exc:  # noqa: BLE001 - an unknown type, a bug: one record
+        except Exception as exc:  # noqa: BLE001 - a bad record, an unknown type, a bug
             await self._letter(exc, event, where, stage="check")
             return False
         return True
@@ -356,6 +338,23 @@ def _parking(runner: FlowRunner, event: ChangeEvent) -> tuple[Parking, float]:
     return WAIT_IN_PLACE, budget
 
 
+def _same_id(key: str | None, event: ChangeEvent) -> None:
+    """Refuse a change whose message key (where it is keyed by id) is not its id."""
+    if key is not None and key != event.id:
+        msg = (
+            f"{event.system} {event.entity} {event.id}: message key "
+            f"{key!r} is not the record's id"
+        )
+        raise InvalidRecordError(
+            msg, system=event.system, entity=event.entity, record_id=event.id
+        )
+
+
+async def _failing(health: SystemHealth | None, systems: tuple[str, ...]) -> list[str]:
+    """The flow's systems that fail their probes (none without health checks)."""
+    return [] if health is None else await health.failing_among(systems)
+
+
 def _undecodable(flow: Flow, key: str, value: Undecodable, where: Where) -> DeadLetter:
     """The dead letter of a message that is no valid instance of its topic's model."""
     # Named by the entity topic it came from (``{app}.{system}.{Type}``), so
@@ -378,35 +377,3 @@ def _undecodable(flow: Flow, key: str, value: Undecodable, where: Where) -> Dead
         record_id=key or "",
         payload=value.text(),
     )
-
-
-def _result(before: Link | None, after: Link | None, writes: int) -> str:
-    """What became of a handled change, for ``tether_events_out_total``."""
-    if writes:
-        return "written"
-    had = before is not None and not before.tombstone
-    has = after is not None and not after.tombstone
-    if has and (not had or (before and after and before.target_id != after.target_id)):
-        return "linked"
-    if had and not has:
-        return "unlinked"
-    if before is None and after is None:
-        return "skipped"
-    return "unchanged"
-
-
-def _value_links(flow: Flow, outcome: Outcome) -> None:
-    """A value-keyed flow's links are its decisions (it writes nothing)."""
-    if flow.target_mode is not TargetMode.VALUE_KEYED:
-        return
-    target = flow.target
-    for notice in outcome.notices:
-        linked = notice.op is LinkOp.LINK
-        recording.decided(
-            WriteOp.MATCH if linked else WriteOp.UNLINK,
-            target.system,
-            target.type,
-            notice.target_id,
-            notice.source_id,
-            "value key" if linked else "value key changed",
-        )
