@@ -40,6 +40,10 @@ class Connectors:
         sink: Sink = self._bundles[system].sink
         return sink
 
+    def auths(self) -> dict[str, Any]:
+        """Each system's ``Auth`` (its login), for wiring shared token stores."""
+        return {system: bundle.client.auth for system, bundle in self._bundles.items()}
+
     async def open(self) -> None:
         """Open every HTTP client (idempotent: each agent calls it before its loop)."""
         for bundle in self._bundles.values():

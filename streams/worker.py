@@ -13,6 +13,7 @@ from dataflows import flows_by_name, load_documents
 from engine.runtime import Connectors
 from engine.selection import configured_systems, select_flows
 from streams.app import create_app
+from streams.grants import share_grants
 from streams.preload import preload_sync
 from streams.provision import ensure_topics_sync
 from streams.settings import StreamSettings
@@ -45,9 +46,12 @@ def build_worker(settings: StreamSettings | None = None) -> faust.App:
     topology = Topology(app, settings, flows, connectors)
     wire_webui(app, settings, topology)  # the page first: it answers "/"
     pushing = wire_push(app, settings, topology)
+    sharing, grant_topics = share_grants(
+        connectors, settings.kafka_bootstrap, settings.app_id
+    )
     created = ensure_topics_sync(
         settings.kafka_bootstrap,
-        topology.topic_specs,
+        [*topology.topic_specs, *grant_topics],
         settings.replication_factor,
         max_message_bytes=settings.max_message_bytes,
     )
@@ -56,6 +60,9 @@ def build_worker(settings: StreamSettings | None = None) -> faust.App:
     if settings.table_preload:
         preload_sync(app, settings.kafka_bootstrap)
     log.info("tether worker: %d flows %s", len(flows), sorted(flows))
+    if sharing:
+        log.info("rotating tokens of %s shared on %s", ", ".join(sharing),
+                 grant_topics[0].name)  # fmt: skip
     if pushing:
         log.info("webhooks received for %s; polling stays on", ", ".join(pushing))
     return app

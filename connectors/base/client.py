@@ -186,10 +186,13 @@ class HttpClient(Pool, JsonBodies):
         hint: str,
         params: Mapping[str, Any] | None = None,
         form: Mapping[str, str] | None = None,
+        idempotent: bool = True,
     ) -> Any:
         """Send a login request, without credentials; its decoded JSON body.
 
-        A login may be repeated, so it is retried like any safe request. A
+        A login may be repeated, so it is retried like any safe request, unless
+        ``idempotent`` is false: a grant that spends a rotating refresh token
+        is sent again only when it surely never reached the server. A
         refused one (any status the policy would reject or call not found) is
         an ``AuthenticationError`` here and nowhere else: a login has no record
         to dead-letter.
@@ -205,7 +208,7 @@ class HttpClient(Pool, JsonBodies):
             AuthenticationError: The login was refused.
             TransientError: Retries exhausted.
         """
-        call = Call(method, path, params, None, form, None, True)
+        call = Call(method, path, params, None, form, None, idempotent)
         response = await self._execute(call, login=hint)
         assert response is not None  # only allow_not_found=True yields None
         return self.decode_json(response)

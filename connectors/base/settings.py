@@ -10,6 +10,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from connectors.base.records import UTC_CLOCK, LocalClock, RecordLimits
 from connectors.base.retry import RetryPolicy
+from connectors.base.urls import secure_url
 from connectors.errors import ConfigurationError
 from schemas.text import DEFAULT_MAX_TEXT_CHARS
 
@@ -81,11 +82,8 @@ class ConnectorSettings(BaseSettings):
 
     @field_validator("base_url")
     @classmethod
-    def _http_url(cls, value: str) -> str:
-        if not value.startswith(("http://", "https://")):
-            msg = "must start with http:// or https://"
-            raise ValueError(msg)
-        return value.rstrip("/")
+    def _safe_url(cls, value: str) -> str:
+        return secure_url(value)
 
     @classmethod
     def load(cls, **values: Any) -> Self:

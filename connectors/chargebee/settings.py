@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
-from pydantic import Field, SecretStr, model_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import SettingsConfigDict
 
 from connectors.base.settings import ConnectorSettings
+
+SITE_NAME = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?")
+"""A Chargebee site name: one DNS label."""
 
 
 class ChargebeeSettings(ConnectorSettings):
@@ -40,11 +44,29 @@ class ChargebeeSettings(ConnectorSettings):
     item_family_id: str = "webshop-products"
     known_business_entities: dict[str, str] = Field(default_factory=dict)
 
+    @field_validator("site")
+    @classmethod
+    def _site_name(cls, value: str | None) -> str | None:
+        # The name becomes a host name: anything else would send the API key
+        # to another host (``evil.com/x?``) or fail obscurely at the first call.
+        if value is not None and not SITE_NAME.fullmatch(value):
+            msg = (
+                "must be the site's name only, e.g. acme-test for "
+                "https://acme-test.chargebee.com (lower-case letters, digits, "
+                "hyphens)"
+            )
+            raise ValueError(msg)
+        return value
+
     @model_validator(mode="before")
     @classmethod
     def _base_url_from_site(cls, values: Any) -> Any:
         if isinstance(values, dict) and not values.get("base_url"):
             site = values.get("site")
-            if site:
+            if isinstance(site, str) and SITE_NAME.fullmatch(site):
                 return {**values, "base_url": f"https://{site}.chargebee.com/api/v2"}
+            if site is not None:
+                # The site's own check names the problem; a URL made of a bad
+                # name would only add a second, confusing one.
+                return {**values, "base_url": "https://chargebee.com/api/v2"}
         return values

@@ -11,6 +11,7 @@ import httpx
 from pydantic import SecretStr
 
 from connectors.base.client import HttpClient
+from connectors.base.grants import Grant, GrantStore, fingerprint
 from connectors.base.pagination import (
     PageNumberPaginator,
     Paginator,
@@ -31,8 +32,12 @@ class CrmofficeAuth(RenewingTokenAuth):
 
     With a refresh token it uses the ``refresh_token`` grant and keeps whatever
     new refresh token the server hands back (IdentityServer rotates them by
-    default; a restarted worker then needs the latest one, or a new consent).
-    Without one it uses ``client_credentials``.
+    default). Without one it uses ``client_credentials``.
+
+    Rotated refresh tokens are spent by each use, so a worker alone cannot keep
+    them: once ``share`` gave it the deployment's ``GrantStore``, every renewal
+    goes through the store, which lets one worker at a time refresh, with the
+    latest token, and hands its grant to the others (and to a restarted worker).
     """
 
     def __init__(
@@ -46,13 +51,64 @@ class CrmofficeAuth(RenewingTokenAuth):
         self._client_id = settings.client_id
         self._secret = settings.client_secret
         self._refresh_token: SecretStr | None = settings.refresh_token
+        self._configured = settings.refresh_token
         self._scope = settings.scope
+        self._seed = fingerprint(settings.refresh_token)
+        self._store: GrantStore | None = None
+        self._grant: Grant | None = None
 
     def __repr__(self) -> str:
         return "CrmofficeAuth(client_secret=SecretStr('**********'))"
 
+    @property
+    def rotates(self) -> bool:
+        """Whether renewals spend a refresh token (the refresh_token grant)."""
+        return self._refresh_token is not None
+
+    def share(self, store: GrantStore) -> None:
+        """Renew through ``store``, shared by every worker of the deployment."""
+        self._store = store
+
+    def store_secret(self) -> SecretStr:
+        """The client secret: grants are encrypted with a key made from it."""
+        return self._secret
+
     async def fetch_token(self, client: HttpClient) -> tuple[str, float]:
-        """Run the grant; the access token and its ``expires_in``."""
+        """The access token and its remaining lifetime in seconds."""
+        if self._store is None:
+            token, expires_in = await self._run_grant(client)
+            return token.get_secret_value(), expires_in
+        grant = await self._store.latest()
+        if grant is not None and grant.seed != self._seed:
+            grant = None  # a new consent: its configured token starts a new chain
+        due = self._grant
+        spent = grant is not None and grant.expires_at <= time.time() + 1.0
+        stale = (
+            due is not None and grant is not None and grant.generation <= due.generation
+        )
+        if grant is None or spent or stale:
+            # Nothing newer than what this worker holds (or a 401 on it): renew.
+            grant = await self._store.renew(
+                self._seed, grant, lambda after: self._next(client, after)
+            )
+        self._grant = grant
+        return grant.access_token.get_secret_value(), grant.expires_at - time.time()
+
+    async def _next(self, client: HttpClient, after: Grant | None) -> Grant:
+        # The chain's latest refresh token; the configured one starts a chain.
+        self._refresh_token = after.refresh_token if after else self._configured
+        started = time.time()
+        token, expires_in = await self._run_grant(client)
+        return Grant(
+            access_token=token,
+            expires_at=started + expires_in,
+            refresh_token=self._refresh_token,
+            generation=(after.generation if after else 0) + 1,
+            seed=self._seed,
+        )
+
+    async def _run_grant(self, client: HttpClient) -> tuple[SecretStr, float]:
+        """Run the grant once; the access token and its ``expires_in``."""
         form = {
             "client_id": self._client_id,
             "client_secret": self._secret.get_secret_value(),
@@ -67,7 +123,12 @@ class CrmofficeAuth(RenewingTokenAuth):
             f"check the CRMOFFICE_CLIENT_* settings and CRMOFFICE_REFRESH_TOKEN"
             f" ({form['grant_type']})"
         )
-        body = await client.login("POST", self._url, form=form, hint=hint)
+        # A refresh_token grant may spend the token: after a lost answer it is
+        # not sent again (the token may be gone); the next renewal decides.
+        body = await client.login(
+            "POST", self._url, form=form, hint=hint,
+            idempotent=form["grant_type"] != "refresh_token",
+        )  # fmt: skip
         token = body.get("access_token") if isinstance(body, dict) else None
         if not isinstance(token, str) or not token:
             where = f"{SYSTEM} POST {httpx.URL(self._url).path}"
@@ -82,7 +143,7 @@ class CrmofficeAuth(RenewingTokenAuth):
         logger.info(
             "%s token issued (%s); valid %.0fs", SYSTEM, form["grant_type"], expires_in
         )
-        return token, float(expires_in)
+        return SecretStr(token), float(expires_in)
 
 
 def build_client(

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import SettingsConfigDict
 
 from connectors.base.records import LocalClock
 from connectors.base.settings import ConnectorSettings
+from connectors.base.urls import secure_url
 
 
 class CrmofficeSettings(ConnectorSettings):
@@ -53,6 +54,12 @@ class CrmofficeSettings(ConnectorSettings):
     clock_skew_seconds: float = 0.0
     page_size: int = Field(default=100, ge=1, le=500)
     token_refresh_margin: float = Field(default=60.0, ge=0)
+
+    @field_validator("token_url")
+    @classmethod
+    def _safe_token_url(cls, value: str | None) -> str | None:
+        # The client secret and refresh token are posted there.
+        return None if value is None else secure_url(value)
 
     @property
     def token_endpoint(self) -> str:

@@ -36,7 +36,7 @@ CASES = {
     ),
     "malformed connector setting": (
         {**REACHABLE_SYSTEMS, **NO_BROKER, "CUSTOMCRM_BASE_URL": "ftp://crm"},
-        "CUSTOMCRM_BASE_URL: Value error, must start with http:// or https://",
+        "CUSTOMCRM_BASE_URL: Value error, must be an https:// URL with a host name",
     ),
     "webhooks without the web server": (
         {

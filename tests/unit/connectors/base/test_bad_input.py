@@ -53,7 +53,7 @@ def test_malformed_response_is_transient() -> None:
 @pytest.fixture
 async def client(api: FakeApi) -> AsyncIterator[HttpClient]:
     async with HttpClient(
-        system="demo", base_url="http://demo.test", transport=api.transport
+        system="demo", base_url="https://demo.test", transport=api.transport
     ) as opened:
         yield opened
 
@@ -112,8 +112,8 @@ def test_text_longer_than_the_limit_is_refused_naming_it() -> None:
 
 
 def test_the_limit_comes_from_the_settings() -> None:
-    settings = ConnectorSettings(base_url="http://x", max_text_chars=5)
-    source = ListSource(HttpClient(system="demo", base_url="http://x"), settings)
+    settings = ConnectorSettings(base_url="https://x", max_text_chars=5)
+    source = ListSource(HttpClient(system="demo", base_url="https://x"), settings)
     assert source.limits.max_text_chars == 5
     assert source.limits.max_future == timedelta(days=1)
 
@@ -155,8 +155,8 @@ def _when(raw: Any) -> datetime:
 
 
 async def read(rows: list[Any]) -> tuple[list[str], list[tuple[str, str]]]:
-    settings = ConnectorSettings(base_url="http://x")
-    source = ListSource(HttpClient(system="demo", base_url="http://x"), settings)
+    settings = ConnectorSettings(base_url="https://x")
+    source = ListSource(HttpClient(system="demo", base_url="https://x"), settings)
     source.pages = [rows]
     events, bad = [], []
     async for page in source.read("Things", None):
@@ -181,8 +181,8 @@ async def test_identical_repeats_and_later_versions_are_ordinary():
 
 
 async def test_a_far_future_record_does_not_move_the_cursor():
-    settings = ConnectorSettings(base_url="http://x")
-    source = ListSource(HttpClient(system="demo", base_url="http://x"), settings)
+    settings = ConnectorSettings(base_url="https://x")
+    source = ListSource(HttpClient(system="demo", base_url="https://x"), settings)
     future = row(9) | {"UpdatedAt": "9999-01-01T00:00:00+00:00"}
     source.pages = [[row(1), future]]
     [page] = [p async for p in source.read("Things", None)]

@@ -23,7 +23,7 @@ def test_base_url_is_normalised() -> None:
 
 
 def test_base_url_needs_a_scheme() -> None:
-    with pytest.raises(ValidationError, match="http:// or https://"):
+    with pytest.raises(ValidationError, match="must be an https:// URL"):
         ConnectorSettings(base_url="api.test")
 
 

@@ -58,8 +58,10 @@ class DemoSink(HttpSink):
 
 def sink(api: FakeApi | None = None) -> DemoSink:
     transport = api.transport if api else None
-    client = HttpClient(system="demo", base_url="http://demo.test", transport=transport)
-    return DemoSink(client, ConnectorSettings(base_url="http://demo.test"))
+    client = HttpClient(
+        system="demo", base_url="https://demo.test", transport=transport
+    )
+    return DemoSink(client, ConnectorSettings(base_url="https://demo.test"))
 
 
 @pytest.fixture
@@ -74,8 +76,8 @@ def row(record_id: int, **fields: Any) -> dict[str, Any]:
 
 
 def test_a_client_of_another_system_is_a_configuration_error() -> None:
-    other = HttpClient(system="other", base_url="http://x.test")
-    settings = ConnectorSettings(base_url="http://x.test")
+    other = HttpClient(system="other", base_url="https://x.test")
+    settings = ConnectorSettings(base_url="https://x.test")
     with pytest.raises(ConfigurationError, match="demo needs a demo client"):
         DemoSink(other, settings)
 

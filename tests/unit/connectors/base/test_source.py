@@ -73,9 +73,9 @@ class PageSource(HttpSource):
 
 def source(cls: type[PageSource], rows: list[Any], **values: Any) -> PageSource:
     settings = values.pop("settings", None) or ConnectorSettings(
-        base_url="http://demo.test", **values
+        base_url="https://demo.test", **values
     )
-    made = cls(HttpClient(system="demo", base_url="http://demo.test"), settings)
+    made = cls(HttpClient(system="demo", base_url="https://demo.test"), settings)
     made.rows, made.asked = rows, []
     return made
 
@@ -91,9 +91,9 @@ def ids(pages: list[SourcePage]) -> list[str]:
 
 
 def test_a_client_of_another_system_is_a_configuration_error() -> None:
-    other = HttpClient(system="other", base_url="http://x.test")
+    other = HttpClient(system="other", base_url="https://x.test")
     with pytest.raises(ConfigurationError, match="demo needs a demo client"):
-        PageSource(other, ConnectorSettings(base_url="http://x.test"))
+        PageSource(other, ConnectorSettings(base_url="https://x.test"))
 
 
 async def test_a_page_that_moves_the_cursor_restarts_the_read() -> None:
@@ -164,7 +164,7 @@ async def test_references_are_resolved_once_and_the_cursor_follows_them() -> Non
     made.records = {1: row(1, 60, Name="new"), 4: row(4, 4, Name="x" * 9)}
     made.resolved = []
     cursor = Cursor(since=T0 + timedelta(seconds=1), boundary_ids=("1",))
-    made.settings = ConnectorSettings(base_url="http://demo.test", max_text_chars=5)
+    made.settings = ConnectorSettings(base_url="https://demo.test", max_text_chars=5)
     made.limits = made.settings.record_limits()
     [page] = await read(made, cursor=cursor)
     assert made.resolved == [2, 3, 4]  # 1 was published at the cursor already
@@ -180,7 +180,7 @@ class SkewedSettings(ConnectorSettings):
 
 
 async def test_the_settings_clock_sets_events_and_cursors() -> None:
-    settings = SkewedSettings(base_url="http://demo.test")
+    settings = SkewedSettings(base_url="https://demo.test")
     made = source(PageSource, [row(1, 0)], settings=settings)
     [page] = await read(made)
     assert page.events[0].modified_at == T0 + timedelta(minutes=1)
