@@ -85,7 +85,7 @@ COMMAND = Command(
         " unlink, and why), conflicts with their winner, reports and dead"
         " letters. It reads the retained topics whole, so it takes longer as"
         " they grow. Exit code 0: the entity is known; 1: nothing is known about"
-        " it; 2: configuration."
+        " it; 78: configuration (64: usage)."
     ),
     options=_options,
     run=run,

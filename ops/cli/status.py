@@ -154,7 +154,7 @@ COMMAND = Command(
         " failing system's flows wait and are retried with backoff; every other"
         " flow goes on. Systems of the active flows (TETHER_FLOWS, connectors"
         " from the environment) that no worker reported are ok. Exit code 0:"
-        " every system answers; 1: one or more is failing; 2: configuration."
+        " every system answers; 1: one or more is failing; 78: configuration."
     ),
     options=_options,
     run=run,

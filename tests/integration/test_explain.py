@@ -226,7 +226,7 @@ def test_explain_says_when_nothing_is_known(kafka_bootstrap, monkeypatch, capsys
         monkeypatch, capsys, kafka_bootstrap,
         "membercare", "Companies", "17", "--app-id", "never-ran-here",
     )  # fmt: skip
-    assert code == 2
+    assert code == 78
     assert "no topic of app id 'never-ran-here'" in err
 
 

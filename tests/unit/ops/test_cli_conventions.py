@@ -25,7 +25,15 @@ from ops.cli import (
 REPO = Path(__file__).resolve().parents[3]
 
 # Commands that list things: each takes --json.
-LISTING = [("status",), ("deadletters",), ("resume",), ("verify",), ("check",)]
+LISTING = [
+    ("status",),
+    ("deadletters",),
+    ("resume",),
+    ("verify",),
+    ("check",),
+    ("links",),
+    ("explain",),
+]
 
 
 def _parsers() -> list[tuple[str, argparse.ArgumentParser]]:
