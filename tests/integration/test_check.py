@@ -118,7 +118,9 @@ def test_a_good_deployment_is_all_ok_and_nothing_is_created_or_changed(
     [
         ("TETHER_PARTITIONS", "0", "TETHER_PARTITIONS: Input should be greater"),
         ("TETHER_RECORD_MAX_SECONDS", "soon", "TETHER_RECORD_MAX_SECONDS"),
-        ("WEBCRM_BASE_URL", "ftp://crm", "WEBCRM_BASE_URL: Value error, must start"),
+        ("WEBCRM_BASE_URL", "ftp://crm", "WEBCRM_BASE_URL: Value error, must be an"),
+        ("WEBCRM_BASE_URL", "http://crm.example.com", "must use https:// for crm"),
+        ("CHARGEBEE_SITE", "acme.chargebee.com", "CHARGEBEE_SITE: Value error"),
         ("TETHER_FLOWS", "no-such-flow", "unknown flow or document 'no-such-flow'"),
         ("WEBCRM_API_TOKEN", "wrong-token", "webcrm refused the credentials"),
     ],
