@@ -11,12 +11,13 @@ from ops.cli import Command
 
 def run(args: argparse.Namespace) -> int:
     """Build the worker, then hand the process to faust's worker runner."""
-    from ops.cli import quiet_libraries
+    from ops.logs import worker_logging
     from streams.worker import build_worker
 
-    quiet_libraries()
     app: Any = build_worker()
-    sys.argv = ["tether", "worker", "--loglevel", args.loglevel]
+    worker_logging(app, args.loglevel)
+    # -q: no banner or spinner on stdout; what matters is logged.
+    sys.argv = ["tether", "-q", "worker", "--loglevel", args.loglevel]
     if not app.conf.web_enabled:
         sys.argv.append("--without-web")  # the web server is only for webhooks
     app.main()  # never returns: faust exits the process when the worker stops
