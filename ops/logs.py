@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import importlib.util
 import logging
 import logging.config
+import os
 import sys
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any, Literal
 
 import orjson
@@ -36,6 +39,34 @@ QUIET: dict[str, int] = {
     "rocksdict": logging.WARNING,
 }
 """The least level shown per library logger, unless debugging."""
+
+CHATTY = ("faust", "mode", "aiokafka")
+"""Libraries whose classes tether subclasses: their INFO lines then carry the
+name of a tether module (``streams.tables``), so they are told by their code."""
+
+
+def _package_dir(name: str) -> str | None:
+    # Located, not imported: ops does not import faust (the layers).
+    spec = importlib.util.find_spec(name)
+    if spec is None or not spec.submodule_search_locations:
+        return None
+    return str(Path(next(iter(spec.submodule_search_locations)))) + os.sep
+
+
+class LibraryInfo(logging.Filter):
+    """Drops the INFO and DEBUG lines that the code of ``CHATTY`` libraries logs,
+    whatever logger they use (a faust service logs under its subclass' module)."""
+
+    def __init__(self, name: str = "") -> None:
+        super().__init__(name)
+        found = (_package_dir(package) for package in CHATTY)
+        self.dirs = tuple(d for d in found if d)
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        """False for a library's line below WARNING."""
+        return record.levelno >= logging.WARNING or not record.pathname.startswith(
+            self.dirs
+        )
 
 
 class LogSettings(BaseSettings):
@@ -100,18 +131,20 @@ def logging_config(level: int | str = logging.INFO) -> dict[str, Any]:
         name: {"level": logging.INFO if debugging else quiet}
         for name, quiet in QUIET.items()
     }
+    handler: dict[str, Any] = {
+        "class": "logging.StreamHandler",
+        "formatter": "tether",
+        # The stream is taken now: faust later points sys.stdout at a logger.
+        "stream": sys.stderr,
+    }
+    if not debugging:
+        handler["filters"] = ["libraries"]
     return {
         "version": 1,
         "disable_existing_loggers": False,
         "formatters": {"tether": _formatter(form)},
-        "handlers": {
-            # The stream is taken now: faust later points sys.stdout at a logger.
-            "tether": {
-                "class": "logging.StreamHandler",
-                "formatter": "tether",
-                "stream": sys.stderr,
-            }
-        },
+        "filters": {"libraries": {"()": f"{__name__}.LibraryInfo"}},
+        "handlers": {"tether": handler},
         "loggers": loggers,
         "root": {"level": number, "handlers": ["tether"]},
     }
