@@ -47,7 +47,14 @@ name of a tether module (``streams.tables``), so they are told by their code."""
 
 def _package_dir(name: str) -> str | None:
     # Located, not imported: ops does not import faust (the layers).
-    spec = importlib.util.find_spec(name)
+    loaded = sys.modules.get(name)
+    where = getattr(loaded, "__file__", None)
+    if where:  # faust replaces its module by a lazy one without a __spec__
+        return str(Path(where).parent) + os.sep
+    try:
+        spec = importlib.util.find_spec(name)
+    except ValueError:
+        return None
     if spec is None or not spec.submodule_search_locations:
         return None
     return str(Path(next(iter(spec.submodule_search_locations)))) + os.sep

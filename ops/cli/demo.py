@@ -47,7 +47,7 @@ def run(args: argparse.Namespace) -> int:
     from engine.selection import select_flows
     from ops.demo import collect, demo_env, explain_creates, follow_writes, render
 
-    if not args.verbose:
+    if not getattr(args, "verbose", False):
         # The demo prints its stand-ins itself.
         logging.getLogger("standins").setLevel(logging.WARNING)
     flows = list(
