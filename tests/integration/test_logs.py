@@ -146,4 +146,3 @@ def test_the_demo_follows_writes_once_each_in_time_order(kafka_bootstrap, tmp_pa
     lines, _ = follow_writes(local, since)
     assert len(lines) == 2
     assert {line.split(": ")[0].split()[-1] for line in lines} == {"5", "6"}
-
