@@ -279,13 +279,7 @@ class FlowRunner:
             f"the worker stopped {self.records.max_stops} times while handling "
             "this message; skipped so the partition can go on"
         )
-        log.error(
-            "%s: poison message at %s: %s",
-            self.flow.name,
-            where,
-            reason,
-            extra={"flow": self.flow.name},
-        )
+        log.error("%s: poison message at %s: %s", self.flow.name, where, reason)
         event = value if isinstance(value, ChangeEvent) else None
         await self.outputs.dead_letter(
             dead_letter(
