@@ -12,6 +12,7 @@ import argparse
 import itertools
 import logging
 import os
+import signal
 import sys
 import time
 from contextlib import ExitStack
@@ -48,6 +49,9 @@ def run(args: argparse.Namespace) -> int:
     from engine.selection import select_flows
     from ops.demo import collect, demo_env, explain_creates, follow_writes, render
 
+    # A SIGTERM (``timeout``, a container stop) unwinds like Ctrl-C: the worker
+    # runs in its own session and would otherwise outlive the demo.
+    signal.signal(signal.SIGTERM, _stop)
     if not getattr(args, "verbose", False):
         # The demo prints its stand-ins itself.
         logging.getLogger("standins").setLevel(logging.WARNING)
@@ -131,6 +135,10 @@ def run(args: argparse.Namespace) -> int:
                     _say(render(state))
                 told = 0
     return 0
+
+
+def _stop(signum: int, frame: object) -> None:
+    raise SystemExit(128 + signum)
 
 
 def _passed_on() -> dict[str, str]:
