@@ -28,6 +28,7 @@ if TYPE_CHECKING:  # the demo imports faust-free modules only when it runs
     from devkit.local import LocalDeployment
     from ops.demo import DemoState
     from schemas.dataflow import Flow
+    from schemas.observe import FirstSync
 
 
 def _say(text: str) -> None:
@@ -175,7 +176,11 @@ def _wait_until_settled(
 
 
 class _Progress:
-    """Each flow's first sync from the demo's counts: handled, rate, time left."""
+    """Each flow's first sync (handled, rate, time left), told as it moves.
+
+    ``first_syncs`` reads it from the demo's own counts; the deployment's status
+    (``FlowStatus.first_sync``) can stand in for it, the rendering stays.
+    """
 
     WINDOW = 20.0
     """Seconds of history the rate is taken over."""
@@ -186,23 +191,36 @@ class _Progress:
 
     def lines(self, local: LocalDeployment, state: DemoState) -> list[str]:
         """A line per flow whose count moved since the last look."""
-        from ops.demo import first_sync_from_counts, render_first_sync, source_totals
+        from ops.demo import render_first_sync
+
+        out = []
+        for name, sync in self.first_syncs(local, state).items():
+            counts = (sync.handled, sync.remaining)
+            if not sum(counts) or self.shown.get(name) == counts:
+                continue  # nothing read yet, or told already
+            self.shown[name] = counts
+            out.append(render_first_sync(name, sync))
+        return out
+
+    def first_syncs(
+        self, local: LocalDeployment, state: DemoState
+    ) -> dict[str, FirstSync]:
+        """Each flow's first sync from links and reports against source records."""
+        from ops.demo import first_sync_from_counts, source_totals
 
         totals = source_totals(local, [s.flow for s in state.flows])
-        now, out = time.monotonic(), []
+        now, out = time.monotonic(), {}
         for summary in state.flows:
-            name, total = summary.flow.name, totals[summary.flow.name]
+            name = summary.flow.name
             handled = summary.linked + summary.unmatched + summary.ambiguous
             seen = self.seen.setdefault(name, [])
             seen.append((now, handled))
             while len(seen) > 2 and now - seen[1][0] >= self.WINDOW:
                 seen.pop(0)
-            if not total or self.shown.get(name) == (handled, total):
-                continue  # nothing read yet, or told already
-            self.shown[name] = (handled, total)
             then, handled_then = seen[0]
-            sync = first_sync_from_counts(handled, total, then, now, handled_then)
-            out.append(render_first_sync(name, sync))
+            out[name] = first_sync_from_counts(
+                handled, totals[name], then, now, handled_then
+            )
         return out
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from typing import cast
+from typing import Any, cast
 
 from dataflows import flows_by_name, load_documents
 from ops.demo import (
@@ -112,3 +112,26 @@ def test_the_env_points_the_tools_at_the_demo():
         "CUSTOMCRM_BASE_URL": "http://127.0.0.1:1",
         "CUSTOMCRM_API_KEY": "k",
     }
+
+
+def test_the_demo_tells_a_flows_first_sync_when_it_moves(monkeypatch):
+    from ops.cli.demo import _Progress
+    from ops.demo import DemoState, FlowSummary
+
+    flow = FLOWS["webcrm-persons-to-customcrm-contact"]
+    totals = {flow.name: 0}
+    monkeypatch.setattr("ops.demo.source_totals", lambda local, flows: dict(totals))
+    progress = _Progress()
+    local: Any = None
+
+    def look(linked: int) -> list[str]:
+        state = DemoState([FlowSummary(flow, linked=linked)], 0, 0, {})
+        return progress.lines(local, state)
+
+    assert look(0) == []  # nothing read yet
+    totals[flow.name] = 200
+    [line] = look(50)
+    assert line.split()[:2] == [flow.name, "50/200"]
+    assert look(50) == []  # told already
+    [done] = look(200)
+    assert done.split() == [flow.name, "200/200", "done"]
