@@ -24,12 +24,14 @@ FIELDS = ("flow", "system", "type", "id")
 
 # Libraries log their own life (services starting, topics created, requests,
 # partition assignments) at INFO: useful when debugging them, noise otherwise.
-# mode's timers warn whenever a timer ran longer than its interval, which on a
-# busy machine is every few seconds and says nothing an operator can act on.
+# mode's timers warn whenever a timer ran longer than its interval, and faust's
+# producer whenever its buffer is full (it then waits: back-pressure working),
+# which on a busy machine is every few seconds and nothing to act on.
 QUIET: dict[str, int] = {
     "aiokafka": logging.WARNING,
     "kafka": logging.WARNING,
     "faust": logging.WARNING,
+    "faust.transport.producer": logging.ERROR,
     "mode": logging.WARNING,
     "mode.timers": logging.ERROR,
     "aiohttp": logging.WARNING,
