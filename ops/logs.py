@@ -143,7 +143,8 @@ def logging_config(level: int | str = logging.INFO) -> dict[str, Any]:
     handler: dict[str, Any] = {
         "class": "logging.StreamHandler",
         "formatter": "tether",
-        # The stream is taken now: faust later points sys.stdout at a logger.
+        # The stream is taken now: faust's worker later points sys.stdout and
+        # sys.stderr at a logger, and a line must not be logged again.
         "stream": sys.stderr,
     }
     if not debugging:
@@ -159,11 +160,30 @@ def logging_config(level: int | str = logging.INFO) -> dict[str, Any]:
     }
 
 
+class CurrentStderr(logging.StreamHandler):  # type: ignore[type-arg]
+    """Writes to whatever ``sys.stderr`` is when a line is logged (a command run
+    in-process by a test, under a captured stderr, logs where the test reads)."""
+
+    def __init__(self) -> None:
+        super().__init__(sys.stderr)
+
+    @property
+    def stream(self) -> Any:
+        """The current ``sys.stderr``."""
+        return sys.stderr
+
+    @stream.setter
+    def stream(self, value: Any) -> None:
+        """Ignored: the stream is always the current stderr."""
+
+
 def configure_logging(verbose: bool = False) -> None:
     """Set up logging of a ``tether`` command (``verbose``: debug)."""
-    logging.config.dictConfig(
-        logging_config(logging.DEBUG if verbose else logging.INFO)
-    )
+    config = logging_config(logging.DEBUG if verbose else logging.INFO)
+    handler = config["handlers"]["tether"]
+    del handler["stream"]
+    handler["class"] = f"{__name__}.CurrentStderr"
+    logging.config.dictConfig(config)
     # Python's warnings (e.g. a library's deprecation) become log lines too.
     logging.captureWarnings(True)
 

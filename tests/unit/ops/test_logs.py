@@ -26,6 +26,7 @@ def _restore_logging() -> Iterator[None]:
     root.setLevel(level)
     for name, old in levels.items():
         logging.getLogger(name).setLevel(old)
+    logging.captureWarnings(False)
 
 
 def _record(**extra: object) -> logging.LogRecord:
@@ -122,3 +123,17 @@ def test_library_info_is_told_by_its_code_not_its_logger_name():
     assert not library.filter(service)
     assert library.filter(ours)
     assert library.filter(warning)
+
+
+def test_a_command_logs_to_the_stderr_of_the_moment(monkeypatch):
+    from ops.logs import configure_logging
+
+    monkeypatch.setenv("TETHER_LOG_FORMAT", "json")
+    configure_logging()
+    first, later = io.StringIO(), io.StringIO()
+    monkeypatch.setattr(sys, "stderr", first)
+    logging.getLogger("ops.test").warning("one")
+    monkeypatch.setattr(sys, "stderr", later)
+    logging.getLogger("ops.test").warning("two")
+    assert json.loads(first.getvalue())["message"] == "one"
+    assert json.loads(later.getvalue())["message"] == "two"
