@@ -23,7 +23,7 @@ from typing import Any
 from connectors.errors import FatalError
 from schemas.catalog import SYSTEMS
 from standins.base import StandIn
-from streams.kafka_io import read_all
+from streams.kafka_io import read_all, read_since
 from streams.topics import TopicNames
 
 
@@ -174,6 +174,12 @@ class LocalDeployment:
     def read_topic(self, topic: str) -> list[tuple[str | None, Any]]:
         """Every message of ``topic`` from the start, values decoded from JSON."""
         return asyncio.run(read_all(self.bootstrap, topic))
+
+    def read_topic_since(
+        self, topic: str, since: dict[int, int]
+    ) -> tuple[list[tuple[str | None, Any]], dict[int, int]]:
+        """The messages of ``topic`` after ``since``, and where to go on next time."""
+        return asyncio.run(read_since(self.bootstrap, topic, since))
 
 
 def latest_by_key(messages: list[tuple[str | None, Any]]) -> dict[str, Any]:

@@ -313,6 +313,7 @@ class FlowBreaker:
                     state.since.isoformat(timespec="seconds"),
                     state.reason,
                     self.flow,
+                    extra={"flow": self.flow},
                 )
 
     async def _trip(self, counter: str, count: int, links: int, subject: str) -> None:
@@ -336,7 +337,9 @@ class FlowBreaker:
                 grace=self.control.get(self.flow).graces(now),
             )
         )
-        log.error("%s: breaker tripped: %s", self.flow, detail)
+        log.error(
+            "%s: breaker tripped: %s", self.flow, detail, extra={"flow": self.flow}
+        )
         await self._report(
             FlowReport(flow=self.flow, kind=KIND, source_id=subject, detail=detail)
         )

@@ -174,6 +174,7 @@ class SystemHealth:
             system,
             reason,
             tracked.delay,
+            extra={"system": system},
         )
         await self._set(tracked, SystemState.FAILING, reason)
 
@@ -188,7 +189,9 @@ class SystemHealth:
                 # left on the topic (it was restarted mid-outage) must not stay.
                 await self._set(tracked, SystemState.OK, "")
             return
-        log.warning("%s answers again: its flows go on", system)
+        log.warning(
+            "%s answers again: its flows go on", system, extra={"system": system}
+        )
         await self._set(tracked, SystemState.OK, "")
 
     async def _set(self, tracked: _Tracked, state: SystemState, reason: str) -> None:

@@ -87,7 +87,13 @@ async def poll_entity(
             stats.bad_records += len(page.bad_records) + len(refused)
     except MalformedResponseError as exc:
         # Not retried here: the next poll asks for the same page again.
-        log.warning("%s %s: %s; read again next poll", source.system, entity, exc)
+        log.warning(
+            "%s %s: %s; read again next poll",
+            source.system,
+            entity,
+            exc,
+            extra={"system": source.system, "type": entity},
+        )
         await ports.reject(page_letter(source.system, entity, saved, exc))
         await ports.flush()
         stats.malformed = True
@@ -100,6 +106,7 @@ async def poll_entity(
             entity,
             stats.events,
             stats.bad_records,
+            extra={"system": source.system, "type": entity},
         )
     return stats
 

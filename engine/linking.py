@@ -96,7 +96,17 @@ async def establish(
     if ports.matches is not None:
         ports.matches.created(flow.target.system, flow.target.type, created)
     log.info(
-        "%s: created %s %s for %s", flow.name, flow.target.type, created.id, event.id
+        "%s: created %s %s for %s",
+        flow.name,
+        flow.target.type,
+        created.id,
+        event.id,
+        extra={
+            "flow": flow.name,
+            "system": flow.target.system,
+            "type": flow.target.type,
+            "id": created.id,
+        },
     )
     return Outcome(link, (link_notice(flow, link, LinkOp.LINK),), writes=1)
 

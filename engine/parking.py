@@ -186,6 +186,12 @@ class ParkingLot:
                 event.entity,
                 event.id,
                 until.isoformat(timespec="seconds"),
+                extra={
+                    "flow": self.flow.name,
+                    "system": event.system,
+                    "type": event.entity,
+                    "id": event.id,
+                },
             )
         return True
 

@@ -113,6 +113,7 @@ class SourcePoller:
                     self.source.system,
                     entity,
                     exc,
+                    extra={"system": self.source.system, "type": entity},
                 )
                 changed = True  # not known to be idle: no back-off
                 continue

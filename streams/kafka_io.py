@@ -64,6 +64,32 @@ async def _partitions(bootstrap: str, topic: str) -> list[int]:
         return sorted(p["partition"] for p in described["partitions"])
 
 
+async def _seek_ranges(
+    consumer: AIOKafkaConsumer,
+    tps: list[TopicPartition],
+    since: dict[int, int] | None = None,
+) -> tuple[dict[TopicPartition, int], dict[TopicPartition, int]]:
+    """Each partition's range to read (``since`` or its start, to its end), and
+    the consumer assigned to the partitions with something in it, seeked there.
+
+    The offsets come first: asking for them retries quietly while a new topic's
+    partitions still wait for a leader, whereas a partition assigned without a
+    position makes the consumer's fetcher look its offset up again and again,
+    logging an error each time (``NotLeaderForPartitionError``).
+    """
+    starts = await consumer.beginning_offsets(tps)
+    ends = await consumer.end_offsets(tps)
+    if since is not None:
+        starts = {tp: max(starts[tp], since.get(tp.partition, 0)) for tp in tps}
+    filled = [tp for tp in tps if ends[tp] > starts[tp]]
+    # Assigned and positioned in one go, with no await in between: the fetcher
+    # never sees a partition without a position.
+    consumer.assign(filled)
+    for tp in filled:
+        consumer.seek(tp, starts[tp])
+    return starts, ends
+
+
 async def read_latest(
     bootstrap: str, topic: str, max_seconds: float = READ_SECONDS
 ) -> dict[str, Any]:
@@ -82,13 +108,9 @@ async def read_latest(
         raise _unreachable(bootstrap) from exc
     try:
         tps = [TopicPartition(topic, p) for p in partitions]
-        consumer.assign(tps)
-        starts = await consumer.beginning_offsets(tps)
-        ends = await consumer.end_offsets(tps)
+        starts, ends = await _seek_ranges(consumer, tps)
         # Retention may have removed everything: an empty range is done already.
         pending = {tp for tp in tps if ends[tp] > starts[tp]}
-        for tp in pending:
-            consumer.seek(tp, starts[tp])
         latest: dict[str, Any] = {}
         deadline = time.monotonic() + max_seconds
         while pending:
@@ -130,42 +152,56 @@ async def read_all(
     from JSON (empty if the topic is absent; what ``max_seconds`` did not reach is
     left out: for tests and the demo, which poll again; a value that is not JSON
     is skipped)."""
+    messages, _ = await read_since(bootstrap, topic, {}, max_seconds)
+    return messages
+
+
+async def read_since(
+    bootstrap: str, topic: str, since: dict[int, int], max_seconds: float = 10.0
+) -> tuple[list[tuple[str | None, Any]], dict[int, int]]:
+    """The messages of ``topic`` after ``since`` (partition -> next offset to read;
+    a partition not in it is read from its start) to the current end, and the
+    offsets to pass next time, so that following a topic reads each message once.
+    Otherwise as ``read_all``."""
     partitions = await _partitions(bootstrap, topic)
     if not partitions:
-        return []
+        return [], dict(since)
     consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False)
     await consumer.start()
     try:
         tps = [TopicPartition(topic, p) for p in partitions]
-        consumer.assign(tps)
-        await consumer.seek_to_beginning(*tps)
-        ends = await consumer.end_offsets(tps)
+        starts, ends = await _seek_ranges(consumer, tps, since)
+        following = {tp.partition: starts[tp] for tp in tps}
         out: list[tuple[str | None, Any]] = []
         deadline = time.monotonic() + max_seconds
-        pending = {tp for tp in tps if ends[tp] > 0}
+        pending = {tp for tp in tps if ends[tp] > starts[tp]}
         while pending and time.monotonic() < deadline:
-            batch = await consumer.getmany(timeout_ms=500)
+            batch = await consumer.getmany(*pending, timeout_ms=500)
             for tp, messages in batch.items():
                 for m in messages:
+                    following[tp.partition] = m.offset + 1
                     if m.offset + 1 >= ends[tp]:
                         pending.discard(tp)
-                    key = (
-                        m.key.decode("utf-8", "replace") if m.key is not None else None
-                    )
-                    try:
-                        value = orjson.loads(m.value) if m.value is not None else None
-                    except orjson.JSONDecodeError:
-                        # Anyone may write to a topic: one such value is skipped.
-                        log.warning(
-                            "%s: skipping a value that is not JSON at offset %d",
-                            topic,
-                            m.offset,
-                        )
-                        continue
-                    out.append((key, value))
-        return out
+                    decoded = _decode(topic, m)
+                    if decoded is not None:
+                        out.append(decoded)
+        return out, following
     finally:
         await consumer.stop()
+
+
+def _decode(topic: str, message: Any) -> tuple[str | None, Any] | None:
+    """A message's key and JSON value; None for a value that is not JSON."""
+    key = message.key.decode("utf-8", "replace") if message.key is not None else None
+    try:
+        value = orjson.loads(message.value) if message.value is not None else None
+    except orjson.JSONDecodeError:
+        # Anyone may write to a topic: one such value is skipped.
+        log.warning(
+            "%s: skipping a value that is not JSON at offset %d", topic, message.offset
+        )
+        return None
+    return key, value
 
 
 Publish = Callable[[str, str, Any], Awaitable[None]]

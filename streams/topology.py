@@ -61,6 +61,9 @@ from streams.topics import TopicNames
 
 log = logging.getLogger(__name__)
 
+TOLD_MAX = 10_000
+"""Reports remembered per flow to log a repeated one once."""
+
 
 class Topology:
     """Declares everything the active flows need on one faust app."""
@@ -252,8 +255,8 @@ class Topology:
             target_sink=self.connectors.sink(flow.target.system),
             resolve=self.idmap.resolve,
             resolve_reverse=self.idmap.resolve_reverse,
-            conflict=_sender(self.conflicts, self.limits, "conflict"),
-            report=_sender(self.reports, self.limits, "report"),
+            conflict=_sender(self.conflicts, self.limits, "conflict", flow),
+            report=_sender(self.reports, self.limits, "report", flow),
             tie_window=timedelta(seconds=self.settings.tie_window_seconds),
             catalog=self.catalogs,
             matches=self.matches,
@@ -266,6 +269,7 @@ class Topology:
             letter.entity,
             letter.record_id,
             letter.reason,
+            extra=letter_fields(letter),
         )
         # Acknowledged before returning: the offset of the event that produced
         # it commits only afterwards, so a letter is never lost with its event.
@@ -323,12 +327,33 @@ def _system_health(connectors: Connectors, status_topic: Any) -> SystemHealth:
     )
 
 
+def letter_fields(letter: DeadLetter) -> dict[str, str | None]:
+    """The ``extra`` of a dead letter's log line: the record it is about."""
+    return {
+        "flow": letter.flow,
+        "system": letter.system,
+        "type": letter.entity,
+        "id": letter.record_id,
+    }
+
+
 def _sender(
-    topic: Any, limits: Limits, name: str
+    topic: Any, limits: Limits, name: str, flow: Flow
 ) -> Callable[[ConflictRecord | FlowReport], Awaitable[None]]:
-    """Logs a conflict or report, then sends it keyed by flow and source id, acked."""
+    """Logs a conflict or report, then sends it keyed by flow and source id, acked.
+
+    A report repeated unchanged for the same record (an unmatched record is
+    reported on each of its changes) is logged once, then at debug level.
+    """
+    told: dict[str, str] = {}
 
     async def send(record: ConflictRecord | FlowReport) -> None:
+        fields = {
+            "flow": record.flow,
+            "system": flow.source.system,
+            "type": flow.source.type,
+            "id": record.source_id,
+        }
         if isinstance(record, ConflictRecord):
             log.warning(
                 "%s conflict on %s of %s: %s won (%s)",
@@ -337,14 +362,22 @@ def _sender(
                 record.source_id,
                 record.winner.value,
                 record.rule,
+                extra=fields,
             )
         else:
-            log.warning(
+            said = f"{record.kind}: {record.detail}"
+            again = told.get(record.source_id) == said
+            if len(told) >= TOLD_MAX:
+                told.clear()  # bounded: at worst a repeat is logged again
+            told[record.source_id] = said
+            log.log(
+                logging.DEBUG if again else logging.WARNING,
                 "%s %s %s: %s",
                 record.flow,
                 record.kind,
                 record.source_id,
                 record.detail,
+                extra=fields,
             )
         key = f"{record.flow}/{record.source_id}"
         await deliver(topic, key, record, limits, name=name)

@@ -27,6 +27,7 @@ from engine.push import PushPorts, PushReceiver, configured_pushes, row_reader
 from schemas.envelope import ChangeEvent, DeadLetter
 from streams.acks import EventPublisher, deliver
 from streams.settings import StreamSettings
+from streams.topology import letter_fields
 
 if TYPE_CHECKING:
     from streams.topology import Topology
@@ -89,6 +90,7 @@ def _receiver(
             record.entity,
             record.record_id,
             record.reason,
+            extra=letter_fields(record),
         )
         key = letter_key(record)
         await deliver(

@@ -18,6 +18,7 @@ from importlib.metadata import PackageNotFoundError, version
 from typing import Any, NoReturn, TypeAlias
 
 from connectors.errors import ConfigurationError, FatalError, SyncError
+from ops.logs import configure_logging
 
 # A string: argparse's class is generic to type checkers only.
 Subparsers: TypeAlias = "argparse._SubParsersAction[argparse.ArgumentParser]"
@@ -205,11 +206,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``tether`` console script."""
     parser = build_parser()
     args = parser.parse_args(argv)
-    logging.basicConfig(
-        level=logging.DEBUG if args.verbose else logging.INFO,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
-    quiet_libraries()
+    configure_logging(verbose=args.verbose)
     try:
         code: int = args.func(args)
     except KeyboardInterrupt:

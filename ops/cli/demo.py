@@ -9,7 +9,10 @@ exit after the first full sync).
 from __future__ import annotations
 
 import argparse
+import itertools
+import logging
 import os
+import signal
 import sys
 import time
 from contextlib import ExitStack
@@ -25,6 +28,7 @@ if TYPE_CHECKING:  # the demo imports faust-free modules only when it runs
     from devkit.local import LocalDeployment
     from ops.demo import DemoState
     from schemas.dataflow import Flow
+    from schemas.observe import FirstSync
 
 
 def _say(text: str) -> None:
@@ -37,10 +41,21 @@ def run(args: argparse.Namespace) -> int:
     from dataflows import flows_by_name, load_documents
     from devkit.broker import BrokerMode, BrokerSettings, EmbeddedBroker
     from devkit.local import LocalDeployment
-    from devkit.standins import DEMO_SYSTEMS, source_counts, start_demo_standins
+    from devkit.standins import (
+        DEMO_SYSTEMS,
+        export_lines,
+        source_counts,
+        start_demo_standins,
+    )
     from engine.selection import select_flows
-    from ops.demo import collect, render
+    from ops.demo import collect, demo_env, explain_creates, follow_writes, render
 
+    # A SIGTERM (``timeout``, a container stop) unwinds like Ctrl-C: the worker
+    # runs in its own session and would otherwise outlive the demo.
+    signal.signal(signal.SIGTERM, _stop)
+    if not getattr(args, "verbose", False):
+        # The demo prints its stand-ins itself.
+        logging.getLogger("standins").setLevel(logging.WARNING)
     flows = list(
         select_flows(flows_by_name(load_documents()), "all", set(DEMO_SYSTEMS)).values()
     )
@@ -73,6 +88,7 @@ def run(args: argparse.Namespace) -> int:
             standins=standins,
             flows=",".join(f.name for f in flows),
             push=not args.no_push,  # webhooks where the API has them; polls go on
+            extra_env=_passed_on(),
         )
         stack.callback(local.stop)
         local.start_worker()
@@ -83,8 +99,18 @@ def run(args: argparse.Namespace) -> int:
                 f"webhooks to {local.receiver_url('w1')}/hooks/<system> from webcrm, "
                 "chargebee, customcrm, customwebshop (the others are polled)"
             )
+        _say(
+            "\nto look at it with `tether status`, `tether verify` or "
+            "`tether deadletters` from another shell, while the demo runs:"
+        )
+        # Local demo keys only, printed for copying and never logged.
+        env = demo_env(bootstrap, app_id, standins)
+        _say("\n".join(f"  {line}" for line in export_lines(env)) + "\n")
         state = _wait_until_settled(local, flows, args.timeout)
         _say("\nfirst sync complete:\n" + render(state))
+        why = explain_creates(flows)
+        if why:
+            _say("\n" + "\n".join(why))
         if args.once:
             return 0
         _say(
@@ -92,17 +118,34 @@ def run(args: argparse.Namespace) -> int:
             f"  curl -X POST {standins['customcrm'].url}/_admin/edit/customers/<Id> "
             "-H 'content-type: application/json' -d '{\"City\": \"Bergen\"}'"
         )
-        last = state.fingerprint()
-        while True:
-            time.sleep(5)
+        _, since = follow_writes(local, {})  # the first sync's writes are told
+        last, told = state.fingerprint(), 0
+        for tick in itertools.count(1):
+            time.sleep(2)
             local.assert_workers_alive()
+            lines, since = follow_writes(local, since)
+            for line in lines:
+                _say(line)
+            told += len(lines)
+            if tick % 3:
+                continue  # the whole state, which reads every topic, less often
             state = collect(local, flows)
             if state.fingerprint() != last:
                 last = state.fingerprint()
-                _say(
-                    f"\n{datetime.now(UTC):%H:%M:%S} changes synced:\n" + render(state)
-                )
+                if not told:  # no write records (older workers): the whole table
+                    _say(f"\n{datetime.now(UTC):%H:%M:%S} changes synced:\n")
+                    _say(render(state))
+                told = 0
     return 0
+
+
+def _stop(signum: int, frame: object) -> None:
+    raise SystemExit(128 + signum)
+
+
+def _passed_on() -> dict[str, str]:
+    """The demo's own settings its worker shares (the log format)."""
+    return {k: v for k, v in os.environ.items() if k.startswith("TETHER_LOG_")}
 
 
 def _wait_until_settled(
@@ -113,11 +156,16 @@ def _wait_until_settled(
     deadline = time.monotonic() + timeout
     quiet_needed = max(6.0, 4 * local.poll_interval)
     last, quiet_since = None, time.monotonic()
+    progress = _Progress()
+    _say("first sync, per flow as it moves: records handled/read, rate, time left")
     while time.monotonic() < deadline:
         local.assert_workers_alive()
         state = collect(local, flows)
         linked = sum(f.linked for f in state.flows)
-        _say(f"  ... {linked} links, writes {state.writes}")
+        writes = sum(state.writes.values())
+        _say(f"  ... {linked} links, {writes} API writes")
+        for line in progress.lines(local, state):
+            _say(line)
         if state.fingerprint() != last:
             last, quiet_since = state.fingerprint(), time.monotonic()
         elif linked and time.monotonic() - quiet_since >= quiet_needed:
@@ -126,6 +174,55 @@ def _wait_until_settled(
     log = local.log_path("w1")
     msg = f"the first sync did not settle within {timeout:.0f}s; see {log}"
     raise FatalError(msg)
+
+
+class _Progress:
+    """Each flow's first sync (handled, rate, time left), told as it moves.
+
+    ``first_syncs`` reads it from the demo's own counts; the deployment's status
+    (``FlowStatus.first_sync``) can stand in for it, the rendering stays.
+    """
+
+    WINDOW = 20.0
+    """Seconds of history the rate is taken over."""
+
+    def __init__(self) -> None:
+        self.seen: dict[str, list[tuple[float, int]]] = {}
+        self.shown: dict[str, tuple[int, int]] = {}
+
+    def lines(self, local: LocalDeployment, state: DemoState) -> list[str]:
+        """A line per flow whose count moved since the last look."""
+        from ops.demo import render_first_sync
+
+        out = []
+        for name, sync in self.first_syncs(local, state).items():
+            counts = (sync.handled, sync.remaining)
+            if not sum(counts) or self.shown.get(name) == counts:
+                continue  # nothing read yet, or told already
+            self.shown[name] = counts
+            out.append(render_first_sync(name, sync))
+        return out
+
+    def first_syncs(
+        self, local: LocalDeployment, state: DemoState
+    ) -> dict[str, FirstSync]:
+        """Each flow's first sync from links and reports against source records."""
+        from ops.demo import first_sync_from_counts, source_totals
+
+        totals = source_totals(local, [s.flow for s in state.flows])
+        now, out = time.monotonic(), {}
+        for summary in state.flows:
+            name = summary.flow.name
+            handled = summary.linked + summary.unmatched + summary.ambiguous
+            seen = self.seen.setdefault(name, [])
+            seen.append((now, handled))
+            while len(seen) > 2 and now - seen[1][0] >= self.WINDOW:
+                seen.pop(0)
+            then, handled_then = seen[0]
+            out[name] = first_sync_from_counts(
+                handled, totals[name], then, now, handled_then
+            )
+        return out
 
 
 def _options(parser: argparse.ArgumentParser) -> None:

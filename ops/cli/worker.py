@@ -12,17 +12,18 @@ from ops.cli import Command
 def run(args: argparse.Namespace) -> int:
     """Build the worker, then hand the process to faust's worker runner."""
     from connectors.base.settings import load_settings
-    from ops.cli import quiet_libraries
+    from ops.logs import worker_logging
     from streams.settings import StreamSettings
     from streams.webui import check_web_port
     from streams.worker import build_worker
 
-    quiet_libraries()
     settings = load_settings(StreamSettings)
     app: Any = build_worker(settings)
     # Checked last: a worker that would not start anyway says why first.
     check_web_port(settings)
-    sys.argv = ["tether", "worker", "--loglevel", args.loglevel]
+    worker_logging(app, args.loglevel)
+    # -q: no banner or spinner on stdout; what matters is logged.
+    sys.argv = ["tether", "-q", "worker", "--loglevel", args.loglevel]
     if not settings.web_enabled:
         sys.argv.append("--without-web")
     app.main()  # never returns: faust exits the process when the worker stops

@@ -29,12 +29,21 @@ log = logging.getLogger(__name__)
 
 
 class Progress(Protocol):
-    """Where progress goes: ``milestone`` lines always, running counts at will."""
+    """Where progress goes: ``milestone`` lines always, running counts at will;
+    ``step`` (done, total) says how far a phase named by ``message`` is."""
 
-    def __call__(self, message: str, *, milestone: bool = ...) -> None: ...
+    def __call__(
+        self,
+        message: str,
+        *,
+        milestone: bool = ...,
+        step: tuple[int, int] | None = ...,
+    ) -> None: ...
 
 
-def no_progress(message: str, *, milestone: bool = True) -> None:
+def no_progress(
+    message: str, *, milestone: bool = True, step: tuple[int, int] | None = None
+) -> None:
     """A ``Progress`` that shows nothing."""
 
 
@@ -113,7 +122,8 @@ async def verify_deployment(
             )
             raise ConfigurationError(msg)
     links: dict[str, LinkPairs] = {}
-    for name in needed:
+    for done, name in enumerate(needed):
+        progress("reading links", milestone=False, step=(done, len(needed)))
         rows = await read_latest(settings.kafka_bootstrap, names.links_changelog(name))
         links[name] = links_from_table(name, rows)
         progress(f"{name}: {plural(len(links[name]), 'link')}", milestone=True)
@@ -138,7 +148,8 @@ async def verify_deployment(
                 )
             return cache[ref.system, ref.type]
 
-        for flow in checked.values():
+        for done, flow in enumerate(checked.values()):
+            progress("checking flows", milestone=False, step=(done, len(checked)))
             check = check_flow(
                 flow,
                 links[flow.name],
@@ -153,4 +164,5 @@ async def verify_deployment(
                 milestone=True,
             )
             checks.append(check)
+        progress("checking flows", milestone=False, step=(len(checked), len(checked)))
     return VerifyResult(app_id=settings.app_id, flows=checks)

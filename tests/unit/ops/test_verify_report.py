@@ -5,7 +5,7 @@ from __future__ import annotations
 import io
 import json
 
-from ops.cli.verify import StderrProgress
+from ops.cli.verify import BarProgress, StderrProgress, progress_for
 from ops.verify import (
     Finding,
     FlowCheck,
@@ -128,3 +128,32 @@ def test_progress_shows_milestones_and_throttles_running_counts():
         "verify: webcrm Persons: 100 read",
         "verify: webcrm Persons: 250 records",
     ]
+
+
+def test_plain_progress_counts_steps_and_always_shows_a_finished_phase():
+    out = io.StringIO()
+    progress = StderrProgress(out, interval=3600)
+    progress("checking flows", milestone=False, step=(0, 15))
+    progress("checking flows", milestone=False, step=(3, 15))
+    progress("checking flows", milestone=False, step=(15, 15))
+    assert out.getvalue().splitlines() == [
+        "verify: checking flows 0/15",
+        "verify: checking flows 15/15",
+    ]
+
+
+def test_a_terminal_gets_a_bar_and_a_pipe_plain_lines():
+    from rich.console import Console
+
+    with progress_for(io.StringIO()) as plain:
+        assert isinstance(plain, StderrProgress)
+    screen = io.StringIO()
+    with BarProgress(Console(file=screen, force_terminal=True, width=80)) as bar:
+        bar("reading links", milestone=False, step=(0, 2))
+        bar("webcrm Persons: 10 read", milestone=False)
+        bar("persons: 12 links", milestone=True)
+        bar("reading links", milestone=False, step=(2, 2))
+    shown = screen.getvalue()
+    assert "verify: persons: 12 links" in shown
+    assert "reading links" in shown
+    assert "2/2" in shown

@@ -1,0 +1,198 @@
+"""Logging of every ``tether`` process: quiet libraries, text or JSON lines."""
+
+from __future__ import annotations
+
+import importlib.util
+import logging
+import logging.config
+import os
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, Literal
+
+import orjson
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from connectors.base.settings import load_settings
+
+TEXT_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
+
+FIELDS = ("flow", "system", "type", "id")
+"""What a log site may add as ``extra``: the record a line is about."""
+
+# Libraries log their own life (services starting, topics created, requests,
+# partition assignments) at INFO: useful when debugging them, noise otherwise.
+# mode's timers warn whenever a timer ran longer than its interval, and faust's
+# producer whenever its buffer is full (it then waits: back-pressure working),
+# which on a busy machine is every few seconds and nothing to act on.
+QUIET: dict[str, int] = {
+    "aiokafka": logging.WARNING,
+    "kafka": logging.WARNING,
+    "faust": logging.WARNING,
+    "faust.transport.producer": logging.ERROR,
+    "mode": logging.WARNING,
+    "mode.timers": logging.ERROR,
+    "aiohttp": logging.WARNING,
+    "httpx": logging.WARNING,
+    "httpcore": logging.WARNING,
+    "uvicorn": logging.WARNING,
+    "rocksdict": logging.WARNING,
+}
+"""The least level shown per library logger, unless debugging."""
+
+CHATTY = ("faust", "mode", "aiokafka")
+"""Libraries whose classes tether subclasses: their INFO lines then carry the
+name of a tether module (``streams.tables``), so they are told by their code."""
+
+
+def _package_dir(name: str) -> str | None:
+    # Located, not imported: ops does not import faust (the layers).
+    loaded = sys.modules.get(name)
+    where = getattr(loaded, "__file__", None)
+    if where:  # faust replaces its module by a lazy one without a __spec__
+        return str(Path(where).parent) + os.sep
+    try:
+        spec = importlib.util.find_spec(name)
+    except ValueError:
+        return None
+    if spec is None or not spec.submodule_search_locations:
+        return None
+    return str(Path(next(iter(spec.submodule_search_locations)))) + os.sep
+
+
+class LibraryInfo(logging.Filter):
+    """Drops the INFO and DEBUG lines that the code of ``CHATTY`` libraries logs,
+    whatever logger they use (a faust service logs under its subclass' module)."""
+
+    def __init__(self, name: str = "") -> None:
+        super().__init__(name)
+        found = (_package_dir(package) for package in CHATTY)
+        self.dirs = tuple(d for d in found if d)
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        """False for a library's line below WARNING."""
+        return record.levelno >= logging.WARNING or not record.pathname.startswith(
+            self.dirs
+        )
+
+
+class LogSettings(BaseSettings):
+    """How ``tether`` writes its log (env prefix ``TETHER_LOG_``)."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="TETHER_LOG_", frozen=True, extra="ignore"
+    )
+
+    format: Literal["text", "json"] = Field(
+        default="text",
+        description="text: one readable line per event; json: one JSON object",
+    )
+
+
+class JsonFormatter(logging.Formatter):
+    """One JSON object per line: time, level, logger, message, the record's fields.
+
+    ``flow``, ``system``, ``type`` and ``id`` are there when the log site gave
+    them as ``extra``; a traceback goes into ``exception``, escaped, so that a
+    line is always one event.
+    """
+
+    def format(self, record: logging.LogRecord) -> str:
+        """The record as a JSON line (without the newline)."""
+        line: dict[str, Any] = {
+            "time": datetime.fromtimestamp(record.created, UTC).isoformat(
+                timespec="milliseconds"
+            ),
+            "level": record.levelname,
+            "logger": record.name,
+            "message": record.getMessage(),
+        }
+        for name in FIELDS:
+            value = record.__dict__.get(name)
+            if value is not None and value != "":
+                line[name] = str(value)
+        if record.exc_info:
+            line["exception"] = self.formatException(record.exc_info)
+        elif record.exc_text:
+            line["exception"] = record.exc_text
+        return orjson.dumps(line).decode()
+
+
+def _formatter(form: str) -> dict[str, Any]:
+    if form == "json":
+        return {"()": f"{__name__}.JsonFormatter"}
+    return {"format": TEXT_FORMAT}
+
+
+def logging_config(level: int | str = logging.INFO) -> dict[str, Any]:
+    """A ``logging.config.dictConfig`` for one process: ``level`` for tether's own
+    loggers, libraries quiet (one step up from DEBUG when ``level`` is DEBUG),
+    written to stderr in the ``TETHER_LOG_FORMAT``."""
+    number = logging.getLevelName(level.upper()) if isinstance(level, str) else level
+    if not isinstance(number, int):
+        msg = f"unknown log level {level!r}: use debug, info, warning or error"
+        raise ValueError(msg)
+    form = load_settings(LogSettings).format
+    debugging = number <= logging.DEBUG
+    loggers = {
+        name: {"level": logging.INFO if debugging else quiet}
+        for name, quiet in QUIET.items()
+    }
+    handler: dict[str, Any] = {
+        "class": "logging.StreamHandler",
+        "formatter": "tether",
+        # The stream is taken now: faust's worker later points sys.stdout and
+        # sys.stderr at a logger, and a line must not be logged again.
+        "stream": sys.stderr,
+    }
+    if not debugging:
+        handler["filters"] = ["libraries"]
+    return {
+        "version": 1,
+        "disable_existing_loggers": False,
+        "formatters": {"tether": _formatter(form)},
+        "filters": {"libraries": {"()": f"{__name__}.LibraryInfo"}},
+        "handlers": {"tether": handler},
+        "loggers": loggers,
+        "root": {"level": number, "handlers": ["tether"]},
+    }
+
+
+class CurrentStderr(logging.StreamHandler):  # type: ignore[type-arg]
+    """Writes to whatever ``sys.stderr`` is when a line is logged (a command run
+    in-process by a test, under a captured stderr, logs where the test reads)."""
+
+    def __init__(self) -> None:
+        super().__init__(sys.stderr)
+
+    @property
+    def stream(self) -> Any:
+        """The current ``sys.stderr``."""
+        return sys.stderr
+
+    @stream.setter
+    def stream(self, value: Any) -> None:
+        """Ignored: the stream is always the current stderr."""
+
+
+def configure_logging(verbose: bool = False) -> None:
+    """Set up logging of a ``tether`` command (``verbose``: debug)."""
+    config = logging_config(logging.DEBUG if verbose else logging.INFO)
+    handler = config["handlers"]["tether"]
+    del handler["stream"]
+    handler["class"] = f"{__name__}.CurrentStderr"
+    logging.config.dictConfig(config)
+    # Python's warnings (e.g. a library's deprecation) become log lines too.
+    logging.captureWarnings(True)
+
+
+def worker_logging(app: Any, loglevel: str) -> None:
+    """Make faust's worker set up logging as ``configure_logging`` does.
+
+    faust replaces the logging set-up when its worker starts, from
+    ``app.conf.logging_config`` when set; so that is where it goes.
+    """
+    app.conf.logging_config = logging_config(loglevel)
+    logging.captureWarnings(True)
