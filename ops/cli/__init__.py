@@ -196,12 +196,6 @@ def all_parsers(parser: argparse.ArgumentParser) -> Iterator[argparse.ArgumentPa
         yield from all_parsers(sub)
 
 
-def quiet_libraries() -> None:
-    """Keep per-request and per-subscription chatter of libraries out of the output."""
-    for name in ("aiokafka", "httpx", "httpcore", "uvicorn.access"):
-        logging.getLogger(name).setLevel(logging.WARNING)
-
-
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``tether`` console script."""
     parser = build_parser()
