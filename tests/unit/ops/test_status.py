@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -13,13 +13,14 @@ from connectors.errors import ConfigurationError
 from dataflows import flows_by_name, load_documents
 from engine.control import FlowState
 from ops.cli import build_parser, status
-from schemas.observe import DeploymentStatus
+from schemas.observe import DeploymentStatus, FirstSync
 from schemas.status import SystemState, SystemStatus
 from streams.observe.flowview import Observed, deployment_view, systems_seen
 from streams.settings import StreamSettings
 
 FLOWS = flows_by_name(load_documents())
 ACTIVE = [f for f in FLOWS.values() if f.source.system in ("webcrm", "membercare")]
+COMPANIES = "membercare-companies-to-customwebshop-customer"
 T0 = datetime(2024, 5, 1, 10, 0, tzinfo=UTC)
 REFUSED = "AuthenticationError: webcrm POST /Auth/ApiLogin -> 401: credentials refused"
 
@@ -152,3 +153,70 @@ async def test_an_app_id_that_never_ran_is_a_configuration_error(monkeypatch):
     settings = StreamSettings(app_id="nobody")
     with pytest.raises(ConfigurationError, match=r"topic nobody\.status does not"):
         await status.load(settings, ACTIVE)
+
+
+def test_each_flow_is_a_row_with_its_state_counts_and_reason():
+    out = status.render(
+        deployment({"webcrm": failing()}, paused=(COMPANIES,)), as_json=False
+    )
+    lines = out.splitlines()
+    assert lines[0].split()[:4] == ["FLOW", "STATE", "LAST", "POLL"]
+    assert "DEAD LETTERS" in lines[0]
+    rows = {line.split()[0]: line for line in lines[1 : 1 + len(ACTIVE)]}
+    assert set(rows) == {f.name for f in ACTIVE}
+    paused = rows[COMPANIES].split()
+    assert paused[:8] == [COMPANIES, "paused", "-", "-", "0", "0", "0", "0"]
+    assert rows[COMPANIES].endswith("by hand")
+    for name, row in rows.items():
+        expected = "failing" if name.startswith("webcrm-") else "running"
+        expected = "paused" if name == COMPANIES else expected
+        assert row.split()[1] == expected, row
+    assert rows["webcrm-persons-to-customcrm-contact"].endswith(
+        f"webcrm failing: {REFUSED}"
+    )
+    failing_flows = sorted(f.name for f in ACTIVE if f.source.system == "webcrm")
+    assert f"FAILING: 3 of 7 flows (1 paused): {', '.join(failing_flows)}" in lines
+
+
+def test_no_failing_flow_is_one_verdict_line_naming_the_paused_ones():
+    out = status.render(deployment({}, paused=(COMPANIES,)), as_json=False)
+    assert "OK: 7 flows, none failing (1 paused)" in out.splitlines()
+
+
+def test_a_first_sync_in_progress_shows_its_count_rate_and_time_left():
+    flow = (
+        deployment({})
+        .flows[0]
+        .model_copy(
+            update={
+                "first_sync": FirstSync(
+                    done=False,
+                    handled=1200,
+                    remaining=300,
+                    rate_per_second=20.0,
+                    eta_seconds=75.0,
+                )
+            }
+        )
+    )
+    assert status.progress(flow) == (
+        f"{flow.flow}: first sync: 1200 handled, 300 to go, 20.0/s, about 1m15s left"
+    )
+    unknown = flow.model_copy(update={"first_sync": FirstSync(remaining=3)})
+    assert status.progress(unknown).endswith("3 to go, 0.0/s")
+
+
+def test_ages_are_counted_back_from_the_status_time():
+    assert status.age(None, T0) == "-"
+    assert status.age(T0 - timedelta(seconds=4), T0) == "4s ago"
+    assert status.age(T0 - timedelta(minutes=12, seconds=5), T0) == "12m ago"
+    assert status.age(T0 - timedelta(hours=3), T0) == "3h ago"
+    assert status.age(T0 - timedelta(days=2), T0) == "2d ago"
+    assert status.age(T0 + timedelta(seconds=3), T0) == "0s ago"  # clocks differ
+
+
+def test_the_json_is_a_deployment_status():
+    out = status.render(deployment({"webcrm": failing()}), as_json=True)
+    parsed = DeploymentStatus.model_validate_json(out)
+    assert parsed.ok is False
+    assert {f.flow for f in parsed.flows} == {f.name for f in ACTIVE}
