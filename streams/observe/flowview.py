@@ -109,7 +109,9 @@ def flow_status(observed: Observed, flow: Flow) -> FlowStatus:
     # Without snapshots (no worker publishes them yet), a flow with nothing to
     # read is taken as synced: the lag is all that is known.
     finished = lag == 0 and (polled.first_read_done or not polled.known)
-    eta = 0.0 if finished else (lag / per_second if per_second > 0 else None)
+    # Nothing lags but a type is still being read: how long is not known.
+    known = lag > 0 and per_second > 0
+    eta = 0.0 if finished else (lag / per_second if known else None)
     return FlowStatus(
         flow=flow.name,
         source=f"{flow.source.system}/{flow.source.type}",

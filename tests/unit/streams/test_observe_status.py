@@ -232,6 +232,8 @@ def test_the_first_sync_runs_until_every_type_was_read_and_nothing_lags():
     finished = snapshot("a", ago(1), polls=done, **orgs(events_out=700))
     lagging = flow_status(observe(counted=[finished], lag={ORGS.name: 3}), ORGS)
     assert lagging.first_sync.done is False
+    reading = flow_status(observe(counted=[before]), ORGS)
+    assert (reading.first_sync.done, reading.first_sync.eta_seconds) == (False, None)
     synced = flow_status(observe(counted=[finished]), ORGS)
     assert (synced.first_sync.done, synced.first_sync.eta_seconds) == (True, 0.0)
 
