@@ -344,7 +344,8 @@ def test_a_paused_flow_shows_paused_with_its_reason(
         assert all(
             f.state is FlowRunState.RUNNING for f in paused.flows if f.flow != COMPANIES
         )
-        code, table, _ = run_cli(local, monkeypatch, capsys, "status")
+        code, table, err = run_cli(local, monkeypatch, capsys, "status")
+        assert err == ""  # nothing logged: no client errors, no warnings
         [row] = [line for line in table.splitlines() if line.startswith(COMPANIES)]
         assert row.split()[1] == "paused"
         assert row.endswith("checking prices")
