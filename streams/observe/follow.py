@@ -155,6 +155,8 @@ class TopicFollower:
         if not new:
             return
         added = await self.partitions(new)
+        if not added:
+            return  # created but not described yet: the next call takes them
         starts = await self.consumer.beginning_offsets(added)
         self._positions.update(starts)
         # assign() forgets every position: each is set again from ours.
