@@ -165,6 +165,10 @@ class SystemSeen(EventModel):
     reason: str = ""
     since: AwareDatetime | None = None
     flows: list[str] = Field(default_factory=list)
+    checked_at: AwareDatetime | None = None
+    """When a worker last probed it (``None``: no worker reported it)."""
+    worker: str = ""
+    """The worker that found it in its state."""
 
 
 class DeploymentStatus(EventModel):

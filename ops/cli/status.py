@@ -1,13 +1,12 @@
-"""``tether status``: each system as the workers last found it, ok or failing."""
+"""``tether status``: every flow (running, paused or failing) and every system."""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
 import sys
-from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
-from typing import Any
+from collections.abc import Iterable
+from datetime import datetime
 
 import orjson
 
@@ -15,49 +14,35 @@ from connectors.errors import ConfigurationError
 from ops.cli import Command
 from ops.cli._options import add_app_id, add_json
 from ops.cli.verify import stream_settings
-from ops.readback import each_readable
 from ops.verify.render import clip, plural, text_table
 from schemas.dataflow import Flow
-from schemas.status import SystemState, SystemStatus
+from schemas.observe import DeploymentStatus, FlowRunState, FlowStatus, SystemSeen
+from schemas.status import SystemState
 from schemas.utc import utc_text
-from streams.kafka_io import existing_topics, read_latest
+from streams.kafka_io import existing_topics
+from streams.observe.status import deployment_status
 from streams.settings import StreamSettings
 from streams.topics import TopicNames
 
 _REASON_WIDTH = 100
-
-
-@dataclass(frozen=True)
-class SystemView:
-    """One system for the operator: its last published status, and its flows.
-
-    ``status`` is ``None`` for a system no worker ever reported: workers
-    publish a system's status when it changes, and it starts ok.
-    """
-
-    system: str
-    status: SystemStatus | None
-    flows: tuple[str, ...]
-
-    @property
-    def failing(self) -> bool:
-        """Whether the system failed its last probe."""
-        return self.status is not None and self.status.state is SystemState.FAILING
+FLOW_HEADERS = [
+    "FLOW", "STATE", "LAST POLL", "LAST WRITE", "LAG", "LINKS", "PENDING",
+    "CONFLICTS", "DEAD LETTERS", "REASON",
+]  # fmt: skip
 
 
 def run(args: argparse.Namespace) -> int:
-    """Print each system's status; 0 when all answer, 1 when any is failing."""
+    """Print every flow and system; 0 when no flow is failing, 1 when any is."""
     from ops.verify import active_flows
 
     settings = stream_settings(args.app_id)
-    statuses = asyncio.run(load(settings))
-    views = system_views(statuses, active_flows(settings).values())
-    sys.stdout.write(render(views, as_json=args.json, app_id=settings.app_id))
-    return 1 if any(view.failing for view in views) else 0
+    status = asyncio.run(load(settings, active_flows(settings).values()))
+    sys.stdout.write(render(status, as_json=args.json))
+    return 0 if status.ok else 1
 
 
-async def load(settings: StreamSettings) -> dict[str, SystemStatus]:
-    """The latest status per system on ``{app}.status``."""
+async def load(settings: StreamSettings, flows: Iterable[Flow]) -> DeploymentStatus:
+    """The deployment's status; ``ConfigurationError`` when no worker ever ran."""
     topic = TopicNames(settings.app_id).status
     if topic not in await existing_topics(settings.kafka_bootstrap):
         msg = (
@@ -65,76 +50,115 @@ async def load(settings: StreamSettings) -> dict[str, SystemStatus]:
             f" {settings.app_id!r} on {settings.kafka_bootstrap}"
         )
         raise ConfigurationError(msg)
-    latest = await read_latest(settings.kafka_bootstrap, topic)
-    return {s.system: s for _, s in each_readable(SystemStatus, latest, "status")}
+    return await deployment_status(settings, flows)
 
 
-def system_views(
-    statuses: Mapping[str, SystemStatus], flows: Iterable[Flow]
-) -> list[SystemView]:
-    """Every system of the active flows or the topic, with the flows touching it."""
-    touching: dict[str, list[str]] = {}
-    for flow in flows:
-        for system in dict.fromkeys((flow.source.system, flow.target.system)):
-            touching.setdefault(system, []).append(flow.name)
-    systems = sorted({*touching, *statuses})
+def age(moment: datetime | None, now: datetime) -> str:
+    """``-``, or how long before ``now``: ``4s ago``, ``12m ago``, ``3h ago``."""
+    if moment is None:
+        return "-"
+    seconds = max(0, int((now - moment).total_seconds()))
+    for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
+        if seconds >= size:
+            return f"{seconds // size}{unit} ago"
+    return f"{seconds}s ago"
+
+
+def _flow_row(flow: FlowStatus, now: datetime) -> list[str]:
     return [
-        SystemView(system, statuses.get(system), tuple(touching.get(system, ())))
-        for system in systems
+        flow.flow,
+        flow.state.value,
+        age(flow.last_poll_at, now),
+        age(flow.last_write_at, now),
+        str(flow.lag),
+        str(flow.links),
+        str(flow.pending_references),
+        str(flow.conflicts),
+        str(flow.dead_letters),
+        clip(flow.reason, _REASON_WIDTH) if flow.reason else "",
     ]
 
 
-def _when(status: SystemStatus | None) -> str:
-    if status is None:
-        return "-"
-    return utc_text(status.since, timespec="seconds", sep=" ")
+def progress(flow: FlowStatus) -> str:
+    """A flow's first sync while it runs: handled, left, rate and time left."""
+    sync = flow.first_sync
+    line = (
+        f"{flow.flow}: first sync: {sync.handled} handled, {sync.remaining} to go"
+        f", {sync.rate_per_second:.1f}/s"
+    )
+    if sync.eta_seconds is not None:
+        line += f", about {_span(sync.eta_seconds)} left"
+    return line
 
 
-def _view_dict(view: SystemView) -> dict[str, Any]:
-    status = view.status
-    return {
-        "system": view.system,
-        "state": status.state.value if status else SystemState.OK.value,
-        "reason": status.reason if status else "",
-        "since": utc_text(status.since, zulu=False) if status else None,
-        "checked_at": utc_text(status.checked_at, zulu=False) if status else None,
-        "worker": status.worker if status else "",
-        "flows": list(view.flows),
-    }
+def _span(seconds: float) -> str:
+    whole = int(seconds)
+    if whole >= 3600:
+        return f"{whole // 3600}h{whole % 3600 // 60:02d}m"
+    if whole >= 60:
+        return f"{whole // 60}m{whole % 60:02d}s"
+    return f"{whole}s"
 
 
-def render(views: Sequence[SystemView], *, as_json: bool, app_id: str) -> str:
-    """The systems as a table (failing ones with their waiting flows), or JSON."""
-    failing = [v for v in views if v.failing]
-    if as_json:
-        document = {
-            "app_id": app_id,
-            "ok": not failing,
-            "systems": [_view_dict(v) for v in views],
-        }
-        return orjson.dumps(document, option=orjson.OPT_INDENT_2).decode() + "\n"
+def flow_lines(status: DeploymentStatus) -> list[str]:
+    """The flows' table, first syncs in progress, and the flows' verdict."""
+    if not status.flows:
+        return ["no active flows (TETHER_FLOWS, and each system's settings)"]
+    rows = [_flow_row(flow, status.at) for flow in status.flows]
+    lines = [*text_table(FLOW_HEADERS, rows), ""]
+    lines += [progress(f) for f in status.flows if not f.first_sync.done]
+    failing = [f.flow for f in status.flows if f.state is FlowRunState.FAILING]
+    paused = sum(1 for f in status.flows if f.state is FlowRunState.PAUSED)
+    and_paused = f" ({paused} paused)" if paused else ""
+    total = plural(len(status.flows), "flow")
+    if failing:
+        lines.append(
+            f"FAILING: {len(failing)} of {total}{and_paused}: {', '.join(failing)}"
+        )
+    else:
+        lines.append(f"OK: {total}, none failing{and_paused}")
+    return lines
+
+
+def _failing(system: SystemSeen) -> bool:
+    return system.state == SystemState.FAILING.value
+
+
+def system_lines(systems: list[SystemSeen]) -> list[str]:
+    """The systems' table (failing ones with their waiting flows) and verdict."""
     lines: list[str] = []
-    if views:
+    if systems:
         rows = [
-            [v.system, "failing" if v.failing else "ok", _when(v.status),
-             v.status.worker if v.status else "-",
-             clip(v.status.reason, _REASON_WIDTH) if v.failing and v.status else ""]
-            for v in views
+            [s.system, s.state,
+             utc_text(s.since, timespec="seconds", sep=" ") if s.since else "-",
+             s.worker or "-",
+             clip(s.reason, _REASON_WIDTH) if _failing(s) else ""]
+            for s in systems
         ]  # fmt: skip
         headers = ["SYSTEM", "STATE", "SINCE", "WORKER", "REASON"]
         lines += [*text_table(headers, rows), ""]
-    for view in failing:
-        waiting = ", ".join(view.flows) or "none active here"
+    failing = [s for s in systems if _failing(s)]
+    for system in failing:
+        waiting = ", ".join(system.flows) or "none active here"
         lines.append(
-            f"{view.system}: {plural(len(view.flows), 'flow')} wait: {waiting}"
+            f"{system.system}: {plural(len(system.flows), 'flow')} wait: {waiting}"
         )
     if failing:
-        names = ", ".join(v.system for v in failing)
+        names = ", ".join(s.system for s in failing)
         lines.append(
-            f"FAILING: {len(failing)} of {plural(len(views), 'system')}: {names}"
+            f"FAILING: {len(failing)} of {plural(len(systems), 'system')}: {names}"
         )
     else:
-        lines.append(f"OK: {plural(len(views), 'system')}, none failing")
+        lines.append(f"OK: {plural(len(systems), 'system')}, none failing")
+    return lines
+
+
+def render(status: DeploymentStatus, *, as_json: bool) -> str:
+    """The flows' and systems' tables, or the status as JSON."""
+    if as_json:
+        document = status.model_dump(mode="json")
+        return orjson.dumps(document, option=orjson.OPT_INDENT_2).decode() + "\n"
+    lines = [*flow_lines(status), "", *system_lines(status.systems)]
     return "\n".join(lines) + "\n"
 
 
@@ -146,15 +170,20 @@ def _options(parser: argparse.ArgumentParser) -> None:
 
 COMMAND = Command(
     "status",
-    help="show each system: ok, or failing and why (and which flows wait)",
+    help="show each flow (running, paused or failing) and each system",
     description=(
-        "Read each system's status from {app}.status, where the workers publish"
-        " it when it changes: ok, or failing with the reason (refused"
-        " credentials, an outage), since when and which worker found it. A"
-        " failing system's flows wait and are retried with backoff; every other"
-        " flow goes on. Systems of the active flows (TETHER_FLOWS, connectors"
-        " from the environment) that no worker reported are ok. Exit code 0:"
-        " every system answers; 1: one or more is failing; 78: configuration."
+        "Show every active flow (TETHER_FLOWS, connectors from the environment):"
+        " running, paused (by an operator or a breaker) or failing (a system it"
+        " touches is failing; failing wins over paused), with the reason, the"
+        " last successful poll and write, the consumer group's lag over its"
+        " topics, its links, pending references, conflicts and outstanding dead"
+        " letters, and each first sync still running. Then each system as the"
+        " workers last found it ({app}.status): ok, or failing with the reason,"
+        " since when and which worker found it. Read from Kafka: the control"
+        " table, {app}.status, the workers' snapshots on {app}.workers,"
+        " {app}.conflicts and {app}.deadletters. --json prints the"
+        " DeploymentStatus that GET /status serves. Exit code 0: no flow is"
+        " failing; 1: one or more is; 78: configuration."
     ),
     options=_options,
     run=run,

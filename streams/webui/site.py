@@ -11,10 +11,10 @@ import faust
 from engine.health import SystemHealth
 from schemas.dataflow import Flow
 from schemas.observe import DeploymentStatus
+from streams.observe.status import StatusReader
 from streams.settings import StreamSettings
 from streams.topics import TopicNames
 from streams.webui.cache import Recent
-from streams.webui.provisional_status import deployment_status
 from streams.webui.readiness import Readiness, readiness
 from streams.webui.tails import read_tail
 
@@ -42,6 +42,7 @@ class StatusSite:
         self.health = health
         self.names = TopicNames(settings.app_id)
         self._status = Recent(self._read_status, settings.status_cache_seconds)
+        self._reader: StatusReader | None = None  # kept open: reads only what is new
 
     @property
     def control_enabled(self) -> bool:
@@ -68,8 +69,17 @@ class StatusSite:
         self._status.forget()
 
     async def _read_status(self) -> DeploymentStatus:
-        # The one call to swap for streams.observe.status once it is merged.
-        return await deployment_status(self.settings, list(self.flows.values()))
+        if self._reader is None:
+            reader = StatusReader(self.settings, self.flows.values())
+            await reader.start()
+            self._reader = reader
+        try:
+            return await self._reader.read()
+        except BaseException:
+            # Started afresh next time: a half-read follower is no base to go on.
+            reader, self._reader = self._reader, None
+            await reader.close()
+            raise
 
     async def flow_detail(self, flow: str) -> dict[str, Any]:
         """One flow: its status, newest writes and newest dead letters."""

@@ -1,0 +1,1 @@
+"""Operators' views of a running deployment, read from its Kafka topics."""
