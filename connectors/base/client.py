@@ -190,19 +190,16 @@ class HttpClient(Pool, JsonBodies):
     ) -> Any:
         """Send a login request, without credentials; its decoded JSON body.
 
-        A login may be repeated, so it is retried like any safe request, unless
-        ``idempotent`` is false: a grant that spends a rotating refresh token
-        is sent again only when it surely never reached the server. A
+        Retried like a safe request unless ``idempotent`` is false (a grant
+        spending a rotating refresh token: resent only if surely unsent). A
         refused one (any status the policy would reject or call not found) is
         an ``AuthenticationError`` here and nowhere else: a login has no record
         to dead-letter.
 
         Args:
-            method: HTTP method.
-            path: Path relative to ``base_url``, or an absolute URL.
+            method, path, params, form: The request (``path`` relative to
+                ``base_url``, or absolute; ``form`` a form-encoded body).
             hint: What to check when it is refused (the settings to fix).
-            params: Query parameters.
-            form: A form-encoded body.
 
         Raises:
             AuthenticationError: The login was refused.

@@ -25,7 +25,7 @@ from connectors.base.settings import ConnectorSettings
 
 # Where settings are read; ``ops`` reads none of its own, ``standins`` are not
 # tether's, ``devkit`` holds the local broker's.
-PACKAGES = ("streams", "engine", "connectors", "devkit")
+PACKAGES = ("streams", "engine", "connectors", "devkit", "ops")
 
 _ATTRIBUTE = re.compile(r"^\s{4,}(\w+):\s*(.*)$")
 _FIELD = re.compile(r"^    (\w+)\s*:")
