@@ -132,7 +132,9 @@ class FlowStatus(EventModel):
 
     flow: str
     source: str
+    """``system/Type`` the flow reads."""
     target: str
+    """``system/Type`` the flow writes."""
     state: FlowRunState
     reason: str = ""
     since: AwareDatetime | None = None

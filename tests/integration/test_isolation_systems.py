@@ -14,6 +14,8 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from playwright.sync_api import Page
+from prometheus_client.parser import text_string_to_metric_families
 
 from devkit.local import LocalDeployment, latest_by_key
 from standins import (
@@ -25,9 +27,11 @@ from standins import (
     membercare_sample,
 )
 from standins.webcrm import seed_webcrm
+from tests.integration.browser import WAIT_MS, browser_page, cell, off_loop
 from tests.integration.isolation import Worker, deployment, table_links, wait_until
 from tests.integration.scenario import ORGS, PERSONS, PRODUCTS
 from tests.integration.test_verify import run_cli
+from tests.integration.web import get, status_of
 
 COMPANIES = "membercare-companies-to-customwebshop-customer"
 SIZES = {ORGS: 6, PERSONS: 6, PRODUCTS: 2, COMPANIES: 6}
@@ -163,3 +167,71 @@ def test_revoked_webcrm_credentials_pause_webcrm_only_and_nothing_is_lost(
     deadletters = [v for _, v in local.read_topic(local.topics.deadletters) if v]
     assert deadletters == []  # an outage is nobody's dead letter
     worker.assert_same()
+
+
+def test_a_revoked_system_shows_failing_in_every_view_the_others_running(
+    systems: Systems,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: Any,
+    browser_page: tuple[Page, list[str]],
+) -> None:
+    """``tether status``, ``GET /status``, the page and the metrics agree."""
+    local, standins = systems
+
+    def status() -> tuple[int, dict[str, Any]]:
+        # Off playwright's event loop: the command runs one of its own.
+        found: tuple[int, dict[str, Any]] = off_loop(
+            lambda: _status(local, monkeypatch, capsys)
+        )
+        return found
+
+    webcrm = standins["webcrm"]
+    page, errors = browser_page
+    webcrm.tokens.auth_codes.discard(webcrm.auth_code)
+    webcrm.tokens.clear()
+    try:
+        # Something must ask Webcrm: a poll does, every few seconds.
+        def cli_failing() -> bool:
+            code, report = status()
+            states = {f["flow"]: f["state"] for f in report["flows"]}
+            return code == 1 and all(states[f] == "failing" for f in WEBCRM_FLOWS)
+
+        wait_until(local, cli_failing, "tether status to show Webcrm's flows failing")
+        _, report = status()
+        flows = {f["flow"]: f for f in report["flows"]}
+        assert all("webcrm" in flows[f]["reason"] for f in WEBCRM_FLOWS)
+        assert flows[COMPANIES]["state"] == "running"
+
+        def web_failing() -> bool:
+            by_flow = status_of(local)["by_flow"]
+            return all(by_flow[f]["state"] == "failing" for f in WEBCRM_FLOWS)
+
+        wait_until(local, web_failing, "GET /status to show Webcrm's flows failing")
+        assert status_of(local)["by_flow"][COMPANIES]["state"] == "running"
+
+        samples = {
+            s.labels["system"]: s.value
+            for family in text_string_to_metric_families(get(local, "/metrics").text)
+            if family.name == "tether_system_up"
+            for s in family.samples
+        }
+        assert samples["webcrm"] == 0
+        assert samples["membercare"] == samples["customwebshop"] == 1
+
+        page.goto(local.web_url() + "/")
+        for flow in WEBCRM_FLOWS:
+            state = cell(page, flow, "state")
+            state.filter(has_text="failing").wait_for(timeout=WAIT_MS)
+            assert "webcrm" in (state.get_attribute("title") or "")
+        assert cell(page, COMPANIES, "state").inner_text() == "running"
+    finally:
+        webcrm.tokens.auth_codes.add(webcrm.auth_code)
+    wait_until(
+        local,
+        lambda: status()[0] == 0,
+        "tether status to show Webcrm's flows running again",
+    )
+    assert errors == []
+
+
+__all__ = ["browser_page"]  # a fixture, used by name

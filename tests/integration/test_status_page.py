@@ -8,82 +8,28 @@ holds its writes, resumes it, and the browser console stays free of errors.
 from __future__ import annotations
 
 import asyncio
-import concurrent.futures
 import time
-from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
-import pytest
-from playwright.sync_api import ConsoleMessage, Page, sync_playwright
+from playwright.sync_api import Page
 
 from schemas.observe import DeploymentStatus, FirstSync, FlowRunState, FlowStatus
 from standins.webcrm import seed_webcrm
 from streams.control import read_states
 from streams.settings import StreamSettings
+from tests.integration.browser import WAIT_MS, browser_page, cell, off_loop
 from tests.integration.canned_site import serve_canned
 from tests.integration.isolation import wait_until
 from tests.integration.scenario import ORGS, PERSONS, PRODUCTS, links, webcrm_customcrm
 from tests.integration.web import TOKEN, wait_for_web
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-HOW_TO_INSTALL = (
-    "the status page test needs Debian's Chromium at /usr/bin/chromium: "
-    "`apt-get install -y chromium chromium-driver` (`make test` and .ci/run "
-    "install it when they run as root)"
-)
 SIZES = {ORGS: 5, PERSONS: 7, PRODUCTS: 3}
-WAIT_MS = 120_000
-
-
-@pytest.fixture
-def browser_page() -> Iterator[tuple[Page, list[str]]]:
-    """A fresh headless Chromium page and the errors its console reports."""
-    if not CHROMIUM.exists():
-        pytest.fail(HOW_TO_INSTALL, pytrace=False)
-    errors: list[str] = []
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True
-        )
-        try:
-            page = browser.new_page()
-
-            def console(message: ConsoleMessage) -> None:
-                if message.type == "error":
-                    errors.append(f"console: {message.text} at {message.location}")
-
-            page.on("console", console)
-            page.on("pageerror", lambda exc: errors.append(f"page error: {exc}"))
-            yield page, errors
-        finally:
-            browser.close()
-
-
-def off_loop(call: Callable[[], Any]) -> Any:
-    """``call()`` in a thread of its own: playwright's sync API keeps an event
-    loop running in this one, and the Kafka helpers start their own."""
-    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
-        return pool.submit(call).result()
 
 
 def _links(local: Any, flow: str) -> dict[str, str]:
     found: dict[str, str] = off_loop(lambda: links(local, flow))
     return found
-
-
-def _cell(page: Page, flow: str, field: str) -> Any:
-    return page.locator(f'#flows tr[data-flow="{flow}"] td[data-field="{field}"]')
 
 
 def test_the_status_page_shows_the_flows_and_pauses_one(
@@ -107,10 +53,10 @@ def test_the_status_page_shows_the_flows_and_pauses_one(
         page.goto(local.web_url() + "/")
         # The numbers the link notices give, in the table and on the graph.
         for flow, count in SIZES.items():
-            cell = _cell(page, flow, "links")
-            cell.filter(has_text=str(count)).wait_for(timeout=WAIT_MS)
-            assert cell.inner_text() == str(len(_links(local, flow)))
-            assert _cell(page, flow, "state").inner_text() == "running"
+            links_cell = cell(page, flow, "links")
+            links_cell.filter(has_text=str(count)).wait_for(timeout=WAIT_MS)
+            assert links_cell.inner_text() == str(len(_links(local, flow)))
+            assert cell(page, flow, "state").inner_text() == "running"
         edge = page.locator('g.edge[data-source="webcrm"][data-target="customcrm"]')
         drawn = edge.text_content() or ""  # SVG: no layout text
         assert f"{sum(SIZES.values())} links" in drawn
@@ -128,7 +74,7 @@ def test_the_status_page_shows_the_flows_and_pauses_one(
         assert page.locator("#resume").is_disabled()
         page.locator("#token").fill(TOKEN)
         page.locator("#pause").click()
-        _cell(page, ORGS, "state").filter(has_text="paused").wait_for(timeout=WAIT_MS)
+        cell(page, ORGS, "state").filter(has_text="paused").wait_for(timeout=WAIT_MS)
         settings = StreamSettings(kafka_bootstrap=local.bootstrap, app_id=local.app_id)
         state = off_loop(lambda: asyncio.run(read_states(settings)))[ORGS]
         assert state["paused"] is True
@@ -157,7 +103,7 @@ def test_the_status_page_shows_the_flows_and_pauses_one(
             "!document.getElementById('resume').disabled", timeout=WAIT_MS
         )
         page.locator("#resume").click()
-        _cell(page, ORGS, "state").filter(has_text="running").wait_for(timeout=WAIT_MS)
+        cell(page, ORGS, "state").filter(has_text="running").wait_for(timeout=WAIT_MS)
         wait_until(
             local,
             lambda: customcrm.get("customers", org_links[first])["City"] == "Held",
@@ -167,7 +113,7 @@ def test_the_status_page_shows_the_flows_and_pauses_one(
             timeout=WAIT_MS
         )
         page.reload()
-        _cell(page, ORGS, "links").filter(has_text=str(SIZES[ORGS])).wait_for(
+        cell(page, ORGS, "links").filter(has_text=str(SIZES[ORGS])).wait_for(
             timeout=WAIT_MS
         )
     assert errors == []
@@ -185,7 +131,11 @@ def test_the_console_watch_sees_errors(browser_page: tuple[Page, list[str]]) -> 
 def _canned() -> DeploymentStatus:
     def flow(name: str, state: FlowRunState, **values: Any) -> FlowStatus:
         return FlowStatus(
-            flow=name, source="webcrm", target="customcrm", state=state, **values
+            flow=name,
+            source="webcrm/Organisations",
+            target="customcrm/customers",
+            state=state,
+            **values,
         )
 
     failing = "webcrm failing: AuthenticationError: 401 login refused"
@@ -216,13 +166,13 @@ def test_the_page_draws_first_syncs_pauses_and_failures(
         summary = page.locator("#summary")
         summary.filter(has_text="3 flows").wait_for(timeout=WAIT_MS)
         assert summary.inner_text() == "3 flows: 1 running, 1 paused, 1 failing"
-        assert _cell(page, ORGS, "first_sync").inner_text().strip() == (
+        assert cell(page, ORGS, "first_sync").inner_text().strip() == (
             "40/100 · 13/s · 5 s left"
         )
-        progress = _cell(page, ORGS, "first_sync").locator("progress")
+        progress = cell(page, ORGS, "first_sync").locator("progress")
         assert progress.get_attribute("value") == "40"
-        assert _cell(page, PERSONS, "state").inner_text() == "paused"
-        failing = _cell(page, PRODUCTS, "state")
+        assert cell(page, PERSONS, "state").inner_text() == "paused"
+        failing = cell(page, PRODUCTS, "state")
         assert "failing" in (failing.get_attribute("class") or "")
         assert "401 login refused" in (failing.get_attribute("title") or "")
         edge = page.locator('g.edge[data-source="webcrm"][data-target="customcrm"]')
@@ -239,3 +189,6 @@ def test_the_page_draws_first_syncs_pauses_and_failures(
         assert page.locator("#resume").is_disabled()
         assert page.locator("#token-row").is_hidden()
     assert errors == []
+
+
+__all__ = ["browser_page"]  # a fixture, used by name

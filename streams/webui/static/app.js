@@ -76,13 +76,20 @@
     }
   }
 
+  // A flow's ends are "system/Type"; the graph draws systems.
+  function systemOf(end) {
+    return end.split("/")[0];
+  }
+
   function pairs(flows) {
     const byPair = new Map();
     for (const flow of flows) {
-      const key = flow.source + ">" + flow.target;
+      const source = systemOf(flow.source);
+      const target = systemOf(flow.target);
+      const key = source + ">" + target;
       if (!byPair.has(key)) {
         byPair.set(key, {
-          source: flow.source, target: flow.target, flows: [], state: "running",
+          source: source, target: target, flows: [], state: "running",
           links: 0, rate: 0, lag: 0, conflicts: 0, dead_letters: 0,
           syncHandled: 0, syncTotal: 0,
         });
@@ -123,7 +130,7 @@
       defs.appendChild(marker);
     }
     graph.appendChild(defs);
-    const used = new Set(status.flows.flatMap((f) => [f.source, f.target]));
+    const used = new Set(status.flows.flatMap((f) => [systemOf(f.source), systemOf(f.target)]));
     const names = [...new Set([...Object.keys(SYSTEMS), ...used])];
     const spots = new Map(names.map((name, i) => [name, place(name, i)]));
     const edges = svg("g", { id: "edges" });
