@@ -89,7 +89,7 @@ def resync_topic(app_id: str) -> str:
 def commands_topic(app_id: str, flow: str) -> str:
     """A flow's operator commands, keyed by source id, read with its source
     changes (only operators may write it: README, "Other commands")."""
-    return f"{app_id}.flow.{flow}.commands"
+    return TopicNames(app_id).commands(flow)
 
 
 async def request_resyncs(

@@ -29,6 +29,10 @@ class TopicNames:
         """Target-side changes of a flow, keyed by the linked source id."""
         return f"{self.app_id}.flow.{flow}.from-target"
 
+    def commands(self, flow: str) -> str:
+        """A flow's operator commands (``tether unlink``), keyed by source id."""
+        return f"{self.app_id}.flow.{flow}.commands"
+
     @property
     def deadletters(self) -> str:
         """Records tether could not process, keyed ``system/type/id#cause``."""

@@ -9,18 +9,25 @@ from aiokafka.admin import AIOKafkaAdminClient
 from aiokafka.errors import KafkaError
 
 from connectors.errors import TransientError
-from schemas.dataflow import Flow
+from schemas.dataflow import Flow, TargetMode
 from streams.topics import TopicNames
 
 
 def input_topics(names: TopicNames, flow: Flow) -> tuple[str, ...]:
-    """The topics the workers read for ``flow`` (``streams.topology``'s two agents)."""
-    return (
+    """The topics the workers read for ``flow`` (``streams.topology``'s two agents;
+    a value-keyed flow has no router, so nothing reads its target or links)."""
+    inbound = (
         names.entity(flow.source.system, flow.source.type),
         names.from_target(flow.name),
+        names.commands(flow.name),
+    )
+    if flow.target_mode is TargetMode.VALUE_KEYED:
+        return inbound
+    routed = (
         names.entity(flow.target.system, flow.target.type),
         names.links(flow.name),
     )
+    return inbound + routed
 
 
 async def group_lag(
