@@ -16,7 +16,7 @@ def test_an_entity_flow_lags_on_both_agents_topics():
         "app.webcrm.Organisations",
         f"app.flow.{flow.name}.from-target",
         f"app.flow.{flow.name}.commands",
-        "app.customcrm.customers",
+        "app.customcrm.Customer",
         f"app.flow.{flow.name}.links",
     }
 
