@@ -17,7 +17,7 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Any
 
-from pydantic import AwareDatetime, Field
+from pydantic import AwareDatetime, Field, NonNegativeInt
 
 from schemas.base import EventModel
 from schemas.utc import utc_now
@@ -77,24 +77,24 @@ class PollActivity(EventModel):
     """The last poll that read its pages to the end without an error."""
     cursor_at: AwareDatetime | None = None
     """The newest modification time published (the cursor)."""
-    records_read: int = 0
+    records_read: NonNegativeInt = 0
     first_read_done: bool = False
 
 
 class FlowActivity(EventModel):
     """What one worker did for one flow since it started (counters only grow)."""
 
-    events_in: int = 0
-    events_out: int = 0
-    writes: int = 0
-    creates: int = 0
-    matches: int = 0
-    conflicts: int = 0
-    dead_letters: int = 0
+    events_in: NonNegativeInt = 0
+    events_out: NonNegativeInt = 0
+    writes: NonNegativeInt = 0
+    creates: NonNegativeInt = 0
+    matches: NonNegativeInt = 0
+    conflicts: NonNegativeInt = 0
+    dead_letters: NonNegativeInt = 0
     last_write_at: AwareDatetime | None = None
-    links: int = 0
+    links: NonNegativeInt = 0
     """Links in this worker's partitions of the flow's link table."""
-    pending_references: int = 0
+    pending_references: NonNegativeInt = 0
     """Changes parked in this worker until a record they refer to is linked."""
 
 

@@ -5,17 +5,20 @@ from __future__ import annotations
 import logging
 from collections import Counter
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from pydantic import ValidationError
 
 from schemas.envelope import DeadLetter
 from schemas.observe import WorkerSnapshot
+from schemas.utc import utc_now
 
 log = logging.getLogger(__name__)
 
 REDRIVEN_SUFFIX = ".redriven"
+FUTURE_TOLERANCE = timedelta(minutes=1)
+"""How far ahead of this clock a worker's clock may be."""
 """``{app}.deadletters.redriven``: markers of re-driven letters, keyed like them
 (``ops.deadletters.redriven_topic`` names it; ``ops`` is above this layer)."""
 
@@ -87,6 +90,11 @@ class Workers:
             snapshot = WorkerSnapshot.model_validate(value)
         except ValidationError:
             log.warning("skipping an unreadable worker snapshot %s", key)
+            return
+        if snapshot.at > utc_now() + FUTURE_TOLERANCE or snapshot.worker != key:
+            # Anyone may write to a topic: a snapshot from the future would
+            # stay "fresh" and outweigh every real worker's for good.
+            log.warning("skipping a worker snapshot that is no worker's now: %s", key)
             return
         current = self.latest.get(snapshot.worker)
         if current is not None and snapshot.at <= current.at:
