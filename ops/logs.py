@@ -177,6 +177,17 @@ class CurrentStderr(logging.StreamHandler):  # type: ignore[type-arg]
         """Ignored: the stream is always the current stderr."""
 
 
+class ReportedByTheCommand(logging.Filter):
+    """aiokafka's own line about a connection it could not make: a command
+    says why itself, in one line (``streams.kafka_security.why_unreachable``)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not (
+            record.name.startswith("aiokafka")
+            and record.getMessage().startswith(("Unable connect to", "Unable to"))
+        )
+
+
 def configure_logging(verbose: bool = False) -> None:
     """Set up logging of a ``tether`` command (``verbose``: debug)."""
     config = logging_config(logging.DEBUG if verbose else logging.INFO)
@@ -184,6 +195,9 @@ def configure_logging(verbose: bool = False) -> None:
     del handler["stream"]
     handler["class"] = f"{__name__}.CurrentStderr"
     logging.config.dictConfig(config)
+    if not verbose:
+        for installed in logging.getLogger().handlers:
+            installed.addFilter(ReportedByTheCommand())
     # Python's warnings (e.g. a library's deprecation) become log lines too.
     logging.captureWarnings(True)
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import faust
 
+from streams.kafka_security import kafka_security
 from streams.kafka_transport import register_transport
 from streams.settings import StreamSettings
 
@@ -44,4 +45,6 @@ def create_app(settings: StreamSettings) -> faust.App:
         broker_rebalance_timeout=60.0,
         consumer_auto_offset_reset="earliest",
         autodiscover=False,
+        # TLS and SASL as every other client of the deployment (streams.kafka_security).
+        broker_credentials=kafka_security().faust_credentials(),
     )

@@ -38,6 +38,7 @@ from pydantic import SecretStr
 from connectors.base.grants import Grant, Renewal, SharesGrants
 from connectors.errors import TransientError
 from engine.runtime import Connectors
+from streams.kafka_security import kafka_options
 from streams.provision import TopicSpec
 
 log = logging.getLogger(__name__)
@@ -225,10 +226,15 @@ class KafkaGrantStore:
     async def _start(self) -> tuple[AIOKafkaProducer, AIOKafkaConsumer]:
         if self._producer is None or self._consumer is None:
             producer = AIOKafkaProducer(
-                bootstrap_servers=self._bootstrap, acks="all", enable_idempotence=True
+                bootstrap_servers=self._bootstrap,
+                **kafka_options(),
+                acks="all",
+                enable_idempotence=True,
             )
             consumer = AIOKafkaConsumer(
-                bootstrap_servers=self._bootstrap, enable_auto_commit=False
+                bootstrap_servers=self._bootstrap,
+                **kafka_options(),
+                enable_auto_commit=False,
             )
             try:
                 await producer.start()

@@ -17,6 +17,7 @@ from aiokafka.admin import AIOKafkaAdminClient
 from aiokafka.errors import KafkaError
 
 from connectors.errors import ConfigurationError, TransientError
+from streams.kafka_security import kafka_options, unreachable
 
 log = logging.getLogger(__name__)
 
@@ -26,21 +27,15 @@ log = logging.getLogger(__name__)
 READ_SECONDS = 120.0
 
 
-def _unreachable(bootstrap: str) -> ConfigurationError:
-    msg = (
-        f"no Kafka broker answers at {bootstrap}: start one with "
-        "`tether broker start`, or set TETHER_KAFKA_BOOTSTRAP"
-    )
-    return ConfigurationError(msg)
-
-
 @asynccontextmanager
 async def _admin(bootstrap: str) -> AsyncIterator[AIOKafkaAdminClient]:
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, request_timeout_ms=15000)
+    admin = AIOKafkaAdminClient(
+        bootstrap_servers=bootstrap, **kafka_options(), request_timeout_ms=15000
+    )
     try:
         await admin.start()
     except KafkaError as exc:
-        raise _unreachable(bootstrap) from exc
+        raise await unreachable(bootstrap) from exc
     try:
         yield admin
     finally:
@@ -53,7 +48,7 @@ async def existing_topics(bootstrap: str) -> set[str]:
         try:
             return set(await admin.list_topics())
         except KafkaError as exc:
-            raise _unreachable(bootstrap) from exc
+            raise await unreachable(bootstrap) from exc
 
 
 async def _partitions(bootstrap: str, topic: str) -> list[int]:
@@ -101,11 +96,13 @@ async def read_latest(
     partitions = await _partitions(bootstrap, topic)
     if not partitions:
         return {}
-    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False)
+    consumer = AIOKafkaConsumer(
+        bootstrap_servers=bootstrap, **kafka_options(), enable_auto_commit=False
+    )
     try:
         await consumer.start()
     except KafkaError as exc:
-        raise _unreachable(bootstrap) from exc
+        raise await unreachable(bootstrap) from exc
     try:
         tps = [TopicPartition(topic, p) for p in partitions]
         starts, ends = await _seek_ranges(consumer, tps)
@@ -166,7 +163,9 @@ async def read_since(
     partitions = await _partitions(bootstrap, topic)
     if not partitions:
         return [], dict(since)
-    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False)
+    consumer = AIOKafkaConsumer(
+        bootstrap_servers=bootstrap, **kafka_options(), enable_auto_commit=False
+    )
     await consumer.start()
     try:
         tps = [TopicPartition(topic, p) for p in partitions]
@@ -214,7 +213,10 @@ async def publisher(bootstrap: str) -> AsyncIterator[Publish]:
     The default partitioner is faust's too: a key lands where the flows expect it.
     """
     producer = AIOKafkaProducer(
-        bootstrap_servers=bootstrap, acks="all", enable_idempotence=True
+        bootstrap_servers=bootstrap,
+        **kafka_options(),
+        acks="all",
+        enable_idempotence=True,
     )
     try:
         await producer.start()

@@ -24,6 +24,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from connectors.base.ratelimit import DEPLOYMENT, Deployment
 from connectors.base.settings import load_settings
+from streams.kafka_security import kafka_options
 from streams.settings import StreamSettings
 
 log = logging.getLogger(__name__)
@@ -61,7 +62,9 @@ def group_members(described: list[Any], group: str) -> int | None:
 
 async def describe_group(bootstrap: str, group: str) -> int | None:
     """How many members ``group`` has now (``None``: unknown for the moment)."""
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, request_timeout_ms=5000)
+    admin = AIOKafkaAdminClient(
+        bootstrap_servers=bootstrap, **kafka_options(), request_timeout_ms=5000
+    )
     try:
         await admin.start()
         return group_members(await admin.describe_consumer_groups([group]), group)

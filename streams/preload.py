@@ -26,6 +26,7 @@ from aiokafka import AIOKafkaConsumer, TopicPartition
 from faust.stores.rocksdb import RocksDBOptions
 from faust.stores.rocksdb import Store as RocksDBStore
 
+from streams.kafka_security import kafka_options
 from streams.tables import rocksdb_tables
 
 log = logging.getLogger(__name__)
@@ -71,6 +72,7 @@ async def preload(app: faust.App, bootstrap: str) -> PreloadReport:
         return PreloadReport(0, 0, 0.0)
     consumer = AIOKafkaConsumer(
         bootstrap_servers=bootstrap,
+        **kafka_options(),
         enable_auto_commit=False,
         auto_offset_reset="earliest",  # a compacted-away offset: from the start
         max_partition_fetch_bytes=FETCH_BYTES,

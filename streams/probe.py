@@ -11,6 +11,8 @@ import socket
 from aiokafka.admin import AIOKafkaAdminClient
 from aiokafka.errors import KafkaError
 
+from streams.kafka_security import kafka_options
+
 logger = logging.getLogger(__name__)
 
 
@@ -56,7 +58,9 @@ async def metadata_ready(bootstrap: str, request_timeout: float = 5.0) -> bool:
     if not await _accepts(host, port):
         return False
     admin = AIOKafkaAdminClient(
-        bootstrap_servers=bootstrap, request_timeout_ms=int(request_timeout * 1000)
+        bootstrap_servers=bootstrap,
+        **kafka_options(),
+        request_timeout_ms=int(request_timeout * 1000),
     )
     try:
         async with asyncio.timeout(request_timeout):

@@ -19,6 +19,7 @@ from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.errors import KafkaConnectionError, KafkaError
 
 from connectors.errors import ConfigurationError
+from streams.kafka_security import kafka_options
 
 KAFKA_MAX_MESSAGE_BYTES = 1_048_588
 """The broker's default ``message.max.bytes``, which topics inherit."""
@@ -47,7 +48,9 @@ async def ensure_topics(
     ``max_message_bytes`` above Kafka's default becomes the new topics'
     ``max.message.bytes``; existing topics are left as they are.
     """
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, request_timeout_ms=15000)
+    admin = AIOKafkaAdminClient(
+        bootstrap_servers=bootstrap, **kafka_options(), request_timeout_ms=15000
+    )
     try:
         await admin.start()
     except KafkaConnectionError as exc:

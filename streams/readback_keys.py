@@ -20,8 +20,9 @@ from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
 from aiokafka.errors import KafkaError
 
-from connectors.errors import ConfigurationError, TransientError
+from connectors.errors import TransientError
 from streams.kafka_io import READ_SECONDS
+from streams.kafka_security import kafka_options, unreachable
 
 log = logging.getLogger(__name__)
 
@@ -62,11 +63,13 @@ async def read_messages(
     if not tps:
         return out
     topics = sorted({tp.topic for tp in tps})
-    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False)
+    consumer = AIOKafkaConsumer(
+        bootstrap_servers=bootstrap, **kafka_options(), enable_auto_commit=False
+    )
     try:
         await consumer.start()
     except KafkaError as exc:
-        raise _unreachable(bootstrap) from exc
+        raise await unreachable(bootstrap) from exc
     try:
         consumer.assign(tps)
         starts = await consumer.beginning_offsets(tps)
@@ -95,27 +98,21 @@ async def read_messages(
         await consumer.stop()
 
 
-def _unreachable(bootstrap: str) -> ConfigurationError:
-    msg = (
-        f"no Kafka broker answers at {bootstrap}: start one with "
-        "`tether broker start`, or set TETHER_KAFKA_BOOTSTRAP"
-    )
-    return ConfigurationError(msg)
-
-
 async def _partitions(bootstrap: str, topics: list[str]) -> list[TopicPartition]:
     """Every partition of those of ``topics`` that exist."""
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, request_timeout_ms=15000)
+    admin = AIOKafkaAdminClient(
+        bootstrap_servers=bootstrap, **kafka_options(), request_timeout_ms=15000
+    )
     try:
         await admin.start()
     except KafkaError as exc:
-        raise _unreachable(bootstrap) from exc
+        raise await unreachable(bootstrap) from exc
     try:
         present = set(await admin.list_topics())
         existing = [topic for topic in topics if topic in present]
         described = await admin.describe_topics(existing) if existing else []
     except KafkaError as exc:
-        raise _unreachable(bootstrap) from exc
+        raise await unreachable(bootstrap) from exc
     finally:
         await admin.close()
     return [

@@ -35,7 +35,7 @@ def server_properties(settings: BrokerSettings, data_dir: Path) -> dict[str, str
     """
     broker = f"PLAINTEXT://{HOST}:{settings.port}"
     controller = f"CONTROLLER://{HOST}:{settings.controller_port}"
-    return {
+    values = {
         "process.roles": "broker,controller",
         "node.id": str(NODE_ID),
         "controller.quorum.voters": f"{NODE_ID}@{HOST}:{settings.controller_port}",
@@ -55,6 +55,32 @@ def server_properties(settings: BrokerSettings, data_dir: Path) -> dict[str, str
         "share.coordinator.state.topic.replication.factor": "1",
         "share.coordinator.state.topic.min.isr": "1",
         "group.initial.rebalance.delay.ms": "0",
+    }
+    if settings.sasl_ssl_port is not None:
+        values |= _sasl_ssl_listener(settings, broker)
+    return values
+
+
+def _sasl_ssl_listener(settings: BrokerSettings, broker: str) -> dict[str, str]:
+    """A SASL_SSL listener beside the plaintext one (which the broker itself,
+    and the dev kit's readiness probe, keep using)."""
+    secure = f"SASL_SSL://{HOST}:{settings.sasl_ssl_port}"
+    users = " ".join(
+        f'user_{name}="{password.get_secret_value()}"'
+        for name, password in settings.sasl_users.items()
+    )
+    return {
+        "listeners": f"{broker},{secure},CONTROLLER://{HOST}:{settings.controller_port}",
+        "advertised.listeners": f"{broker},{secure}",
+        "listener.security.protocol.map": (
+            "CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT,SASL_SSL:SASL_SSL"
+        ),
+        "sasl.enabled.mechanisms": "PLAIN",
+        "listener.name.sasl_ssl.plain.sasl.jaas.config": (
+            f"org.apache.kafka.common.security.plain.PlainLoginModule required {users};"
+        ),
+        "listener.name.sasl_ssl.ssl.keystore.type": "PEM",
+        "listener.name.sasl_ssl.ssl.keystore.location": str(settings.sasl_ssl_keystore),
     }
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Self
 
-from pydantic import Field, model_validator
+from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 #: The broker only ever listens on loopback: it is for development and tests.
@@ -34,6 +34,19 @@ class BrokerSettings(BaseSettings):
     heap: str = Field(default="512m", pattern=r"^[1-9][0-9]*[kKmMgG]?$")
     java: str = Field(default="java", description="java executable (Java 17+)")
     mvn: str = Field(default="mvn", description="maven executable, for the download")
+    sasl_ssl_port: int | None = Field(
+        default=None,
+        ge=1,
+        le=65535,
+        description="a second listener with SASL_SSL (PLAIN), for testing secured "
+        "clients; needs sasl_ssl_keystore and sasl_users",
+    )
+    sasl_ssl_keystore: Path | None = Field(
+        default=None, description="the listener's key and certificate chain (PEM)"
+    )
+    sasl_users: dict[str, SecretStr] = Field(
+        default_factory=dict, description="SASL/PLAIN user name -> password"
+    )
     start_timeout: float = Field(default=90.0, gt=0)
     stop_timeout: float = Field(default=30.0, gt=0)
 
@@ -41,6 +54,11 @@ class BrokerSettings(BaseSettings):
     def _distinct_ports(self) -> Self:
         if self.port == self.controller_port:
             msg = f"broker port and controller port must differ (both {self.port})"
+            raise ValueError(msg)
+        if self.sasl_ssl_port is not None and (
+            self.sasl_ssl_keystore is None or not self.sasl_users
+        ):
+            msg = "a SASL_SSL listener needs a keystore and at least one user"
             raise ValueError(msg)
         return self
 

@@ -13,6 +13,7 @@ from aiokafka.admin import AIOKafkaAdminClient
 from aiokafka.errors import KafkaError
 
 from connectors.errors import ConfigurationError, TransientError
+from streams.kafka_security import kafka_options
 
 log = logging.getLogger(__name__)
 
@@ -66,12 +67,15 @@ class TopicFollower:
         """Connect to the broker; ``ConfigurationError`` when it does not answer."""
         # Made here, not in __init__: aiokafka's clients need the running loop.
         self._admin = AIOKafkaAdminClient(
-            bootstrap_servers=self.bootstrap, request_timeout_ms=15000
+            bootstrap_servers=self.bootstrap,
+            **kafka_options(),
+            request_timeout_ms=15000,
         )
         # Retention may remove what a position points at: start again at the first
         # retained offset rather than fail.
         self._consumer = AIOKafkaConsumer(
             bootstrap_servers=self.bootstrap,
+            **kafka_options(),
             enable_auto_commit=False,
             auto_offset_reset="earliest",
         )

@@ -11,6 +11,7 @@ from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.errors import KafkaError
 
 from connectors.errors import TransientError
+from streams.kafka_security import kafka_options
 
 log = logging.getLogger(__name__)
 
@@ -27,7 +28,9 @@ async def read_tail(
     tombstones are left out. Raises ``TransientError`` when the broker does not
     answer in ``max_seconds``.
     """
-    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False)
+    consumer = AIOKafkaConsumer(
+        bootstrap_servers=bootstrap, **kafka_options(), enable_auto_commit=False
+    )
     try:
         await consumer.start()
         if topic not in await consumer.topics():  # fetches the cluster's metadata
