@@ -32,6 +32,7 @@ from tests.integration.isolation import (
 )
 from tests.integration.scenario import ORGS, PERSONS, PRODUCTS
 from tests.integration.test_verify import run_cli
+from tests.integration.web import worker_ready
 
 SIZES = {ORGS: 16, PERSONS: 8, PRODUCTS: 3}
 
@@ -211,7 +212,7 @@ def test_genuine_notices_are_believed_by_another_workers_router(crm: Crm):
     local.start_worker("w2")
     wait_until(
         local,
-        lambda: "Worker ready" in local.log_path("w2").read_text(errors="replace"),
+        lambda: worker_ready(local, "w2"),
         "the second worker to take its partitions",
     )
     # New links now: a flow partition and the router partition of its target

@@ -23,6 +23,7 @@ from devkit.local import LocalDeployment
 from standins import CustomcrmStandIn, StandIn, WebcrmStandIn
 from standins.webcrm import seed_webcrm
 from tests.integration.scenario import counts
+from tests.integration.web import worker_ready
 
 LIMIT = 120
 DATA = (30, 60, 15)  # organisations, persons, products: three flows at once
@@ -84,7 +85,7 @@ def test_two_workers_together_stay_within_the_per_credential_limit(
     try:
         customcrm.set_faults(rate_limit=LIMIT, rate_window_s=WINDOW)
         local.start_worker("w1")
-        local.wait_for(lambda: logged(local, "w1", "Worker ready"), what="w1")
+        local.wait_for(lambda: worker_ready(local, "w1"), what="w1")
         local.start_worker("w2")
         local.wait_for(
             lambda: logged(local, "w1", SHARED) and logged(local, "w2", SHARED),

@@ -68,9 +68,8 @@ def test_the_status_page_shows_the_flows_and_pauses_one(
         page.locator(f'#flows tr[data-flow="{ORGS}"]').click()
         page.locator("#detail").wait_for(state="visible", timeout=WAIT_MS)
         assert page.locator("#detail-flow").inner_text() == ORGS
-        page.wait_for_function(
-            "!document.getElementById('pause').disabled", timeout=WAIT_MS
-        )
+        # A locator, not wait_for_function: the page's CSP forbids eval.
+        page.locator("#pause:not([disabled])").wait_for(timeout=WAIT_MS)
         assert page.locator("#resume").is_disabled()
         page.locator("#token").fill(TOKEN)
         page.locator("#pause").click()
@@ -99,9 +98,7 @@ def test_the_status_page_shows_the_flows_and_pauses_one(
 
         # Resumed from the page (the token is remembered for this tab).
         page.locator("#resume").wait_for(state="visible", timeout=WAIT_MS)
-        page.wait_for_function(
-            "!document.getElementById('resume').disabled", timeout=WAIT_MS
-        )
+        page.locator("#resume:not([disabled])").wait_for(timeout=WAIT_MS)
         page.locator("#resume").click()
         cell(page, ORGS, "state").filter(has_text="running").wait_for(timeout=WAIT_MS)
         wait_until(

@@ -42,3 +42,13 @@ def status_of(local: LocalDeployment) -> dict[str, Any]:
     body: dict[str, Any] = response.json()
     body["by_flow"] = {f["flow"]: f for f in body["flows"]}
     return body
+
+
+def worker_ready(local: LocalDeployment, name: str = "w1") -> bool:
+    """Whether a worker's ``/ready`` says yes: tables recovered, partitions
+    assigned (faust's own "Worker ready" line is below the default log level)."""
+    try:
+        response = httpx.get(local.web_url(name) + "/ready", timeout=10.0)
+    except httpx.TransportError:
+        return False
+    return response.status_code == 200
