@@ -22,6 +22,8 @@ from devkit.local import LocalDeployment, latest_by_key
 from standins import StandIn
 from streams.kafka_io import publisher
 
+COMPANIES = "membercare-companies-to-customwebshop-customer"
+
 
 @contextmanager
 def deployment(
@@ -171,3 +173,60 @@ def latest_event(local: LocalDeployment, topic: str, key: str) -> dict[str, Any]
     """The latest change of ``key`` on an entity topic, as JSON."""
     event: dict[str, Any] = latest_by_key(local.read_topic(topic))[key]
     return event
+
+
+@contextmanager
+def four_systems(
+    bootstrap: str, home: Path, sizes: dict[str, int], seed: int
+) -> Iterator[tuple[LocalDeployment, dict[str, StandIn]]]:
+    """Webcrm <-> Customcrm beside Membercare -> Customwebshop after the first
+    sync, one worker; a failing system is probed often.
+
+    ``sizes``: the linked count each flow reaches (its Webcrm organisations,
+    persons and products, and Membercare companies, seeded so).
+    """
+    from standins import (
+        CustomcrmStandIn,
+        CustomwebshopStandIn,
+        MembercareStandIn,
+        WebcrmStandIn,
+        membercare_sample,
+    )
+    from standins.webcrm import seed_webcrm
+    from tests.integration.scenario import ORGS, PERSONS, PRODUCTS
+
+    standins: dict[str, StandIn] = {
+        "webcrm": WebcrmStandIn(),
+        "customcrm": CustomcrmStandIn(),
+        "membercare": MembercareStandIn(),
+        "customwebshop": CustomwebshopStandIn(),
+    }
+    env = {
+        "TETHER_HEALTH_FIRST_RETRY_SECONDS": "1",
+        "TETHER_HEALTH_MAX_RETRY_SECONDS": "4",
+    }
+    flows = "webcrm-customcrm,membercare-customwebshop"
+    with deployment(bootstrap, home, standins, flows, extra_env=env) as local:
+        standins["webcrm"].set_faults(rate_limit=None)
+        seed_webcrm(
+            standins["webcrm"],  # type: ignore[arg-type]
+            organisations=sizes[ORGS], persons=sizes[PERSONS],
+            products=sizes[PRODUCTS], seed=seed,
+        )  # fmt: skip
+        membercare = membercare_sample(
+            companies=sizes[COMPANIES],
+            persons=2,
+            organizations=1,
+            invoices=0,
+            seed=seed,
+        )
+        for resource, records in membercare.items():
+            standins["membercare"].seed(resource, records)
+        local.start_worker()
+        wait_until(
+            local,
+            lambda: all(len(table_links(local, f)) == n for f, n in sizes.items()),
+            "the first sync",
+            timeout=300,
+        )
+        yield local, standins

@@ -19,16 +19,10 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from devkit.local import LocalDeployment, latest_by_key
 from standins import (
-    CustomcrmStandIn,
-    CustomwebshopStandIn,
-    MembercareStandIn,
-    StandIn,
     WebcrmStandIn,
-    membercare_sample,
 )
-from standins.webcrm import seed_webcrm
 from tests.integration.browser import WAIT_MS, browser_page, cell, off_loop
-from tests.integration.isolation import Worker, deployment, table_links, wait_until
+from tests.integration.isolation import Worker, four_systems, table_links, wait_until
 from tests.integration.scenario import ORGS, PERSONS, PRODUCTS
 from tests.integration.test_verify import run_cli
 from tests.integration.web import get, status_of
@@ -45,44 +39,9 @@ def systems(
     kafka_bootstrap: str, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[Systems]:
     """The four systems after the first sync; a failing system is probed often."""
-    standins: dict[str, StandIn] = {
-        "webcrm": WebcrmStandIn(),
-        "customcrm": CustomcrmStandIn(),
-        "membercare": MembercareStandIn(),
-        "customwebshop": CustomwebshopStandIn(),
-    }
-    env = {
-        "TETHER_HEALTH_FIRST_RETRY_SECONDS": "1",
-        "TETHER_HEALTH_MAX_RETRY_SECONDS": "4",
-    }
-    with deployment(
-        kafka_bootstrap,
-        tmp_path_factory.mktemp("systems"),
-        standins,
-        "webcrm-customcrm,membercare-customwebshop",
-        extra_env=env,
-    ) as local:
-        standins["webcrm"].set_faults(rate_limit=None)
-        seed_webcrm(
-            standins["webcrm"],  # type: ignore[arg-type]
-            organisations=SIZES[ORGS],
-            persons=SIZES[PERSONS],
-            products=SIZES[PRODUCTS],
-            seed=13,
-        )
-        membercare = membercare_sample(
-            companies=SIZES[COMPANIES], persons=2, organizations=1, invoices=0, seed=13
-        )
-        for resource, records in membercare.items():
-            standins["membercare"].seed(resource, records)
-        local.start_worker()
-        wait_until(
-            local,
-            lambda: all(len(table_links(local, f)) == n for f, n in SIZES.items()),
-            "the first sync",
-            timeout=300,
-        )
-        yield local, standins
+    home = tmp_path_factory.mktemp("systems")
+    with four_systems(kafka_bootstrap, home, SIZES, seed=13) as deployed:
+        yield deployed
 
 
 def _status(

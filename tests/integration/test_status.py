@@ -31,21 +31,15 @@ from schemas.observe import (
 )
 from schemas.utc import utc_now
 from standins import (
-    CustomcrmStandIn,
-    CustomwebshopStandIn,
-    MembercareStandIn,
-    StandIn,
     WebcrmStandIn,
-    membercare_sample,
 )
-from standins.webcrm import seed_webcrm
 from streams.kafka_io import publisher, read_all
 from streams.observe.follow import TopicFollower
 from streams.observe.grouplag import group_lag
 from streams.observe.status import StatusReader
 from streams.provision import TopicSpec, ensure_topics
 from streams.settings import StreamSettings
-from tests.integration.isolation import deployment, table_links, wait_until
+from tests.integration.isolation import four_systems, wait_until
 from tests.integration.scenario import ORGS, PERSONS, PRODUCTS
 from tests.integration.test_verify import run_cli
 
@@ -62,44 +56,9 @@ def systems(
     kafka_bootstrap: str, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[Systems]:
     """The four systems after the first sync; a failing system is probed often."""
-    standins: dict[str, StandIn] = {
-        "webcrm": WebcrmStandIn(),
-        "customcrm": CustomcrmStandIn(),
-        "membercare": MembercareStandIn(),
-        "customwebshop": CustomwebshopStandIn(),
-    }
-    env = {
-        "TETHER_HEALTH_FIRST_RETRY_SECONDS": "1",
-        "TETHER_HEALTH_MAX_RETRY_SECONDS": "4",
-    }
-    with deployment(
-        kafka_bootstrap,
-        tmp_path_factory.mktemp("status"),
-        standins,
-        "webcrm-customcrm,membercare-customwebshop",
-        extra_env=env,
-    ) as local:
-        standins["webcrm"].set_faults(rate_limit=None)
-        seed_webcrm(
-            standins["webcrm"],  # type: ignore[arg-type]
-            organisations=SIZES[ORGS],
-            persons=SIZES[PERSONS],
-            products=SIZES[PRODUCTS],
-            seed=21,
-        )
-        membercare = membercare_sample(
-            companies=SIZES[COMPANIES], persons=2, organizations=1, invoices=0, seed=21
-        )
-        for resource, records in membercare.items():
-            standins["membercare"].seed(resource, records)
-        local.start_worker()
-        wait_until(
-            local,
-            lambda: all(len(table_links(local, f)) == n for f, n in SIZES.items()),
-            "the first sync",
-            timeout=300,
-        )
-        yield local, standins
+    home = tmp_path_factory.mktemp("status")
+    with four_systems(kafka_bootstrap, home, SIZES, seed=21) as deployed:
+        yield deployed
 
 
 def settings_of(local: LocalDeployment) -> StreamSettings:
