@@ -28,7 +28,8 @@ READ_SECONDS = 120.0
 
 
 @asynccontextmanager
-async def _admin(bootstrap: str) -> AsyncIterator[AIOKafkaAdminClient]:
+async def admin_client(bootstrap: str) -> AsyncIterator[AIOKafkaAdminClient]:
+    """A started admin client; ``ConfigurationError`` when the broker is unreachable."""
     admin = AIOKafkaAdminClient(
         bootstrap_servers=bootstrap, **kafka_options(), request_timeout_ms=15000
     )
@@ -44,7 +45,7 @@ async def _admin(bootstrap: str) -> AsyncIterator[AIOKafkaAdminClient]:
 
 async def existing_topics(bootstrap: str) -> set[str]:
     """Every topic on the cluster; ``ConfigurationError`` when it is unreachable."""
-    async with _admin(bootstrap) as admin:
+    async with admin_client(bootstrap) as admin:
         try:
             return set(await admin.list_topics())
         except KafkaError as exc:
@@ -52,14 +53,31 @@ async def existing_topics(bootstrap: str) -> set[str]:
 
 
 async def _partitions(bootstrap: str, topic: str) -> list[int]:
-    async with _admin(bootstrap) as admin:
+    async with admin_client(bootstrap) as admin:
         if topic not in await admin.list_topics():
             return []
         [described] = await admin.describe_topics([topic])
         return sorted(p["partition"] for p in described["partitions"])
 
 
-async def _seek_ranges(
+@asynccontextmanager
+async def reading_consumer(bootstrap: str) -> AsyncIterator[AIOKafkaConsumer]:
+    """A started consumer of no group, for reading partitions it is assigned;
+    ``ConfigurationError`` when the broker is unreachable."""
+    consumer = AIOKafkaConsumer(
+        bootstrap_servers=bootstrap, **kafka_options(), enable_auto_commit=False
+    )
+    try:
+        await consumer.start()
+    except KafkaError as exc:
+        raise await unreachable(bootstrap) from exc
+    try:
+        yield consumer
+    finally:
+        await consumer.stop()
+
+
+async def seek_ranges(
     consumer: AIOKafkaConsumer,
     tps: list[TopicPartition],
     since: dict[int, int] | None = None,
@@ -96,16 +114,9 @@ async def read_latest(
     partitions = await _partitions(bootstrap, topic)
     if not partitions:
         return {}
-    consumer = AIOKafkaConsumer(
-        bootstrap_servers=bootstrap, **kafka_options(), enable_auto_commit=False
-    )
-    try:
-        await consumer.start()
-    except KafkaError as exc:
-        raise await unreachable(bootstrap) from exc
-    try:
+    async with reading_consumer(bootstrap) as consumer:
         tps = [TopicPartition(topic, p) for p in partitions]
-        starts, ends = await _seek_ranges(consumer, tps)
+        starts, ends = await seek_ranges(consumer, tps)
         # Retention may have removed everything: an empty range is done already.
         pending = {tp for tp in tps if ends[tp] > starts[tp]}
         latest: dict[str, Any] = {}
@@ -123,8 +134,6 @@ async def read_latest(
                 if await consumer.position(tp) >= ends[tp]:
                     pending.discard(tp)
         return latest
-    finally:
-        await consumer.stop()
 
 
 def _apply(latest: dict[str, Any], topic: str, message: Any) -> None:
@@ -163,13 +172,9 @@ async def read_since(
     partitions = await _partitions(bootstrap, topic)
     if not partitions:
         return [], dict(since)
-    consumer = AIOKafkaConsumer(
-        bootstrap_servers=bootstrap, **kafka_options(), enable_auto_commit=False
-    )
-    await consumer.start()
-    try:
+    async with reading_consumer(bootstrap) as consumer:
         tps = [TopicPartition(topic, p) for p in partitions]
-        starts, ends = await _seek_ranges(consumer, tps, since)
+        starts, ends = await seek_ranges(consumer, tps, since)
         following = {tp.partition: starts[tp] for tp in tps}
         out: list[tuple[str | None, Any]] = []
         deadline = time.monotonic() + max_seconds
@@ -185,8 +190,6 @@ async def read_since(
                     if decoded is not None:
                         out.append(decoded)
         return out, following
-    finally:
-        await consumer.stop()
 
 
 def _decode(topic: str, message: Any) -> tuple[str | None, Any] | None:

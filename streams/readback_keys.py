@@ -16,13 +16,12 @@ from datetime import UTC, datetime
 from typing import Any
 
 import orjson
-from aiokafka import AIOKafkaConsumer, TopicPartition
-from aiokafka.admin import AIOKafkaAdminClient
+from aiokafka import TopicPartition
 from aiokafka.errors import KafkaError
 
 from connectors.errors import TransientError
-from streams.kafka_io import READ_SECONDS
-from streams.kafka_security import kafka_options, unreachable
+from streams.kafka_io import READ_SECONDS, admin_client, reading_consumer, seek_ranges
+from streams.kafka_security import unreachable
 
 log = logging.getLogger(__name__)
 
@@ -63,20 +62,9 @@ async def read_messages(
     if not tps:
         return out
     topics = sorted({tp.topic for tp in tps})
-    consumer = AIOKafkaConsumer(
-        bootstrap_servers=bootstrap, **kafka_options(), enable_auto_commit=False
-    )
-    try:
-        await consumer.start()
-    except KafkaError as exc:
-        raise await unreachable(bootstrap) from exc
-    try:
-        consumer.assign(tps)
-        starts = await consumer.beginning_offsets(tps)
-        ends = await consumer.end_offsets(tps)
+    async with reading_consumer(bootstrap) as consumer:
+        starts, ends = await seek_ranges(consumer, tps)
         pending = {tp for tp in tps if ends[tp] > starts[tp]}
-        for tp in pending:
-            consumer.seek(tp, starts[tp])
         deadline = time.monotonic() + max_seconds
         while pending:
             if time.monotonic() > deadline:
@@ -94,27 +82,17 @@ async def read_messages(
                 if await consumer.position(tp) >= ends[tp]:
                     pending.discard(tp)
         return out
-    finally:
-        await consumer.stop()
 
 
 async def _partitions(bootstrap: str, topics: list[str]) -> list[TopicPartition]:
     """Every partition of those of ``topics`` that exist."""
-    admin = AIOKafkaAdminClient(
-        bootstrap_servers=bootstrap, **kafka_options(), request_timeout_ms=15000
-    )
-    try:
-        await admin.start()
-    except KafkaError as exc:
-        raise await unreachable(bootstrap) from exc
-    try:
-        present = set(await admin.list_topics())
-        existing = [topic for topic in topics if topic in present]
-        described = await admin.describe_topics(existing) if existing else []
-    except KafkaError as exc:
-        raise await unreachable(bootstrap) from exc
-    finally:
-        await admin.close()
+    async with admin_client(bootstrap) as admin:
+        try:
+            present = set(await admin.list_topics())
+            existing = [topic for topic in topics if topic in present]
+            described = await admin.describe_topics(existing) if existing else []
+        except KafkaError as exc:
+            raise await unreachable(bootstrap) from exc
     return [
         TopicPartition(d["topic"], p["partition"])
         for d in described

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
-from typing import Any
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from typing import Any, TypeVar
+
+from pydantic import BaseModel
 
 from ops.explain.hops import FlowLinks
 from ops.explain.model import Chain, Entry, Node
@@ -22,6 +24,8 @@ from streams.readback_keys import Message
 
 _VALUE_WIDTH = 60
 
+_Record = TypeVar("_Record", bound=BaseModel)
+
 
 def shown(value: Any) -> str:
     """A value as the timeline prints it: ``-`` for none, ``repr`` clipped."""
@@ -31,14 +35,25 @@ def shown(value: Any) -> str:
     return text if len(text) <= _VALUE_WIDTH else text[: _VALUE_WIDTH - 3] + "..."
 
 
+def _decoded(
+    model: type[_Record], messages: Iterable[Message], what: str
+) -> Iterator[tuple[Message, _Record]]:
+    """Each message that decodes as ``model``, with its record (a message that
+    does not is reported by ``readable`` and left out)."""
+    for message in messages:
+        if message.value is None:
+            continue
+        record = readable(model, message.value, f"{what} {message.key}")
+        if record is not None:
+            yield message, record
+
+
 def change_entries(node: Node, messages: Iterable[Message]) -> list[Entry]:
     """The change events of ``node`` seen on its entity topic."""
     entries: list[Entry] = []
-    for message in messages:
-        if message.key != node.id or message.value is None:
-            continue
-        event = readable(ChangeEvent, message.value, f"change of {node}")
-        if event is None or event.id != node.id:
+    mine = (m for m in messages if m.key == node.id)
+    for message, event in _decoded(ChangeEvent, mine, f"change of {node}:"):
+        if event.id != node.id:
             continue
         what = "deleted" if event.op is Operation.DELETE else "changed"
         modified = utc_text(event.modified_at, timespec="seconds", sep=" ")
@@ -57,12 +72,7 @@ def change_entries(node: Node, messages: Iterable[Message]) -> list[Entry]:
 def write_entries(nodes: set[Node], messages: Iterable[Message]) -> list[Entry]:
     """Writes to an entity of the chain, or caused by a change of one."""
     entries: list[Entry] = []
-    for message in messages:
-        if message.value is None:
-            continue
-        write = readable(WriteRecord, message.value, f"write {message.key}")
-        if write is None:
-            continue
+    for message, write in _decoded(WriteRecord, messages, "write"):
         node = Node(write.system, write.entity, write.record_id)
         cause = Node(write.from_system, write.from_entity, write.from_id)
         if node not in nodes and cause not in nodes:
@@ -106,12 +116,7 @@ def conflict_entries(
 ) -> list[Entry]:
     """Conflicts decided for a source of the chain (keyed ``flow/source id``)."""
     entries: list[Entry] = []
-    for message in messages:
-        if message.value is None:
-            continue
-        record = readable(ConflictRecord, message.value, f"conflict {message.key}")
-        if record is None:
-            continue
+    for message, record in _decoded(ConflictRecord, messages, "conflict"):
         node = _flow_source(flows, record.flow, record.source_id)
         if node not in nodes or node is None:
             continue
@@ -140,11 +145,8 @@ def report_entries(
 ) -> list[Entry]:
     """Flow reports (ambiguous or missing matches, unlinks) about a chain source."""
     entries: list[Entry] = []
-    for message in messages:
-        if message.value is None:
-            continue
-        report = readable(FlowReport, message.value, f"report {message.key}")
-        if report is None or not report.source_id:
+    for message, report in _decoded(FlowReport, messages, "report"):
+        if not report.source_id:
             continue
         node = _flow_source(flows, report.flow, report.source_id)
         if node not in nodes or node is None:
@@ -167,12 +169,7 @@ def report_entries(
 def dead_letter_entries(nodes: set[Node], messages: Iterable[Message]) -> list[Entry]:
     """Dead letters about an entity of the chain."""
     entries: list[Entry] = []
-    for message in messages:
-        if message.value is None:
-            continue
-        letter = readable(DeadLetter, message.value, f"dead letter {message.key}")
-        if letter is None:
-            continue
+    for message, letter in _decoded(DeadLetter, messages, "dead letter"):
         node = Node(letter.system, letter.entity, letter.record_id)
         if node not in nodes:
             continue

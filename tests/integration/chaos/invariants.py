@@ -332,12 +332,19 @@ def letter_identity(key: str | None, value: Any) -> str | None:
 def _check_dead_letters(
     messages: Messages, expected: Expected, verdict: Verdict
 ) -> None:
-    letters = {
-        found
-        for key, value in messages
-        if value is not None and (found := letter_identity(key, value)) is not None
-    }
-    for key in sorted(letters - expected.bad_inputs):
-        verdict.fail("unexplained_dead_letters", key)
-    for key in sorted(expected.bad_inputs - letters):
+    letters: dict[str, str] = {}
+    for key, value in messages:
+        if value is not None and (found := letter_identity(key, value)) is not None:
+            letters[found] = _letter_summary(value)
+    for key in sorted(letters.keys() - expected.bad_inputs):
+        verdict.fail("unexplained_dead_letters", f"{key}: {letters[key]}")
+    for key in sorted(expected.bad_inputs - letters.keys()):
         verdict.fail("swallowed_dead_letters", f"{key} was never dead-lettered")
+
+
+def _letter_summary(value: Any) -> str:
+    """What a dead letter says went wrong, for a failing check's message."""
+    if not isinstance(value, dict):
+        return repr(value)[:200]
+    said = (value.get(f) for f in ("flow", "stage", "error_type", "reason"))
+    return " / ".join(str(part) for part in said if part is not None)[:400]
