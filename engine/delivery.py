@@ -18,6 +18,7 @@ import re
 import time
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, TypeVar
 
@@ -33,7 +34,7 @@ from connectors.errors import (
     UnresolvedReferenceError,
 )
 from engine.breakers import FlowResumedError
-from schemas.envelope import ChangeEvent, DeadLetter
+from schemas.envelope import ChangeEvent, DeadLetter, Redriven
 
 log = logging.getLogger(__name__)
 
@@ -126,6 +127,14 @@ async def with_retries(
             await sleep(delay)
 
 
+@dataclass(frozen=True)
+class WaitedInVain:
+    """The version of a record that waited in vain, and its dead letter."""
+
+    modified_at: datetime
+    letter: DeadLetter | None
+
+
 class ReferenceWaits:
     """Which record versions already waited in vain for a referenced entity.
 
@@ -135,28 +144,41 @@ class ReferenceWaits:
     re-drive): an orphan re-read every resync would otherwise stall every record
     behind it each time. A new version of the record waits again. Kept in
     memory, bounded; a restarted worker waits once more for each orphan.
+
+    Each remembers its dead letter: when the record later goes through (its
+    reference linked at last), the letter is closed as healed
+    (``FlowRunner``), so operators are not left a letter that needs nothing.
     """
 
     def __init__(self, limit: int = 100_000) -> None:
         self._limit = limit
-        self._waited: OrderedDict[tuple[str, str, str, str], datetime] = OrderedDict()
+        self._waited: OrderedDict[tuple[str, str, str, str], WaitedInVain] = (
+            OrderedDict()
+        )
 
     def wait_for(self, flow: str, event: ChangeEvent, reference_wait: float) -> float:
         """How long ``event`` may wait for its references."""
         waited = self._waited.get(self._key(flow, event))
-        return 0.0 if waited and event.modified_at <= waited else reference_wait
+        if waited and event.modified_at <= waited.modified_at:
+            return 0.0
+        return reference_wait
 
-    def waited_in_vain(self, flow: str, event: ChangeEvent) -> None:
-        """``event`` was dead-lettered for a reference that never got its link."""
+    def waited_in_vain(
+        self, flow: str, event: ChangeEvent, letter: DeadLetter | None = None
+    ) -> None:
+        """``event`` was dead-lettered (``letter``) for a reference that never
+        got its link."""
         key = self._key(flow, event)
-        self._waited[key] = event.modified_at
+        self._waited[key] = WaitedInVain(event.modified_at, letter)
         self._waited.move_to_end(key)
         while len(self._waited) > self._limit:
             self._waited.popitem(last=False)
 
-    def resolved(self, flow: str, event: ChangeEvent) -> None:
-        """``event`` went through: a later re-read of it may wait again."""
-        self._waited.pop(self._key(flow, event), None)
+    def resolved(self, flow: str, event: ChangeEvent) -> DeadLetter | None:
+        """``event`` went through: a later re-read of it may wait again. The
+        letter it was dead-lettered with when it waited in vain, if it was."""
+        waited = self._waited.pop(self._key(flow, event), None)
+        return waited.letter if waited is not None else None
 
     @staticmethod
     def _key(flow: str, event: ChangeEvent) -> tuple[str, str, str, str]:
@@ -201,6 +223,18 @@ def dead_letter(
         partition=partition,
         offset=offset,
         payload=payload,
+    )
+
+
+def healed_marker(letter: DeadLetter) -> Redriven:
+    """The marker that closes ``letter``: its record went through since."""
+    return Redriven(
+        system=letter.system,
+        entity=letter.entity,
+        record_id=letter.record_id,
+        stage=letter.stage,
+        letter_failed_at=letter.failed_at,
+        action="healed",
     )
 
 

@@ -32,7 +32,14 @@ from connectors.errors import (
 )
 from engine import metrics
 from engine.control import UnlinkCommand
-from engine.delivery import RecordSettings, ReferenceWaits, dead_letter, with_retries
+from engine.delivery import (
+    RecordSettings,
+    ReferenceWaits,
+    dead_letter,
+    healed_marker,
+    letter_key,
+    with_retries,
+)
 from engine.handlers import FlowPorts, Outcome, handle_event, is_source_event
 from engine.health import SystemHealth
 from engine.inbound import Undecodable, Where
@@ -45,7 +52,7 @@ from engine.results import record_value_links, result_of
 from engine.stores import IdMap, LinkTable, RouteTable
 from engine.unlinking import operator_unlink, refusing
 from schemas.dataflow import Flow, TargetMode
-from schemas.envelope import ChangeEvent, DeadLetter
+from schemas.envelope import ChangeEvent, DeadLetter, Redriven
 from schemas.links import LinkNotice, LinkOp
 
 log = logging.getLogger(__name__)
@@ -61,11 +68,14 @@ class FlowOutputs:
         announce: A link notice, with its message key.
         dead_letter: A record the flow could not process.
         forward: A target-side change, re-keyed by its source id.
+        healed: A dead letter closed because its record went through since
+            (a marker keyed like the letter).
     """
 
     announce: Callable[[str, LinkNotice], Awaitable[None]]
     dead_letter: Callable[[DeadLetter], Awaitable[None]]
     forward: Callable[[str, ChangeEvent], Awaitable[None]]
+    healed: Callable[[str, Redriven], Awaitable[None]] | None = None
 
 
 def _no_check(event: ChangeEvent) -> None:
@@ -130,7 +140,7 @@ class FlowRunner:
         """What became of the change (``engine.metrics.RESULTS``)."""
         source_side = cause.from_source
         if replayed(self.flow, self.links, self.idmap, key, event, source_side):
-            self.waits.resolved(self.flow.name, event)
+            await _resolved(self, event)
             return "unchanged"  # seen already: no check, handler, write, notice
         if not await self._trusted(key if source_side else None, event, where):
             return "dead_letter"
@@ -180,9 +190,9 @@ class FlowRunner:
                 if lot.settle(event, exc, budget):
                     cause.result = "parked"
                     return None  # sent again once its reference is linked
+                letter = await self._letter(exc, event, where)
                 if isinstance(exc, UnresolvedReferenceError):
-                    self.waits.waited_in_vain(name, event)
-                await self._letter(exc, event, where)
+                    self.waits.waited_in_vain(name, event, letter)
                 return None
             except (FatalError, TransientError) as exc:
                 failing = await _failing(self.health, self.systems)
@@ -202,7 +212,7 @@ class FlowRunner:
                 )
                 await self._letter(exc, event, where)
                 return None
-            self.waits.resolved(name, event)
+            await _resolved(self, event)
             lot.settle(event, None, budget)
             return outcome
 
@@ -290,12 +300,12 @@ class FlowRunner:
         where: Where,
         *,
         stage: str = "flow",
-    ) -> None:
-        await self._send_letter(
-            dead_letter(
-                error, stage=stage, event=event, flow=self.flow.name, where=where
-            )
+    ) -> DeadLetter:
+        letter = dead_letter(
+            error, stage=stage, event=event, flow=self.flow.name, where=where
         )
+        await self._send_letter(letter)
+        return letter
 
     async def _send_letter(self, letter: DeadLetter) -> None:
         metrics.dead_letter(letter.stage, letter.system, self.flow.name)
@@ -322,6 +332,15 @@ class FlowRunner:
                 payload=value.text() if isinstance(value, Undecodable) else None,
             )
         )
+
+
+async def _resolved(runner: FlowRunner, event: ChangeEvent) -> None:
+    """``event`` went through: close the letter it got waiting in vain."""
+    letter = runner.waits.resolved(runner.flow.name, event)
+    if letter is not None and runner.outputs.healed is not None:
+        key = letter_key(letter)
+        log.info("%s: %s went through: dead letter healed", runner.flow.name, key)
+        await runner.outputs.healed(key, healed_marker(letter))
 
 
 def _parking(runner: FlowRunner, event: ChangeEvent) -> tuple[Parking, float]:

@@ -18,15 +18,14 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
-from pydantic import AwareDatetime, Field, ValidationError
+from pydantic import ValidationError
 
 from connectors.base.protocols import Sink
 from connectors.errors import RecordError, TransientError
 from engine.badinput import is_page
 from ops.readback import each_readable, id_order, readable
-from schemas.base import EventModel
 from schemas.catalog import SYSTEMS
-from schemas.envelope import ChangeEvent, DeadLetter
+from schemas.envelope import ChangeEvent, DeadLetter, Redriven
 from schemas.utc import utc_now
 from streams.topics import TopicNames
 
@@ -38,20 +37,7 @@ MISSING = "<missing>"
 
 def redriven_topic(names: TopicNames) -> str:
     """Markers of re-driven dead letters, keyed like the letters (compacted)."""
-    return f"{names.deadletters}.redriven"
-
-
-class Redriven(EventModel):
-    """A dead letter that was re-driven: which one (by its time), and how."""
-
-    system: str
-    entity: str
-    record_id: str
-    stage: str
-    letter_failed_at: AwareDatetime
-    action: str
-    topic: str | None = None
-    redriven_at: AwareDatetime = Field(default_factory=utc_now)
+    return names.redriven
 
 
 @dataclass(frozen=True)

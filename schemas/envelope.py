@@ -63,6 +63,20 @@ class DeadLetter(EventModel):
     failed_at: AwareDatetime = Field(default_factory=utc_now)
 
 
+class Redriven(EventModel):
+    """A marker that closes a dead letter (keyed like it): re-driven by an
+    operator, or healed when its record later went through on its own."""
+
+    system: str
+    entity: str
+    record_id: str
+    stage: str
+    letter_failed_at: AwareDatetime
+    action: str
+    topic: str | None = None
+    redriven_at: AwareDatetime = Field(default_factory=utc_now)
+
+
 class Side(StrEnum):
     """The two ends of a flow."""
 

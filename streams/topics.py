@@ -39,6 +39,11 @@ class TopicNames:
         return f"{self.app_id}.deadletters"
 
     @property
+    def redriven(self) -> str:
+        """Markers closing dead letters (re-driven, or healed), keyed like them."""
+        return f"{self.app_id}.deadletters.redriven"
+
+    @property
     def conflicts(self) -> str:
         """Overridden values (DESIGN.md rule 5), keyed by flow and source id."""
         return f"{self.app_id}.conflicts"

@@ -44,7 +44,13 @@ from engine.runner import FlowOutputs, FlowRunner
 from engine.runtime import Connectors
 from engine.stores import IdMap, LinkTable, RouteTable
 from schemas.dataflow import Flow, TargetMode
-from schemas.envelope import ChangeEvent, ConflictRecord, DeadLetter, FlowReport
+from schemas.envelope import (
+    ChangeEvent,
+    ConflictRecord,
+    DeadLetter,
+    FlowReport,
+    Redriven,
+)
 from schemas.links import LinkNotice
 from schemas.status import SystemStatus
 from streams.acks import EventPublisher, Limits, deliver
@@ -84,6 +90,7 @@ class Topology:
         self._topics: dict[str, Any] = {}
         self.topic_specs: list[TopicSpec] = []
         self.deadletters = self._topic(self.names.deadletters, DeadLetter)
+        self.redriven = self._topic(self.names.redriven, Redriven, compacted=True)
         self.conflicts = self._topic(self.names.conflicts, ConflictRecord)
         self.reports = self._topic(self.names.reports, FlowReport)
         status = self._topic(self.names.status, SystemStatus, compacted=True)
@@ -214,7 +221,7 @@ class Topology:
             links=LinkTable(links),
             routes=RouteTable(routes),
             idmap=self.idmap,
-            outputs=FlowOutputs(announce, self._dead_letter, forward),
+            outputs=FlowOutputs(announce, self._dead_letter, forward, self._healed),
             reference_wait_seconds=self.settings.reference_wait_seconds,
             records=self.records,
             check=self._check,
@@ -275,6 +282,9 @@ class Topology:
         # it commits only afterwards, so a letter is never lost with its event.
         key = letter_key(letter)
         await deliver(self.deadletters, key, letter, self.limits, name="dead letter")
+
+    async def _healed(self, key: str, marker: Redriven) -> None:
+        await deliver(self.redriven, key, marker, self.limits, name="healed letter")
 
     # -- sources ---------------------------------------------------------------
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any, Protocol
 
 from dataflows import flows_by_name, load_documents
@@ -236,7 +237,8 @@ class Topics(Protocol):
         ...
 
     def dead_letters(self) -> Messages:
-        """Every message on the dead-letter topic."""
+        """Every dead letter still outstanding: not closed by a marker (healed
+        when its record went through since, or re-driven)."""
         ...
 
 
@@ -250,7 +252,35 @@ class DeployedTopics:
         return self.local.read_topic(self.local.topics.links(flow))
 
     def dead_letters(self) -> Messages:
-        return self.local.read_topic(self.local.topics.deadletters)
+        names = self.local.topics
+        letters = self.local.read_topic(names.deadletters)
+        return outstanding(letters, self.local.read_topic(names.redriven))
+
+
+def outstanding(letters: Messages, markers: Messages) -> Messages:
+    """The latest letter per key that no marker at least as new closes."""
+    closed = {
+        key: str(value["letter_failed_at"])
+        for key, value in markers
+        if key is not None and isinstance(value, dict) and "letter_failed_at" in value
+    }
+    latest = {key: value for key, value in letters if key is not None}
+    return [
+        (key, value)
+        for key, value in latest.items()
+        if not (
+            isinstance(value, dict)
+            and key in closed
+            and _instant(closed[key]) >= _instant(str(value.get("failed_at")))
+        )
+    ]
+
+
+def _instant(text: str) -> datetime:
+    try:
+        return datetime.fromisoformat(text)
+    except ValueError:
+        return datetime.min.replace(tzinfo=UTC)
 
 
 def linked_targets(notices: Messages) -> dict[str, list[str]]:

@@ -5,11 +5,12 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from engine.delivery import letter_key
 from engine.notices import NoticeSettings
 from engine.parking import ParkingLot, ParkingSettings
 from engine.runner import FlowOutputs, FlowRunner
 from engine.stores import IdMap, LinkTable, RouteTable
-from schemas.envelope import ChangeEvent, DeadLetter
+from schemas.envelope import ChangeEvent, DeadLetter, Redriven
 from schemas.links import LinkNotice
 from tests.unit.engine.test_handlers import ORGS, PERSONS, World
 
@@ -41,6 +42,7 @@ class Rig:
         self.times = Times()
         self.parked: dict[str, Any] = {}
         self.letters: list[DeadLetter] = []
+        self.healed: list[tuple[str, Redriven]] = []
         self.lot = ParkingLot(
             self.parked,
             PERSONS,
@@ -59,6 +61,9 @@ class Rig:
         async def forward(source_id: str, event: ChangeEvent) -> None:
             pass
 
+        async def healed(key: str, marker: Redriven) -> None:
+            self.healed.append((key, marker))
+
         self.links: dict[str, Any] = {}
         self.runner = FlowRunner(
             flow=PERSONS,
@@ -66,7 +71,7 @@ class Rig:
             links=LinkTable(self.links),
             routes=RouteTable({}),
             idmap=IdMap({}),
-            outputs=FlowOutputs(announce, dead_letter, forward),
+            outputs=FlowOutputs(announce, dead_letter, forward, healed),
             reference_wait_seconds=wait,
             notices=NoticeSettings(wait_seconds=0.0),
             parking=self.lot,
@@ -130,6 +135,35 @@ async def test_after_its_wait_a_parked_change_is_dead_lettered_once() -> None:
     await rig.runner.on_change("5", person, WHERE)  # the same version re-read
     assert len(rig.letters) == 2  # dead-lettered at once (same key: compacted)
     assert rig.parked == {}
+
+
+async def test_a_letter_whose_reference_is_linked_later_is_closed_as_healed() -> None:
+    rig = Rig(wait=0.0)
+    person = rig.person("5", org=1)
+    await rig.runner.on_change("5", person, WHERE)
+    [letter] = rig.letters  # no wait allowed: dead-lettered at once
+    assert rig.healed == []
+    rig.link_org(1, "C-1")
+    await rig.runner.on_change("5", person, WHERE)  # re-read once the org linked
+    assert len(rig.world.customcrm.writes) == 1
+    [(key, marker)] = rig.healed
+    assert key == letter_key(letter)
+    assert (marker.action, marker.letter_failed_at) == ("healed", letter.failed_at)
+    assert (marker.system, marker.entity, marker.record_id) == (
+        "webcrm",
+        "Persons",
+        "5",
+    )
+    await rig.runner.on_change("5", person, WHERE)  # once healed, never again
+    assert len(rig.healed) == 1
+
+
+async def test_a_record_that_never_waited_in_vain_closes_no_letter() -> None:
+    rig = Rig()
+    rig.link_org(1, "C-1")
+    await rig.runner.on_change("5", rig.person("5", org=1), WHERE)
+    assert rig.letters == []
+    assert rig.healed == []
 
 
 async def test_a_newer_change_replaces_the_parked_one_and_waits_again() -> None:
