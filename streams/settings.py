@@ -108,7 +108,8 @@ class StreamSettings(BaseSettings):
     public_url: str | None = Field(
         None,
         description="base URL at which the systems reach this worker's web server "
-        "(webhook targets; Webcrm's hooks are registered with it)",
+        "(webhook targets; Webcrm's hooks are registered with it); https:// "
+        "unless loopback or in TETHER_PLAIN_HTTP_HOSTS",
     )
 
     @field_validator("public_url")

@@ -8,6 +8,7 @@ holding the credentials nor the errors raised may show any of them.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import httpx
@@ -157,3 +158,21 @@ def test_the_worker_settings_hide_their_secrets() -> None:
     text = _shown(stream, kafka, stream.public_dict())
     assert "control-token-secret" not in text
     assert "sasl-password-secret" not in text
+
+
+# Named like credentials but not secret: where they live, how long before expiry.
+NOT_SECRETS = {"token_url", "token_refresh_margin", "ssl_keyfile", "sasl_ssl_keystore"}
+
+
+def test_every_credential_setting_is_a_secret() -> None:
+    from ops.check.settings import settings_classes
+
+    plain = [
+        f"{cls.__name__}.{name}: {field.annotation}"
+        for cls in settings_classes()
+        for name, field in cls.model_fields.items()
+        if re.search(r"token|secret|password|key|credential|users", name)
+        and name not in NOT_SECRETS
+        and "SecretStr" not in str(field.annotation)
+    ]
+    assert plain == []
