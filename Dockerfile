@@ -1,6 +1,10 @@
 # The tether worker; with EXTRAS=demo also the stand-ins (`tether standins`).
 # Local development and the demo: see docker-compose.yml.
-FROM python:3.11-slim
+# The base image by digest, so that a rebuild gets the very image the tests ran on
+# (a tag moves with every Debian or CPython patch). Refresh it deliberately: `make
+# base-digest` prints the FROM line for the tag's current multi-platform digest (or
+# `docker buildx imagetools inspect python:3.11-slim`), then rebuild and run the tests.
+FROM python:3.11-slim@sha256:be1575ed968de893bd54f4c56315ff7c4736ce522c1bca08fd521731aafc0d76
 
 ENV PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \

@@ -5,8 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from connectors.base.urls import secure_url
 
 
 class StreamSettings(BaseSettings):
@@ -106,8 +108,16 @@ class StreamSettings(BaseSettings):
     public_url: str | None = Field(
         None,
         description="base URL at which the systems reach this worker's web server "
-        "(webhook targets; Webcrm's hooks are registered with it)",
+        "(webhook targets; Webcrm's hooks are registered with it); https:// "
+        "unless loopback or in TETHER_PLAIN_HTTP_HOSTS",
     )
+
+    @field_validator("public_url")
+    @classmethod
+    def _safe_public_url(cls, value: str | None) -> str | None:
+        # Webcrm's hook targets carry WEBCRM_WEBHOOK_SECRET in their path: over
+        # plain http every delivery would show it to the network.
+        return secure_url(value) if value else None
 
     def concurrency_of(self, flow: str) -> int:
         """How many events of different keys ``flow``'s agents handle at once."""

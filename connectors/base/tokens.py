@@ -9,6 +9,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 import httpx
+from pydantic import SecretStr
 
 if TYPE_CHECKING:
     from connectors.base.client import HttpClient
@@ -24,6 +25,8 @@ class RenewingTokenAuth(ABC):
 
     Subclasses implement ``fetch_token`` (the login call) and may override
     ``sign`` (where the token goes on a request; ``Authorization: Bearer``).
+    The token is held as a ``SecretStr`` and unwrapped only in ``sign``, so
+    that no ``repr``, traceback local or log line of the object shows it.
 
     Args:
         margin: Seconds before expiry to renew.
@@ -38,22 +41,25 @@ class RenewingTokenAuth(ABC):
     ) -> None:
         self._margin = margin
         self._monotonic = monotonic
-        self._token: str | None = None
+        self._token: SecretStr | None = None
         self._renew_at = 0.0
         self._lock = asyncio.Lock()
         self.logins = 0
 
     @abstractmethod
-    async def fetch_token(self, client: HttpClient) -> tuple[str, float]:
+    async def fetch_token(self, client: HttpClient) -> tuple[SecretStr, float]:
         """Log in through ``client``; the new token and its lifetime in seconds.
 
         Raises:
             AuthenticationError: The login was refused or answered no token.
         """
 
-    def sign(self, request: httpx.Request, token: str) -> None:
+    def sign(self, request: httpx.Request, token: SecretStr) -> None:
         """Put ``token`` on ``request``: ``Authorization: Bearer <token>``."""
-        request.headers["Authorization"] = f"Bearer {token}"
+        request.headers["Authorization"] = f"Bearer {token.get_secret_value()}"
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(token=SecretStr('**********'))"
 
     async def apply(self, request: httpx.Request, client: HttpClient) -> None:
         """Sign ``request``, fetching a token first when there is none or it is due."""

@@ -94,7 +94,8 @@ def token_verifier(secret: SecretStr) -> Verifier:
 
 def basic_verifier(username: str, password: SecretStr) -> Verifier:
     """HTTP Basic credentials, as Chargebee sends those configured on the webhook."""
-    expected = f"{username}:{password.get_secret_value()}"
+    # Held as a secret until compared: a traceback's locals must not show it.
+    expected = SecretStr(f"{username}:{password.get_secret_value()}")
 
     def verify(delivery: Delivery) -> bool:
         scheme, _, encoded = delivery.headers.get("authorization", "").partition(" ")
@@ -104,7 +105,7 @@ def basic_verifier(username: str, password: SecretStr) -> Verifier:
             given = base64.b64decode(encoded.strip(), validate=True)
         except (binascii.Error, ValueError):
             return False
-        return _same(given, expected.encode())
+        return _same(given, expected.get_secret_value().encode())
 
     return verify
 

@@ -73,11 +73,11 @@ class CrmofficeAuth(RenewingTokenAuth):
         """The client secret: grants are encrypted with a key made from it."""
         return self._secret
 
-    async def fetch_token(self, client: HttpClient) -> tuple[str, float]:
+    async def fetch_token(self, client: HttpClient) -> tuple[SecretStr, float]:
         """The access token and its remaining lifetime in seconds."""
         if self._store is None:
             token, expires_in = await self._run_grant(client)
-            return token.get_secret_value(), expires_in
+            return token, expires_in
         grant = await self._store.latest()
         if grant is not None and grant.seed != self._seed:
             grant = None  # a new consent: its configured token starts a new chain
@@ -92,7 +92,7 @@ class CrmofficeAuth(RenewingTokenAuth):
                 self._seed, grant, lambda after: self._next(client, after)
             )
         self._grant = grant
-        return grant.access_token.get_secret_value(), grant.expires_at - time.time()
+        return grant.access_token, grant.expires_at - time.time()
 
     async def _next(self, client: HttpClient, after: Grant | None) -> Grant:
         # The chain's latest refresh token; the configured one starts a chain.

@@ -10,7 +10,7 @@ from datetime import datetime
 from typing import Any
 
 import httpx
-from pydantic import ValidationError
+from pydantic import SecretStr, ValidationError
 
 from connectors.base.client import HttpClient
 from connectors.base.pagination import NextLinkPaginator
@@ -85,11 +85,11 @@ class MembercareAuth(RenewingTokenAuth):
     def __repr__(self) -> str:
         return "MembercareAuth(api_key=SecretStr('**********'))"
 
-    def sign(self, request: httpx.Request, token: str) -> None:
+    def sign(self, request: httpx.Request, token: SecretStr) -> None:
         """Set ``token: <value>``."""
-        request.headers["token"] = token
+        request.headers["token"] = token.get_secret_value()
 
-    async def fetch_token(self, client: HttpClient) -> tuple[str, float]:
+    async def fetch_token(self, client: HttpClient) -> tuple[SecretStr, float]:
         """Exchange the API key for a token; its lifetime from ``expiration``."""
         params = {
             "clientApiKey": self._api_key.get_secret_value(),
@@ -107,7 +107,7 @@ class MembercareAuth(RenewingTokenAuth):
         if token.expiration is not None:
             ttl = (self._clock.to_utc(token.expiration) - self._now()).total_seconds()
         logger.info("%s token issued; valid %.0fs", SYSTEM, ttl)
-        return token.value, ttl
+        return SecretStr(token.value), ttl
 
 
 def build_client(

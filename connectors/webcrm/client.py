@@ -9,6 +9,7 @@ from typing import Any
 
 import httpx
 import orjson
+from pydantic import SecretStr
 
 from connectors.base.client import HttpClient
 from connectors.base.tokens import RenewingTokenAuth
@@ -58,7 +59,7 @@ class WebcrmAuth(RenewingTokenAuth):
     def __repr__(self) -> str:
         return "WebcrmAuth(auth_code=SecretStr('**********'))"
 
-    async def fetch_token(self, client: HttpClient) -> tuple[str, float]:
+    async def fetch_token(self, client: HttpClient) -> tuple[SecretStr, float]:
         """Log in with the app token; the access token and its ``ExpiresIn``."""
         form = {"authCode": self._auth_code.get_secret_value()}
         hint = "check WEBCRM_API_TOKEN"
@@ -71,7 +72,7 @@ class WebcrmAuth(RenewingTokenAuth):
         if isinstance(expires_in, bool) or not isinstance(expires_in, int | float):
             expires_in = DEFAULT_EXPIRES_IN
         logger.info("%s logged in; access token valid %.0fs", SYSTEM, expires_in)
-        return token, float(expires_in)
+        return SecretStr(token), float(expires_in)
 
 
 def build_client(

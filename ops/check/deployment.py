@@ -116,6 +116,18 @@ def check_data_dir(path: Path) -> Finding:
     return Finding("settings", "TETHER_DATA_DIR", Outcome.OK, f"{path} {state}")
 
 
+def check_public_url(stream: StreamSettings) -> list[Finding]:
+    """The webhook base URL, once ``StreamSettings`` accepted it (https or loopback).
+
+    A refused one (plain http to another host) fails ``StreamSettings`` itself,
+    whose finding names ``TETHER_PUBLIC_URL`` and why.
+    """
+    if not stream.public_url:
+        return []
+    detail = f"{stream.public_url} (webhook targets are registered under it)"
+    return [Finding("settings", "TETHER_PUBLIC_URL", Outcome.OK, detail)]
+
+
 async def check_deployment(
     environ: Mapping[str, str], answer_within: float = 30.0
 ) -> list[Finding]:
@@ -127,6 +139,7 @@ async def check_deployment(
     findings, stream = check_settings(classes)
     if stream is not None:
         findings.append(check_data_dir(stream.data_dir))
+        findings += check_public_url(stream)
     systems = configured_systems(environ) & set(REGISTRY)
     findings += unknown_variables(environ, classes, systems)
     system_findings, connector_settings = _system_settings(systems)

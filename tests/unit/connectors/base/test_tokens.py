@@ -6,6 +6,7 @@ import asyncio
 
 import httpx
 import pytest
+from pydantic import SecretStr
 
 from connectors.base.client import HttpClient
 from connectors.base.tokens import RenewingTokenAuth
@@ -26,12 +27,12 @@ class CountingAuth(RenewingTokenAuth):
         super().__init__(margin=margin, monotonic=clock)
         self.ttl = ttl
 
-    async def fetch_token(self, client: HttpClient) -> tuple[str, float]:
+    async def fetch_token(self, client: HttpClient) -> tuple[SecretStr, float]:
         await asyncio.sleep(0)  # let concurrent callers pile up on the lock
-        return f"t{self.logins + 1}", self.ttl
+        return SecretStr(f"t{self.logins + 1}"), self.ttl
 
-    def sign(self, request: httpx.Request, token: str) -> None:
-        request.headers["X-Token"] = token
+    def sign(self, request: httpx.Request, token: SecretStr) -> None:
+        request.headers["X-Token"] = token.get_secret_value()
 
 
 async def signed(auth: RenewingTokenAuth, client: HttpClient) -> str:
@@ -95,11 +96,20 @@ async def test_refresh_fetches_a_new_token(client: HttpClient) -> None:
 class BearerTokens(RenewingTokenAuth):
     """Signs with the default: ``Authorization: Bearer``."""
 
-    async def fetch_token(self, client: HttpClient) -> tuple[str, float]:
-        return "t1", 3600.0
+    async def fetch_token(self, client: HttpClient) -> tuple[SecretStr, float]:
+        return SecretStr("t1"), 3600.0
 
 
 async def test_tokens_are_sent_as_bearer_by_default(client: HttpClient) -> None:
     request = httpx.Request("GET", "https://example.test/x")
     await BearerTokens(margin=60.0).apply(request, client)
     assert request.headers["Authorization"] == "Bearer t1"
+
+
+async def test_the_held_token_is_a_secret(client: HttpClient) -> None:
+    auth = BearerTokens(margin=60.0)
+    await auth.apply(httpx.Request("GET", "https://example.test/x"), client)
+    assert isinstance(auth._token, SecretStr)
+    assert "t1" not in repr(auth)
+    assert "t1" not in str(auth)
+    assert "t1" not in repr(vars(auth))
