@@ -1,4 +1,4 @@
-"""The layout and its ACLs as text, JSON, ``kafka-acls.sh`` lines and the README's block."""
+"""The layout and its ACLs as text, JSON, kafka-acls.sh lines and README text."""
 
 from __future__ import annotations
 
@@ -139,7 +139,11 @@ def readme_block(found: Layout) -> str:
             f"| `{t.pattern}` | {'yes' if t.compacted else 'no'} | {_ops(t.worker)} "
             f"| {_ops(t.subscriber)} | {t.purpose} |"
         )
-    lines += ["", "| consumer group | worker | subscriber | what |", "|---|---|---|---|"]
+    lines += [
+        "",
+        "| consumer group | worker | subscriber | what |",
+        "|---|---|---|---|",
+    ]
     for g in found.groups:
         name = f"`{g.pattern}`" + (" (prefix)" if g.prefixed else "")
         lines.append(

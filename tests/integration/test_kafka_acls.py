@@ -120,8 +120,9 @@ async def create_acls(secured: Secured, lines: list[str]) -> int:
     try:
         for line in lines:
             for resource, name, pattern, principal, op in parse_acl_line(line):
-                request = CreateAclsRequest(resource, name, pattern, principal, "*",
-                                            op, ALLOW)  # fmt: skip
+                request = CreateAclsRequest(
+                    resource, name, pattern, principal, "*", op, ALLOW
+                )
                 response = await admin._send_request(request)  # noqa: SLF001
                 for error_code, message in response.creation_responses:
                     assert error_code == 0, message
@@ -136,8 +137,19 @@ def printed_acls(monkeypatch, capsys, app_id: str, bootstrap: str) -> list[str]:
     monkeypatch.setenv("TETHER_FLOWS", "webcrm-customcrm")
     monkeypatch.setenv("TETHER_KAFKA_BOOTSTRAP", bootstrap)
     capsys.readouterr()
-    code = main(["acls", "--app-id", app_id, "--format", "kafka-acls",
-                 "--principal", "User:worker", "--subscriber-principal", "User:reader"])  # fmt: skip
+    code = main(
+        [
+            "acls",
+            "--app-id",
+            app_id,
+            "--format",
+            "kafka-acls",
+            "--principal",
+            "User:worker",
+            "--subscriber-principal",
+            "User:reader",
+        ]
+    )
     out, _ = capsys.readouterr()
     assert code == 0, out
     return [line for line in out.splitlines() if line and not line.startswith("#")]
@@ -171,8 +183,9 @@ async def refused(secured: Secured, user: str, topic: str) -> bool:
 
 async def read_in_group(secured: Secured, user: str, topic: str, group: str) -> int:
     """Messages of ``topic`` read in consumer group ``group``, offsets committed."""
-    consumer = AIOKafkaConsumer(topic, **secured.options(user), group_id=group,
-                                auto_offset_reset="earliest")  # fmt: skip
+    consumer = AIOKafkaConsumer(
+        topic, **secured.options(user), group_id=group, auto_offset_reset="earliest"
+    )
     await consumer.start()
     try:
         read = 0
@@ -240,7 +253,9 @@ def test_the_printed_acls_let_a_worker_sync_and_a_reader_only_read(
         assert asyncio.run(read_some(secured, "admin", grants)) == 1
         assert asyncio.run(refused(secured, "reader", grants))
         assert asyncio.run(read_some(secured, "reader", grants, wait_ms=2000)) == 0
-        assert asyncio.run(refused(secured, "reader", local.topics.links_changelog(ORGS)))
+        assert asyncio.run(
+            refused(secured, "reader", local.topics.links_changelog(ORGS))
+        )
         assert not asyncio.run(refused(secured, "reader", changes))
         with pytest.raises(TopicAuthorizationFailedError):
             asyncio.run(produce(secured, "reader", changes))
