@@ -132,11 +132,14 @@ async def create_acls(secured: Secured, lines: list[str]) -> int:
     return made
 
 
-def printed_acls(monkeypatch, capsys, app_id: str, bootstrap: str) -> list[str]:
+def printed_acls(
+    monkeypatch, capsys, app_id: str, bootstrap: str, *, prefixed: bool
+) -> list[str]:
     """What ``tether acls --format kafka-acls`` prints for the deployment."""
     monkeypatch.setenv("TETHER_FLOWS", "webcrm-customcrm")
     monkeypatch.setenv("TETHER_KAFKA_BOOTSTRAP", bootstrap)
     capsys.readouterr()
+    more = ["--prefixed"] if prefixed else []
     code = main(
         [
             "acls",
@@ -148,6 +151,7 @@ def printed_acls(monkeypatch, capsys, app_id: str, bootstrap: str) -> list[str]:
             "User:worker",
             "--subscriber-principal",
             "User:reader",
+            *more,
         ]
     )
     out, _ = capsys.readouterr()
@@ -221,8 +225,9 @@ async def make_grants_topic(secured: Secured, topic: str) -> None:
     await produce(secured, "admin", topic)
 
 
+@pytest.mark.parametrize("prefixed", [False, True], ids=["literal", "prefixed"])
 def test_the_printed_acls_let_a_worker_sync_and_a_reader_only_read(
-    secured: Secured, tmp_path: Path, monkeypatch, capsys
+    secured: Secured, tmp_path: Path, monkeypatch, capsys, prefixed: bool
 ) -> None:
     for key, value in secured.env("admin").items():
         monkeypatch.setenv(key, value)  # the test's own reads: as the admin
@@ -230,7 +235,9 @@ def test_the_printed_acls_let_a_worker_sync_and_a_reader_only_read(
         secured.bootstrap, tmp_path, poll_interval=1.0,
         extra_env=secured.env("worker"),
     ) as (local, webcrm, _):  # fmt: skip
-        lines = printed_acls(monkeypatch, capsys, local.app_id, secured.bootstrap)
+        lines = printed_acls(
+            monkeypatch, capsys, local.app_id, secured.bootstrap, prefixed=prefixed
+        )
         assert asyncio.run(create_acls(secured, lines)) >= len(lines)
         seed_webcrm(webcrm, organisations=4, persons=6, products=2, seed=5)
         local.start_worker()
