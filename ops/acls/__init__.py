@@ -149,7 +149,8 @@ def _deployment_topics(app_id: str, grants: bool) -> list[TopicUse]:
         )  # fmt: skip
     topics += [
         TopicUse(f"{app_id}-__assignor-__leader", "{app}-__assignor-__leader",
-                 "faust's leader election (who polls the sources)", False, WORKER_RW),
+                 "faust's leader election (who polls the sources)", False,
+                 (READ, CREATE)),  # subscribed to, never written
         TopicUse(control_topic(app_id), f"{{app}}-{CONTROL_TABLE}-changelog",
                  "paused flows (`tether pause`, breakers)", True, WORKER_RW, public),
         TopicUse(resync_topic(app_id), f"{{app}}-{RESYNC_TABLE}-changelog",

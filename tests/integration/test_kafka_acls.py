@@ -266,3 +266,17 @@ def test_the_printed_acls_let_a_worker_sync_and_a_reader_only_read(
         assert not asyncio.run(refused(secured, "reader", changes))
         with pytest.raises(TopicAuthorizationFailedError):
             asyncio.run(produce(secured, "reader", changes))
+
+        # `tether status` as the subscriber: the public topics and the group's lag.
+        env = {
+            key: value
+            for key, value in local.worker_env("cli").items()
+            if key.startswith(("TETHER_", "WEBCRM_", "CUSTOMCRM_"))
+        }
+        for key, value in {**env, **secured.env("reader")}.items():
+            monkeypatch.setenv(key, value)
+        capsys.readouterr()
+        code = main(["status", "--json"])
+        out, err = capsys.readouterr()
+        assert code == 0, out + err
+        assert "Authorization" not in err, err
