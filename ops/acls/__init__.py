@@ -59,7 +59,7 @@ class GroupUse:
 class Acl:
     """One allow rule: a resource (by literal name or prefix) and operations."""
 
-    resource: str  # "topic", "group" or "cluster"
+    resource: str  # "topic" or "group": tether needs no cluster ACL
     name: str
     operations: tuple[str, ...]
     prefixed: bool = False
