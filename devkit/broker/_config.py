@@ -58,7 +58,25 @@ def server_properties(settings: BrokerSettings, data_dir: Path) -> dict[str, str
     }
     if settings.sasl_ssl_port is not None:
         values |= _sasl_ssl_listener(settings, broker)
+    if settings.authorizer:
+        values |= _authorizer(settings)
     return values
+
+
+AUTHORIZER = "org.apache.kafka.metadata.authorizer.StandardAuthorizer"
+
+
+def _authorizer(settings: BrokerSettings) -> dict[str, str]:
+    """ACLs enforced, nothing allowed without one. The controller and plaintext
+    listeners authenticate nobody (``User:ANONYMOUS``): the broker itself talks
+    there, so that principal is a super user, and only the SASL_SSL listener is
+    governed by ACLs."""
+    supers = ["User:ANONYMOUS", *(f"User:{name}" for name in settings.super_users)]
+    return {
+        "authorizer.class.name": AUTHORIZER,
+        "super.users": ";".join(supers),
+        "allow.everyone.if.no.acl.found": "false",
+    }
 
 
 def _sasl_ssl_listener(settings: BrokerSettings, broker: str) -> dict[str, str]:

@@ -47,6 +47,15 @@ class BrokerSettings(BaseSettings):
     sasl_users: dict[str, SecretStr] = Field(
         default_factory=dict, description="SASL/PLAIN user name -> password"
     )
+    authorizer: bool = Field(
+        default=False,
+        description="enforce ACLs (KRaft's StandardAuthorizer) on the SASL_SSL "
+        "listener; the plaintext listeners stay open to the broker itself",
+    )
+    super_users: list[str] = Field(
+        default_factory=list,
+        description="SASL users that bypass the ACLs (e.g. an admin who grants them)",
+    )
     start_timeout: float = Field(default=90.0, gt=0)
     stop_timeout: float = Field(default=30.0, gt=0)
 
@@ -59,6 +68,9 @@ class BrokerSettings(BaseSettings):
             self.sasl_ssl_keystore is None or not self.sasl_users
         ):
             msg = "a SASL_SSL listener needs a keystore and at least one user"
+            raise ValueError(msg)
+        if self.authorizer and self.sasl_ssl_port is None:
+            msg = "the authorizer needs the SASL_SSL listener (sasl_ssl_port)"
             raise ValueError(msg)
         return self
 

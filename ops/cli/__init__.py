@@ -127,6 +127,7 @@ COMMANDS: tuple[str, ...] = (
     "unlink",
     "explain",
     "check",
+    "acls",
     "completion",
 )
 

@@ -49,6 +49,7 @@ COMMAND = Command(
         f" variable to fix, the system that refused). Exit code 0: all ok;"
         f" {EX_CONFIG}: a setting is missing or wrong, or credentials were refused;"
         f" {EX_UNAVAILABLE}: a system or the broker did not answer (settings fine)."
+        " The topics, consumer groups and ACLs the deployment needs: `tether acls`."
     ),
     options=_options,
     run=run,

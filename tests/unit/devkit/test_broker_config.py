@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from pydantic import SecretStr
 
 from devkit.broker import BrokerSettings
 from devkit.broker import _config as config
@@ -135,3 +136,33 @@ def test_a_new_cluster_id_never_reads_as_an_option(monkeypatch):
     cluster_id = _config.new_cluster_id()
     assert not cluster_id.startswith("-")
     assert len(cluster_id) == 22
+
+
+def test_the_authorizer_enforces_acls_on_the_sasl_ssl_listener_only(
+    settings: BrokerSettings, tmp_path: Path
+) -> None:
+    secured = settings.model_copy(
+        update={
+            "sasl_ssl_port": 29094,
+            "sasl_ssl_keystore": tmp_path / "keystore.pem",
+            "sasl_users": {"admin": SecretStr("a"), "worker": SecretStr("w")},
+            "authorizer": True,
+            "super_users": ["admin"],
+        }
+    )
+    values = config.server_properties(secured, tmp_path / "data")
+
+    assert values["authorizer.class.name"] == (
+        "org.apache.kafka.metadata.authorizer.StandardAuthorizer"
+    )
+    assert values["allow.everyone.if.no.acl.found"] == "false"
+    # The broker's own (plaintext, controller) connections are User:ANONYMOUS.
+    assert values["super.users"] == "User:ANONYMOUS;User:admin"
+    assert "authorizer.class.name" not in config.server_properties(
+        settings, tmp_path / "data"
+    )
+
+
+def test_the_authorizer_needs_the_sasl_ssl_listener() -> None:
+    with pytest.raises(ValueError, match="needs the SASL_SSL listener"):
+        BrokerSettings(authorizer=True)

@@ -27,6 +27,7 @@ NAMES = [
     "unlink",
     "explain",
     "check",
+    "acls",
     "completion",
 ]
 
