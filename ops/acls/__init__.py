@@ -124,9 +124,9 @@ def _deployment_topics(app_id: str, grants: bool) -> list[TopicUse]:
     topics = [
         TopicUse(names.deadletters, "{app}.deadletters",
                  "records tether could not process", False, WORKER_RW, public),
-        TopicUse(f"{names.deadletters}.redriven", "{app}.deadletters.redriven",
-                 "dead letters re-driven (written by `tether deadletters redrive`)",
-                 True, (READ,), public),
+        TopicUse(names.redriven, "{app}.deadletters.redriven",
+                 "dead letters closed: re-driven, or healed by a worker",
+                 True, WORKER_RW, public),
         TopicUse(names.conflicts, "{app}.conflicts",
                  "overridden values, both sides and the winner", False, WORKER_RW,
                  public),

@@ -52,7 +52,7 @@ def test_the_worker_only_reads_commands_and_the_subscriber_no_private_topic():
     assert all(
         "Write" in ops
         for name, ops in worker.items()
-        if not name.endswith((".commands", ".redriven", "__leader")) and name != "prod"
+        if not name.endswith((".commands", "__leader")) and name != "prod"
     )
     assert not [n for n in subscriber if "grants" in n or "flow" in n]
     assert not [n for n in subscriber if n.endswith("changelog") and "control" not in n]
