@@ -183,11 +183,11 @@ def _standins() -> dict[str, Any]:
     return {
         "membercare": MembercareStandIn(api_key=_secret("membercare-key")),
         "customwebshop": CustomwebshopStandIn(api_key=_secret("webshop-key")),
-        # Tokens live 6 s: the worker renews, rotating the refresh token, often.
+        # Tokens live 15 s: the worker renews, rotating the refresh token, often.
         "crmoffice": CrmofficeStandIn(
             client_secret=_secret("crmoffice-secret"),
             rotate_refresh_tokens=True,
-            token_ttl_s=6.0,
+            token_ttl_s=15.0,
         ),
         "tidsbanken": TidsbankenStandIn(
             tb_key=_secret("tidsbanken-tb-key"),
@@ -330,19 +330,32 @@ def _revoke(standins: dict[str, Any]) -> Callable[[], None]:
     return restore
 
 
+def seeded(records: list[Any], key: str) -> list[Any]:
+    """Up to two of the sample's records (the bad inputs left out: ids 0, -7 ...)."""
+    good = [r for r in records if isinstance(r, dict) and _positive(r.get(key))]
+    return sorted(good, key=lambda r: str(r[key]))[:2]
+
+
+def _positive(value: Any) -> bool:
+    if not isinstance(value, int | str) or isinstance(value, bool):
+        return False
+    text = str(value).strip()
+    return bool(text) and not text.startswith(("-", "0")) and len(text) < 30
+
+
 def _edit_some(world: Everywhere, round_: int) -> None:
     """Edits on a few systems, so that writes go through the faults too."""
     webcrm, membercare = world.standins["webcrm"], world.standins["membercare"]
     crmoffice = world.standins["crmoffice"]
-    for org in webcrm.records("Organisations")[:2]:
+    for org in seeded(webcrm.records("Organisations"), "OrganisationId"):
         changes = {"OrganisationName": f"Hemmelig {round_} {org['OrganisationId']}"}
         webcrm.edit("Organisations", org["OrganisationId"], changes)
-    for company in membercare.records("Companies")[:2]:
+    for company in seeded(membercare.records("Companies"), "debtorAccountNumber"):
         name = f"Skjult {round_} {company['debtorAccountNumber']}"
         membercare.edit(
             "Companies", company["debtorAccountNumber"], {"companyName": name}
         )
-    for contact in crmoffice.records("Contacts")[:2]:
+    for contact in seeded(crmoffice.records("Contacts"), "id"):
         crmoffice.edit("Contacts", contact["id"], {"givenName": f"Navn{round_}"})
 
 
@@ -361,16 +374,15 @@ def provoke(world: Everywhere) -> None:
     world.provoked["systems seen failing"] = sum(
         state == "failing" for state in world.system_states().values()
     )
-    restore()
-    world.wait(
-        lambda: set(world.system_states().values()) == {"ok"},
-        "every system back to ok",
-        timeout=180,
-    )
-    for standin in standins.values():
-        standin.fail_next(2, 401)
-        standin.fail_next(3, 500)
-        standin.set_faults(timeout_rate=0.1, hang_seconds=TIMEOUT_SECONDS + 1.0)
+    restore()  # back to ok is waited for in ``converge``, after the faults
+    for name, standin in standins.items():
+        # Not Crmoffice's token requests: a failed renewal holds its claim on
+        # the shared grant for a minute (streams/grants.py CLAIM_SECONDS).
+        method = "GET" if name == "crmoffice" else None
+        standin.fail_next(2, 401, method=method)
+        standin.fail_next(3, 500, method=method)
+        if name != "crmoffice":
+            standin.set_faults(timeout_rate=0.1, hang_seconds=TIMEOUT_SECONDS + 1.0)
     world.provoked["401s, 5xx"] = 5 * len(standins)
     _edit_some(world, 2)
     time.sleep(15)  # polls and writes meet the faults
@@ -386,7 +398,8 @@ def converge(world: Everywhere) -> None:
         lambda: world.dead_letter_keys() >= expected, "every bad input", timeout=240
     )
     webcrm, customcrm = world.standins["webcrm"], world.standins["customcrm"]
-    names = {o["OrganisationName"] for o in webcrm.records("Organisations")[:2]}
+    orgs = seeded(webcrm.records("Organisations"), "OrganisationId")
+    names = {o["OrganisationName"] for o in orgs}
     world.wait(
         lambda: names <= {c.get("Name") for c in customcrm.records("customers")},
         "the last Webcrm edits in Customcrm",

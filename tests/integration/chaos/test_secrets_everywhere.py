@@ -18,13 +18,17 @@ from typing import Any
 
 import httpx
 import pytest
+from playwright.sync_api import Page
 
+from tests.integration.browser import WAIT_MS, browser_page, cell
 from tests.integration.chaos.everywhere import (
+    WATCHED,
     Everywhere,
     converge,
     everywhere,
     first_sync,
     provoke,
+    seeded,
 )
 from tests.integration.chaos.figures import FIGURES
 from tests.integration.chaos.secrets import LOG_LINES, MESSAGES, TOPICS, SecretScanner
@@ -33,6 +37,7 @@ from tests.integration.test_verify import run_cli
 pytestmark = [pytest.mark.chaos, pytest.mark.timeout(1200)]
 
 COMMANDS, PAGES = "command outputs", "web answers"
+RENDERED, LOADED = "rendered pages", "answers the browser loaded"
 COMMAND_LINES: list[tuple[str, ...]] = [
     ("status",),
     ("status", "--json"),
@@ -52,23 +57,25 @@ def provoked(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Everywhere]:
         yield world
 
 
+EXPLAINED = {  # system -> (the stand-in's resource, its id field, tether's type)
+    "webcrm": ("Organisations", "OrganisationId", "Organisations"),
+    "customcrm": ("customers", "Id", "Customer"),
+    "membercare": ("Companies", "debtorAccountNumber", "Companies"),
+    "customwebshop": ("customers", "Id", "Customer"),
+    "chargebee": ("business_entities", "id", "Business_entity"),
+    "crmoffice": ("Contacts", "id", "Contacts"),
+    "tidsbanken": ("Kunde", "Id", "Kunde"),
+}
+
+
 def _explained(world: Everywhere) -> list[tuple[str, ...]]:
-    """``tether explain`` for an entity of each of several systems."""
-    s = world.standins
-    org = s["webcrm"].records("Organisations")[0]["OrganisationId"]
-    company = s["membercare"].records("Companies")[0]["debtorAccountNumber"]
-    contact = s["crmoffice"].records("Contacts")[0]["id"]
-    customer = s["customcrm"].records("customers")[0]["Id"]
-    kunde = s["tidsbanken"].records("Kunde")[0]["Id"]
-    wanted = [
-        ("webcrm", "Organisations", org),
-        ("membercare", "Companies", company),
-        ("crmoffice", "Contacts", contact),
-        ("customcrm", "customers", customer),
-        ("tidsbanken", "Kunde", kunde),
-    ]
+    """``tether explain`` (table and JSON) for an entity of every system."""
+    wanted = []
+    for system, (resource, field, entity) in EXPLAINED.items():
+        [record, *_] = seeded(world.standins[system].records(resource), field)
+        wanted.append((system, entity, str(record[field])))
     return [
-        ("explain", system, entity, str(id_), *extra)
+        ("explain", system, entity, id_, *extra)
         for system, entity, id_ in wanted
         for extra in ((), ("--json",))
     ]
@@ -97,6 +104,36 @@ def _web(world: Everywhere, scanner: SecretScanner) -> None:
             fetch(asset)
 
 
+def test_the_status_page_as_chromium_renders_it_shows_no_secret(
+    provoked: Everywhere,
+    browser_page: tuple[Page, list[str]],
+    request: pytest.FixtureRequest,
+) -> None:
+    """Runs first: the next test stops the worker."""
+    page, errors = browser_page
+    scanner = SecretScanner(provoked.secrets())
+    loaded: list[tuple[str, bytes]] = []
+    page.on("response", lambda r: loaded.append((r.url, r.body())))
+    page.goto(provoked.local.web_url() + "/")
+    flow = next(iter(WATCHED))
+    cell(page, flow, "links").filter(has_text=str(WATCHED[flow])).wait_for(
+        timeout=WAIT_MS
+    )
+    page.locator(f'#flows tr[data-flow="{flow}"]').click()
+    page.locator("#detail").wait_for(state="visible", timeout=WAIT_MS)
+    page.locator("#detail-flow").filter(has_text=flow).wait_for(timeout=WAIT_MS)
+    scanner.text(RENDERED, "the rendered page", page.content())
+    for url, body in loaded:
+        scanner.text(LOADED, url, body)
+    scan = scanner.scan
+    request.config.stash.setdefault(FIGURES, []).append(
+        f"status page: {scan.figures()}"
+    )
+    assert scan.places[LOADED] >= 4, [url for url, _ in loaded]
+    assert scan.hits == []
+    assert errors == []
+
+
 def test_no_secret_of_any_system_appears_anywhere(
     provoked: Everywhere,
     monkeypatch: pytest.MonkeyPatch,
@@ -119,7 +156,7 @@ def test_no_secret_of_any_system_appears_anywhere(
 
     scan = scanner.scan
     figures = f"{scan.figures()}; provoked: {dict(world.provoked)}"
-    print(figures)  # noqa: T201 - for -s; the summary shows it too
+    print(figures)  # for -s; the summary shows it too
     request.config.stash.setdefault(FIGURES, []).append(figures)
     assert {o: n for o, n in scan.secrets.items() if n == 0} == {}
     # Rotation on: the first refresh token and at least one rotated one.
@@ -129,7 +166,10 @@ def test_no_secret_of_any_system_appears_anywhere(
     assert scan.places[LOG_LINES] > 2000
     assert scan.places[MESSAGES] > 500
     assert scan.places[TOPICS] > 20
-    assert scan.places[COMMANDS] == len(COMMAND_LINES) + 10
+    assert scan.places[COMMANDS] == len(COMMAND_LINES) + 2 * len(EXPLAINED)
     assert scan.places[PAGES] > 10
     assert world.provoked["systems seen failing"] >= 4
     assert scan.hits == []
+
+
+__all__ = ["browser_page"]  # a fixture, used by name
