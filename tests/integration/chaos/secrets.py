@@ -29,6 +29,9 @@ SHORTEST = 8
 """A shorter secret would turn up by chance: a scan for it would prove little."""
 
 LOG_LINES, MESSAGES, TOPICS = "log lines", "messages", "topics"
+COMMANDS, PAGES = "command outputs", "web answers"
+RENDERED, LOADED = "rendered pages", "answers the browser loaded"
+"""The kinds of places a scan counts."""
 
 
 def encoded_forms(secret: str) -> set[bytes]:
