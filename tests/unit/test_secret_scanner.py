@@ -81,3 +81,16 @@ def test_every_base64_form_is_part_of_an_encoding_of_the_secret() -> None:
     ]
     standard = {f for f in forms if b"-" not in f and b"_" not in f and b"%" not in f}
     assert all(any(form in text for text in texts) for form in standard)
+
+
+def test_names_the_line_of_a_hit_and_ignores_a_part_of_a_secret(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "worker-w2.log"
+    path.write_text(f"one\n{KEY[:5]}\n")
+    found = scanner()
+    found.log(path)
+    assert found.scan.hits == []
+    path.write_bytes(b"x" + KEY.encode() + b"\r\n")
+    found.log(path)
+    assert found.scan.hits == ["worker-w2.log:1: membercare plan..."]

@@ -12,6 +12,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 import httpx
@@ -36,36 +37,28 @@ def first_sync(world: Everywhere) -> None:
     )
 
 
-def _revoke(standins: dict[str, Any]) -> Callable[[], None]:
-    """Refuse every system's credentials; the function that gives them back."""
-    webcrm, membercare, crmoffice = (
-        standins["webcrm"], standins["membercare"], standins["crmoffice"]
-    )  # fmt: skip
-    kept = {
-        name: standins[name].api_key
-        for name in ("customwebshop", "chargebee", "customcrm")
-    }
-    key, secret = membercare.tokens.api_key, crmoffice.oauth.client_secret
-    tb_key = standins["tidsbanken"].tb_key
-    webcrm.tokens.auth_codes.discard(webcrm.auth_code)
-    webcrm.tokens.clear()
-    membercare.tokens.api_key = REVOKED
-    membercare.tokens.clear()
-    crmoffice.oauth.client_secret = REVOKED
-    crmoffice.oauth.expire_all()  # the refresh token stays: it is the grant's
-    standins["tidsbanken"].tb_key = REVOKED
-    for name in kept:
-        standins[name].api_key = REVOKED
-
-    def restore() -> None:
-        webcrm.tokens.auth_codes.add(webcrm.auth_code)
-        membercare.tokens.api_key = key
-        crmoffice.oauth.client_secret = secret
-        standins["tidsbanken"].tb_key = tb_key
-        for name, value in kept.items():
-            standins[name].api_key = value
-
-    return restore
+def _revoke(standins: dict[str, Any]) -> dict[str, Callable[[], None]]:
+    """Refuse every system's credentials; per system, what gives them back."""
+    restores: dict[str, Callable[[], None]] = {}
+    for name, standin in standins.items():
+        if name == "webcrm":
+            standin.tokens.auth_codes.discard(standin.auth_code)
+            standin.tokens.clear()
+            restores[name] = partial(standin.tokens.auth_codes.add, standin.auth_code)
+            continue
+        if name == "membercare":
+            owner, attribute = standin.tokens, "api_key"
+            standin.tokens.clear()
+        elif name == "crmoffice":
+            owner, attribute = standin.oauth, "client_secret"
+            standin.oauth.expire_all()  # the refresh token stays: it is the grant's
+        elif name == "tidsbanken":
+            owner, attribute = standin, "tb_key"
+        else:
+            owner, attribute = standin, "api_key"
+        restores[name] = partial(setattr, owner, attribute, getattr(owner, attribute))
+        setattr(owner, attribute, REVOKED)
+    return restores
 
 
 def seeded(records: list[Any], key: str) -> list[Any]:
@@ -121,9 +114,19 @@ def _while_failing(world: Everywhere) -> None:
 def provoke(world: Everywhere) -> None:
     """Revocations, 401s, 5xx, hangs and bad input; then back to normal."""
     standins = world.standins
-    restore = _revoke(standins)
-    world.provoked["revoked credentials"] = len(standins)
+    restores = _revoke(standins)
+    world.provoked["revoked credentials"] = len(restores)
     _edit_some(world, 1)
+    log = world.local.log_path("w1")
+    world.wait(
+        lambda: "crmoffice is failing" in log.read_text(errors="replace"),
+        "Crmoffice's refusal",
+        timeout=120,
+    )
+    # Crmoffice back at once: each failed renewal holds the shared grant's
+    # claim for a minute (streams/grants.py CLAIM_SECONDS), a longer refusal
+    # would cost another minute.
+    restores.pop("crmoffice")()
 
     def failing() -> bool:
         states = world.system_states()
@@ -134,7 +137,8 @@ def provoke(world: Everywhere) -> None:
         state == "failing" for state in world.system_states().values()
     )
     _while_failing(world)
-    restore()  # back to ok is waited for in ``converge``, after the faults
+    for restore in restores.values():  # back to ok is waited for in ``converge``
+        restore()
     for name, standin in standins.items():
         # Not Crmoffice's token requests: a failed renewal holds its claim on
         # the shared grant for a minute (streams/grants.py CLAIM_SECONDS).
