@@ -44,6 +44,8 @@ class LocalDeployment:
     """Webhooks on for the systems that offer them (polling stays on)."""
     web_ports: dict[str, int] = field(default_factory=dict)
     """Each worker's web server port: several workers share this machine."""
+    log_level: str = "info"
+    """The workers' ``--loglevel`` (``debug`` shows the libraries' INFO lines)."""
     _push_secret: str = field(default_factory=lambda: secrets.token_urlsafe(24))
 
     @property
@@ -110,7 +112,7 @@ class LocalDeployment:
         self.home.mkdir(parents=True, exist_ok=True)
         log = self.log_path(name).open("ab")
         process = subprocess.Popen(  # noqa: S603 - our own interpreter and module
-            [sys.executable, "-m", "ops", "worker", "--loglevel", "info"],
+            [sys.executable, "-m", "ops", "worker", "--loglevel", self.log_level],
             env=self.worker_env(name),
             stdout=log,
             stderr=subprocess.STDOUT,
