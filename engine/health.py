@@ -123,19 +123,35 @@ class SystemHealth:
             return True
         return self._clock() - tracked.checked >= tracked.delay
 
-    async def failing_among(self, systems: Iterable[str]) -> list[str]:
-        """Probe each of ``systems`` (unless freshly found ok); those that fail."""
-        return [s for s in systems if not await self.check(s)]
+    def now(self) -> float:
+        """The health's clock, for ``check``'s ``after``."""
+        return self._clock()
 
-    async def check(self, system: str) -> bool:
-        """Probe ``system`` now, or trust a fresh result; whether it answers."""
+    async def failing_among(
+        self, systems: Iterable[str], *, after: float = 0.0
+    ) -> list[str]:
+        """Probe each of ``systems`` (unless freshly found ok, at or after
+        ``after``); those that fail."""
+        return [s for s in systems if not await self.check(s, after=after)]
+
+    async def check(self, system: str, *, after: float = 0.0) -> bool:
+        """Probe ``system`` now, or trust a fresh result; whether it answers.
+
+        ``after``: an "ok" found before it is not trusted (an error seen then
+        may be the first sign of an outage: a key revoked a second ago), while
+        the records that failed together share the one probe made after it.
+        """
         tracked = self._tracked(system)
         async with tracked.lock:  # one probe at a time; the others use its result
             since = self._clock() - tracked.checked
             if tracked.status.state is SystemState.FAILING:
                 if since < tracked.delay:
                     return False  # backing off: not probed again yet
-            elif tracked.checked and since < self.settings.fresh_seconds:
+            elif (
+                tracked.checked
+                and since < self.settings.fresh_seconds
+                and tracked.checked >= after
+            ):
                 return True
             try:
                 await self._probe(system)

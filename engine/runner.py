@@ -42,7 +42,7 @@ from engine.delivery import (
 )
 from engine.handlers import FlowPorts, Outcome, handle_event, is_source_event
 from engine.health import SystemHealth
-from engine.inbound import Undecodable, Where
+from engine.inbound import Undecodable, Where, undecodable_letter
 from engine.notices import NoticeSettings, route_notice
 from engine.parking import WAIT_IN_PLACE, Parking, ParkingLot
 from engine.recording import Cause, WriteLog
@@ -117,7 +117,7 @@ class FlowRunner:
         """A change of either side, keyed by the flow's source id."""
         metrics.event_in(self.flow.name)
         if isinstance(value, Undecodable):
-            await self._send_letter(_undecodable(self.flow, key, value, where))
+            await self._send_letter(undecodable_letter(self.flow, key, value, where))
             metrics.event_out(self.flow.name, "dead_letter")
             return
         if isinstance(value, UnlinkCommand):  # ``tether unlink``: engine.unlinking
@@ -176,6 +176,7 @@ class FlowRunner:
         name = self.flow.name
         lot, budget = _parking(self, event)
         cause.result = "dead_letter"
+        answered_once = False
         while True:
             try:
                 outcome: Outcome = await with_retries(
@@ -199,6 +200,9 @@ class FlowRunner:
                 if failing and self.health is not None:
                     # The system, not the record: wait for it, then try again.
                     await self.health.wait_until_healthy(failing)
+                    continue
+                if isinstance(exc, FatalError) and not answered_once:
+                    answered_once = True  # a one-off refusal: the record once more
                     continue
                 await self._letter(exc, event, where)
                 return None
@@ -227,7 +231,7 @@ class FlowRunner:
             _same_id(key, event)
             self.check(event)
         except Exception as exc:  # noqa: BLE001 - a bad record, an unknown type, a bug
-            await self._letter(exc, event, where, stage="check")
+            await self._letter(exc, event, where, "check")
             return False
         return True
 
@@ -265,7 +269,7 @@ class FlowRunner:
                 # still sees an edit that raced it.
                 self.routes.park(value)
         elif isinstance(value, Undecodable):
-            await self._send_letter(_undecodable(self.flow, key, value, where))
+            await self._send_letter(undecodable_letter(self.flow, key, value, where))
 
     async def _on_notice(self, key: str, notice: LinkNotice, where: Where) -> None:
         routed = await route_notice(
@@ -294,16 +298,10 @@ class FlowRunner:
             await self.outputs.forward(*routed.forward)
 
     async def _letter(
-        self,
-        error: Exception,
-        event: ChangeEvent,
-        where: Where,
-        *,
-        stage: str = "flow",
+        self, error: Exception, event: ChangeEvent, where: Where, stage: str = "flow"
     ) -> DeadLetter:
-        letter = dead_letter(
-            error, stage=stage, event=event, flow=self.flow.name, where=where
-        )
+        flow = self.flow.name
+        letter = dead_letter(error, stage=stage, event=event, flow=flow, where=where)
         await self._send_letter(letter)
         return letter
 
@@ -370,29 +368,7 @@ def _same_id(key: str | None, event: ChangeEvent) -> None:
 
 
 async def _failing(health: SystemHealth | None, systems: tuple[str, ...]) -> list[str]:
-    """The flow's systems that fail their probes (none without health checks)."""
-    return [] if health is None else await health.failing_among(systems)
-
-
-def _undecodable(flow: Flow, key: str, value: Undecodable, where: Where) -> DeadLetter:
-    """The dead letter of a message that is no valid instance of its topic's model."""
-    # Named by the entity topic it came from (``{app}.{system}.{Type}``), so
-    # the letter says which system's record it was.
-    system, entity = next(
-        (
-            (ref.system, ref.type)
-            for ref in (flow.source, flow.target)
-            if value.topic.endswith(f".{ref.system}.{ref.type}")
-        ),
-        ("", ""),
-    )
-    return dead_letter(
-        value.reason,
-        stage="decode",
-        flow=flow.name,
-        where=where,
-        system=system,
-        entity=entity,
-        record_id=key or "",
-        payload=value.text(),
-    )
+    """The flow's systems that fail a probe made now (none without health checks)."""
+    if health is None:
+        return []
+    return await health.failing_among(systems, after=health.now())

@@ -228,3 +228,47 @@ async def test_a_status_that_could_not_be_published_is_published_next_time():
     await health.succeeded("webcrm")
     assert len(attempts) == 2
     assert [s.state for s in probes.published] == [SystemState.OK]
+
+
+async def test_a_one_off_refusal_while_the_systems_answer_costs_the_record_nothing():
+    probes = Probes()
+    rig, calls = rig_with(
+        AuthenticationError("customcrm POST /customers -> 401"), times=1, probes=probes
+    )
+    event = rig.world.webcrm.put("Organisations", "1", ORG)
+    await rig.runner.on_change("1", event, WHERE)
+    assert not rig.letters  # the systems answered: the record was tried once more
+    assert "1" in rig.links
+    assert calls["n"] == 2
+
+
+async def test_a_fresh_ok_from_before_the_error_does_not_excuse_a_revoked_key():
+    probes = Probes()
+    clock = {"now": 100.0}
+    rig, calls = rig_with(
+        AuthenticationError("customcrm POST /customers -> 401"), times=1, probes=probes
+    )
+
+    async def no_sleep(seconds: float) -> None:
+        clock["now"] += seconds
+
+    health = SystemHealth(
+        probes.probe,
+        probes.publish,
+        HealthSettings(first_retry_seconds=1, fresh_seconds=600),
+        clock=lambda: clock["now"],
+        sleep=no_sleep,
+    )
+    rig.runner.health = health
+    assert await health.check("customcrm")  # ok, and fresh for ten minutes
+    clock["now"] += 1
+    probes.failures["customcrm"] = 1  # then the key is revoked
+    event = rig.world.webcrm.put("Organisations", "1", ORG)
+    await rig.runner.on_change("1", event, WHERE)
+    assert not rig.letters  # probed after the 401: failing, so the flow waited
+    assert [s.state for s in probes.published if s.system == "customcrm"] == [
+        SystemState.OK,
+        SystemState.FAILING,
+        SystemState.OK,
+    ]
+    assert calls["n"] == 2
