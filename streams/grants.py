@@ -12,8 +12,11 @@ One renewal at a time: a worker that needs generation ``n`` appends a claim
 for it and waits until its claim is on the topic; the first claim of the
 highest round wins. The winner runs the grant (spending the refresh token of
 generation ``n - 1``, once) and appends generation ``n``; the others wait for
-it. A winner that neither answers nor fails within ``claim_seconds`` is taken
-over by a claim of the next round.
+it. A winner whose renewal fails releases its claim (a ``release/...`` marker),
+so the next worker to need the grant claims a new round at once; a winner that
+neither answers nor releases within ``claim_seconds`` (it died) is taken over
+by a claim of the next round. A release gives nothing away that a takeover
+would not: either way the next renewal uses the last grant on the topic.
 """
 
 from __future__ import annotations
@@ -138,6 +141,7 @@ class KafkaGrantStore:
         self._consumer: AIOKafkaConsumer | None = None
         self._latest: Grant | None = None
         self._claims: dict[tuple[str, int], list[_Claim]] = defaultdict(list)
+        self._released: set[_Claim] = set()
         self._refused = 0
         self._lock = asyncio.Lock()
 
@@ -159,7 +163,11 @@ class KafkaGrantStore:
                     return grant
                 winner = self._winner(seed, generation)
                 if winner is not None and winner.nonce == mine:
-                    grant = await renewal(after)
+                    try:
+                        grant = await renewal(after)
+                    except Exception:
+                        await self._release(winner)
+                        raise
                     await self._send(self._grant_key, self._cipher.seal(grant))
                     self._latest = grant
                     log.info(
@@ -167,7 +175,11 @@ class KafkaGrantStore:
                         "deployment's workers", self._system, grant.generation,
                     )  # fmt: skip
                     return grant
-                if winner is None or time.time() - winner.at > self._claim_seconds:
+                if (
+                    winner is None
+                    or winner in self._released
+                    or time.time() - winner.at > self._claim_seconds
+                ):
                     mine = secrets.token_hex(8)
                     await self._claim(seed, generation, winner, mine)
                     continue
@@ -184,7 +196,7 @@ class KafkaGrantStore:
         self, seed: str, generation: int, winner: _Claim | None, nonce: str
     ) -> None:
         round_ = winner.round + 1 if winner else 1
-        if winner is not None:
+        if winner is not None and winner not in self._released:
             log.warning(
                 "%s: the renewal of generation %d claimed %.0fs ago never "
                 "finished; taking it over", self._system, generation,
@@ -192,6 +204,17 @@ class KafkaGrantStore:
             )  # fmt: skip
         key = f"claim/{self._system}/{seed}/{generation}/{round_}/{nonce}"
         await self._send(key, b"{}")
+
+    async def _release(self, claim: _Claim) -> None:
+        """This worker's renewal failed: let the next one claim at once."""
+        key = "/".join(
+            ("release", self._system, claim.seed, str(claim.generation),
+             str(claim.round), claim.nonce)
+        )  # fmt: skip
+        try:
+            await self._send(key, b"{}")
+        except TransientError as exc:  # the takeover after claim_seconds still comes
+            log.warning("%s: renewal claim not released: %s", self._system, exc)
 
     @property
     def _grant_key(self) -> str:
@@ -215,13 +238,22 @@ class KafkaGrantStore:
                 self._latest = grant
             return
         parts = key.split("/")
-        if len(parts) == 6 and parts[0] == "claim" and parts[1] == self._system:
-            try:
-                generation, round_ = int(parts[3]), int(parts[4])
-            except ValueError:
-                return
-            claim = _Claim(parts[2], generation, round_, parts[5], timestamp_ms / 1000)
-            self._claims[(claim.seed, generation)].append(claim)
+        if len(parts) != 6 or parts[0] not in ("claim", "release"):
+            return
+        if parts[1] != self._system:
+            return
+        try:
+            generation, round_ = int(parts[3]), int(parts[4])
+        except ValueError:
+            return
+        claims = self._claims[(parts[2], generation)]
+        if parts[0] == "claim":
+            at = timestamp_ms / 1000
+            claims.append(_Claim(parts[2], generation, round_, parts[5], at))
+            return
+        self._released.update(
+            c for c in claims if (c.round, c.nonce) == (round_, parts[5])
+        )
 
     async def _start(self) -> tuple[AIOKafkaProducer, AIOKafkaConsumer]:
         if self._producer is None or self._consumer is None:

@@ -6,9 +6,11 @@ import asyncio
 import time
 
 import orjson
+import pytest
 from pydantic import SecretStr
 
 from connectors.base.grants import Grant
+from connectors.errors import TransientError
 from streams.grants import GrantCipher, KafkaGrantStore, grants_topic
 from streams.kafka_io import publisher, read_all
 from streams.provision import TopicSpec, ensure_topics
@@ -128,6 +130,32 @@ async def test_a_claim_nobody_finishes_is_taken_over(
         stalled.cancel()
     finally:
         await stuck.aclose()
+        await other.aclose()
+
+
+async def test_a_failed_renewal_releases_its_claim_at_once(
+    kafka_bootstrap, unique_name
+) -> None:
+    app_id = unique_name("grants")
+    # A takeover would take ten minutes: only the release lets the others on.
+    failing, other = await _stores(kafka_bootstrap, app_id, 2, claim_seconds=600.0)
+
+    async def refused(after: Grant | None) -> Grant:
+        msg = "crmoffice POST /connect/token -> 503"
+        raise TransientError(msg)
+
+    try:
+        with pytest.raises(TransientError):
+            await failing.renew("seed-1", None, refused)
+        got = await asyncio.wait_for(
+            other.renew("seed-1", None, _async(lambda a: _grant(a, "other"))), 30
+        )
+        assert got.access_token.get_secret_value() == "access-other"
+        # The worker that failed, asking again, reads the other's grant.
+        again = await asyncio.wait_for(failing.renew("seed-1", None, refused), 30)
+        assert again.access_token.get_secret_value() == "access-other"
+    finally:
+        await failing.aclose()
         await other.aclose()
 
 
