@@ -205,3 +205,23 @@ def test_a_client_without_a_certificate_is_refused_with_one_line(
     line = _one_line(err)
     assert "certificate" in line, err
     assert "TETHER_KAFKA_SSL_CERTFILE" in line, err
+
+
+def test_a_certificate_from_another_ca_is_refused_with_one_line(
+    synced: tuple[LocalDeployment, dict[str, str]],
+    tmp_path_factory: pytest.TempPathFactory,
+    monkeypatch,
+    capsys,
+) -> None:
+    _, env = synced
+    stranger = make_certs(tmp_path_factory.mktemp("stranger"))
+    foreign = {
+        **env,
+        "TETHER_KAFKA_SSL_CERTFILE": str(stranger.client_cert),
+        "TETHER_KAFKA_SSL_KEYFILE": str(stranger.client_key),
+    }
+    code, out, err = _cli(monkeypatch, capsys, foreign, "deadletters", "list")
+    assert code != 0
+    line = _one_line(err)
+    assert "refused tether's client certificate" in line, err
+    assert CLIENT_KEY_PASSWORD not in err + out
