@@ -83,7 +83,8 @@ def _secured_listeners(
 ) -> dict[str, str]:
     """The SASL_SSL and SSL listeners asked for, beside the plaintext one (which
     the broker itself, and the dev kit's readiness probe, keep using)."""
-    listeners, names, values = [broker], ["PLAINTEXT"], {}
+    listeners, names = [broker], ["PLAINTEXT"]
+    values: dict[str, str] = {}
     if settings.sasl_ssl_port is not None:
         listeners.append(f"SASL_SSL://{HOST}:{settings.sasl_ssl_port}")
         names.append("SASL_SSL")

@@ -16,6 +16,10 @@ Mechanism = Literal["PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512"]
 _UNSAFE_IN_SCRAM = re.compile(r'[,\[\]="\s]')
 
 
+def _plain_only() -> list[Mechanism]:
+    return ["PLAIN"]
+
+
 class BrokerSettings(BaseSettings):
     """Where the broker lives, which ports it takes and how the JVM is sized.
 
@@ -52,7 +56,7 @@ class BrokerSettings(BaseSettings):
         default_factory=dict, description="SASL user name -> password"
     )
     sasl_mechanisms: list[Mechanism] = Field(
-        default_factory=lambda: ["PLAIN"],
+        default_factory=_plain_only,
         min_length=1,
         description="what the SASL_SSL listener accepts; every user may log in "
         "with each (SCRAM credentials are written when the storage is formatted)",
