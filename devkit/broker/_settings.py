@@ -46,8 +46,8 @@ class BrokerSettings(BaseSettings):
         default=None,
         ge=1,
         le=65535,
-        description="a second listener with SASL_SSL (PLAIN), for testing secured "
-        "clients; needs sasl_ssl_keystore and sasl_users",
+        description="a second listener with SASL_SSL (sasl_mechanisms), for testing "
+        "secured clients; needs sasl_ssl_keystore and sasl_users",
     )
     sasl_ssl_keystore: Path | None = Field(
         default=None, description="the listener's key and certificate chain (PEM)"
