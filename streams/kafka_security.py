@@ -164,6 +164,9 @@ async def why_unreachable(bootstrap: str, wait_seconds: float = 10.0) -> str:
                 f"TETHER_KAFKA_SASL_USERNAME={security.sasl_username!r} "
                 f"({security.sasl_mechanism}): check TETHER_KAFKA_SASL_PASSWORD"
             )
+        refusal = _tls_refusal(exc)
+        if refusal is not None:
+            return _certificate_refused(bootstrap, security, refusal)
         return (
             f"no Kafka broker answers at {bootstrap} ({name}): start one with "
             "`tether broker start`, or set TETHER_KAFKA_BOOTSTRAP (and "
@@ -173,6 +176,37 @@ async def why_unreachable(bootstrap: str, wait_seconds: float = 10.0) -> str:
     return (
         f"Kafka at {bootstrap} answers, but not to tether's clients: see the log "
         "with -v"
+    )
+
+
+def _tls_refusal(exc: BaseException) -> ssl.SSLError | None:
+    """The TLS error behind ``exc``, if any. Under TLS 1.3 a broker checks the
+    client's certificate after the handshake, so its refusal reaches us as a
+    closed connection caused by the broker's alert."""
+    seen: BaseException | None = exc
+    for _ in range(10):  # a chain, not a cycle
+        if seen is None:
+            return None
+        if isinstance(seen, ssl.SSLError):
+            return seen
+        seen = seen.__cause__ or seen.__context__
+    return None
+
+
+def _certificate_refused(
+    bootstrap: str, security: KafkaSecurity, refusal: ssl.SSLError
+) -> str:
+    """The broker's TLS alert in words: no client certificate, or not one it trusts."""
+    reason = refusal.reason or type(refusal).__name__
+    if security.ssl_certfile is None:
+        return (
+            f"Kafka at {bootstrap} wants a client certificate (mutual TLS) and "
+            f"tether sent none ({reason}): set TETHER_KAFKA_SSL_CERTFILE and "
+            "TETHER_KAFKA_SSL_KEYFILE"
+        )
+    return (
+        f"Kafka at {bootstrap} refused tether's client certificate ({reason}): "
+        "check TETHER_KAFKA_SSL_CERTFILE, and that the broker trusts its CA"
     )
 
 

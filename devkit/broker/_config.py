@@ -56,8 +56,7 @@ def server_properties(settings: BrokerSettings, data_dir: Path) -> dict[str, str
         "share.coordinator.state.topic.min.isr": "1",
         "group.initial.rebalance.delay.ms": "0",
     }
-    if settings.sasl_ssl_port is not None:
-        values |= _sasl_ssl_listener(settings, broker)
+    values |= _secured_listeners(settings, broker, controller)
     if settings.authorizer:
         values |= _authorizer(settings)
     return values
@@ -79,27 +78,83 @@ def _authorizer(settings: BrokerSettings) -> dict[str, str]:
     }
 
 
-def _sasl_ssl_listener(settings: BrokerSettings, broker: str) -> dict[str, str]:
-    """A SASL_SSL listener beside the plaintext one (which the broker itself,
-    and the dev kit's readiness probe, keep using)."""
-    secure = f"SASL_SSL://{HOST}:{settings.sasl_ssl_port}"
-    users = " ".join(
-        f'user_{name}="{password.get_secret_value()}"'
-        for name, password in settings.sasl_users.items()
-    )
-    return {
-        "listeners": f"{broker},{secure},CONTROLLER://{HOST}:{settings.controller_port}",
-        "advertised.listeners": f"{broker},{secure}",
-        "listener.security.protocol.map": (
-            "CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT,SASL_SSL:SASL_SSL"
-        ),
-        "sasl.enabled.mechanisms": "PLAIN",
-        "listener.name.sasl_ssl.plain.sasl.jaas.config": (
-            f"org.apache.kafka.common.security.plain.PlainLoginModule required {users};"
-        ),
-        "listener.name.sasl_ssl.ssl.keystore.type": "PEM",
-        "listener.name.sasl_ssl.ssl.keystore.location": str(settings.sasl_ssl_keystore),
+def _secured_listeners(
+    settings: BrokerSettings, broker: str, controller: str
+) -> dict[str, str]:
+    """The SASL_SSL and SSL listeners asked for, beside the plaintext one (which
+    the broker itself, and the dev kit's readiness probe, keep using)."""
+    listeners, names = [broker], ["PLAINTEXT"]
+    values: dict[str, str] = {}
+    if settings.sasl_ssl_port is not None:
+        listeners.append(f"SASL_SSL://{HOST}:{settings.sasl_ssl_port}")
+        names.append("SASL_SSL")
+        values |= _sasl_ssl_listener(settings)
+    if settings.ssl_port is not None:
+        listeners.append(f"SSL://{HOST}:{settings.ssl_port}")
+        names.append("SSL")
+        values |= _ssl_listener(settings)
+    if len(listeners) == 1:
+        return {}
+    protocols = ",".join(f"{name}:{name}" for name in names)
+    return values | {
+        "listeners": ",".join([*listeners, controller]),
+        "advertised.listeners": ",".join(listeners),
+        "listener.security.protocol.map": f"CONTROLLER:PLAINTEXT,{protocols}",
     }
+
+
+SCRAM_LOGIN = "org.apache.kafka.common.security.scram.ScramLoginModule required;"
+
+
+def _sasl_ssl_listener(settings: BrokerSettings) -> dict[str, str]:
+    """SASL over TLS with each of ``sasl_mechanisms``. PLAIN's users live in its
+    JAAS line; SCRAM's in the cluster metadata (``format_command`` adds them), so
+    their JAAS line names only the login module."""
+    prefix = "listener.name.sasl_ssl"
+    values = {
+        "sasl.enabled.mechanisms": ",".join(settings.sasl_mechanisms),
+        f"{prefix}.ssl.keystore.type": "PEM",
+        f"{prefix}.ssl.keystore.location": str(settings.sasl_ssl_keystore),
+    }
+    for mechanism in settings.sasl_mechanisms:
+        if mechanism == "PLAIN":
+            users = " ".join(
+                f'user_{name}="{password.get_secret_value()}"'
+                for name, password in settings.sasl_users.items()
+            )
+            login = "org.apache.kafka.common.security.plain.PlainLoginModule"
+            values[f"{prefix}.plain.sasl.jaas.config"] = f"{login} required {users};"
+        else:
+            values[f"{prefix}.{mechanism.lower()}.sasl.jaas.config"] = SCRAM_LOGIN
+    return values
+
+
+def _ssl_listener(settings: BrokerSettings) -> dict[str, str]:
+    """TLS that requires a client certificate signed by a CA in ``ssl_truststore``
+    (mutual TLS); the client is known by its certificate's subject."""
+    prefix = "listener.name.ssl"
+    return {
+        f"{prefix}.ssl.client.auth": "required",
+        f"{prefix}.ssl.keystore.type": "PEM",
+        f"{prefix}.ssl.keystore.location": str(settings.ssl_keystore),
+        f"{prefix}.ssl.truststore.type": "PEM",
+        f"{prefix}.ssl.truststore.location": str(settings.ssl_truststore),
+    }
+
+
+def scram_arguments(settings: BrokerSettings) -> list[str]:
+    """``--add-scram`` for every SASL user and SCRAM mechanism: KRaft keeps SCRAM
+    credentials in the cluster metadata, written when the storage is formatted."""
+    if settings.sasl_ssl_port is None:
+        return []
+    arguments: list[str] = []
+    for mechanism in settings.sasl_mechanisms:
+        if not mechanism.startswith("SCRAM-"):
+            continue
+        for name, password in settings.sasl_users.items():
+            secret = password.get_secret_value()
+            arguments += ["--add-scram", f"{mechanism}=[name={name},password={secret}]"]
+    return arguments
 
 
 def render_properties(values: Mapping[str, str]) -> str:
@@ -161,6 +216,7 @@ def format_command(
         "-c",
         str(config),
         "--ignore-formatted",
+        *scram_arguments(settings),
     ]
 
 

@@ -2,14 +2,22 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
-from typing import Self
+from typing import Literal, Self
 
 from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 #: The broker only ever listens on loopback: it is for development and tests.
 HOST = "127.0.0.1"
+
+Mechanism = Literal["PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512"]
+_UNSAFE_IN_SCRAM = re.compile(r'[,\[\]="\s]')
+
+
+def _plain_only() -> list[Mechanism]:
+    return ["PLAIN"]
 
 
 class BrokerSettings(BaseSettings):
@@ -38,14 +46,33 @@ class BrokerSettings(BaseSettings):
         default=None,
         ge=1,
         le=65535,
-        description="a second listener with SASL_SSL (PLAIN), for testing secured "
-        "clients; needs sasl_ssl_keystore and sasl_users",
+        description="a second listener with SASL_SSL (sasl_mechanisms), for testing "
+        "secured clients; needs sasl_ssl_keystore and sasl_users",
     )
     sasl_ssl_keystore: Path | None = Field(
         default=None, description="the listener's key and certificate chain (PEM)"
     )
     sasl_users: dict[str, SecretStr] = Field(
-        default_factory=dict, description="SASL/PLAIN user name -> password"
+        default_factory=dict, description="SASL user name -> password"
+    )
+    sasl_mechanisms: list[Mechanism] = Field(
+        default_factory=_plain_only,
+        min_length=1,
+        description="what the SASL_SSL listener accepts; every user may log in "
+        "with each (SCRAM credentials are written when the storage is formatted)",
+    )
+    ssl_port: int | None = Field(
+        default=None,
+        ge=1,
+        le=65535,
+        description="a listener with SSL that requires a client certificate "
+        "(mutual TLS); needs ssl_keystore and ssl_truststore",
+    )
+    ssl_keystore: Path | None = Field(
+        default=None, description="the SSL listener's key and certificate chain (PEM)"
+    )
+    ssl_truststore: Path | None = Field(
+        default=None, description="CA certificates (PEM) that sign client certificates"
     )
     authorizer: bool = Field(
         default=False,
@@ -60,7 +87,7 @@ class BrokerSettings(BaseSettings):
     stop_timeout: float = Field(default=30.0, gt=0)
 
     @model_validator(mode="after")
-    def _distinct_ports(self) -> Self:
+    def _consistent(self) -> Self:
         if self.port == self.controller_port:
             msg = f"broker port and controller port must differ (both {self.port})"
             raise ValueError(msg)
@@ -69,6 +96,20 @@ class BrokerSettings(BaseSettings):
         ):
             msg = "a SASL_SSL listener needs a keystore and at least one user"
             raise ValueError(msg)
+        if self.ssl_port is not None and (
+            self.ssl_keystore is None or self.ssl_truststore is None
+        ):
+            msg = "an SSL listener needs a keystore and a truststore"
+            raise ValueError(msg)
+        scram = [m for m in self.sasl_mechanisms if m.startswith("SCRAM-")]
+        for name, password in self.sasl_users.items() if scram else ():
+            if _UNSAFE_IN_SCRAM.search(name + password.get_secret_value()):
+                msg = (
+                    f"SASL user {name!r}: SCRAM names and passwords (given to the "
+                    'storage tool as name=...,password=...) may not hold , [ ] = " '
+                    "or spaces"
+                )
+                raise ValueError(msg)
         if self.authorizer and self.sasl_ssl_port is None:
             msg = "the authorizer needs the SASL_SSL listener (sasl_ssl_port)"
             raise ValueError(msg)

@@ -166,3 +166,153 @@ def test_the_authorizer_enforces_acls_on_the_sasl_ssl_listener_only(
 def test_the_authorizer_needs_the_sasl_ssl_listener() -> None:
     with pytest.raises(ValueError, match="needs the SASL_SSL listener"):
         BrokerSettings(authorizer=True)
+
+
+def _secured(
+    settings: BrokerSettings, tmp_path: Path, **update: object
+) -> BrokerSettings:
+    base = {
+        "sasl_ssl_port": 29094,
+        "sasl_ssl_keystore": tmp_path / "keystore.pem",
+        "sasl_users": {"tether": SecretStr("pw-1"), "reader": SecretStr("pw-2")},
+    }
+    return settings.model_copy(update=base | update)
+
+
+def test_the_sasl_ssl_listener_enables_plain_alone_by_default(
+    settings: BrokerSettings, tmp_path: Path
+) -> None:
+    values = config.server_properties(_secured(settings, tmp_path), tmp_path)
+
+    assert values["sasl.enabled.mechanisms"] == "PLAIN"
+    assert values["listener.name.sasl_ssl.plain.sasl.jaas.config"] == (
+        "org.apache.kafka.common.security.plain.PlainLoginModule required "
+        'user_tether="pw-1" user_reader="pw-2";'
+    )
+    assert not any("scram" in key for key in values)
+    assert values["listeners"] == (
+        "PLAINTEXT://127.0.0.1:29092,SASL_SSL://127.0.0.1:29094,"
+        "CONTROLLER://127.0.0.1:29093"
+    )
+    assert values["listener.security.protocol.map"] == (
+        "CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT,SASL_SSL:SASL_SSL"
+    )
+
+
+def test_scram_mechanisms_get_their_login_module_per_listener(
+    settings: BrokerSettings, tmp_path: Path
+) -> None:
+    secured = _secured(
+        settings,
+        tmp_path,
+        sasl_mechanisms=["PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512"],
+    )
+    values = config.server_properties(secured, tmp_path)
+
+    assert values["sasl.enabled.mechanisms"] == "PLAIN,SCRAM-SHA-256,SCRAM-SHA-512"
+    scram = "org.apache.kafka.common.security.scram.ScramLoginModule required;"
+    assert values["listener.name.sasl_ssl.scram-sha-256.sasl.jaas.config"] == scram
+    assert values["listener.name.sasl_ssl.scram-sha-512.sasl.jaas.config"] == scram
+    # SCRAM's users are in the metadata, not in a properties file.
+    assert "pw-1" not in values["listener.name.sasl_ssl.scram-sha-512.sasl.jaas.config"]
+
+
+def test_scram_users_are_added_when_the_storage_is_formatted(
+    settings: BrokerSettings, tmp_path: Path
+) -> None:
+    secured = _secured(settings, tmp_path, sasl_mechanisms=["PLAIN", "SCRAM-SHA-512"])
+    command = config.format_command(
+        secured,
+        "/jars/a.jar",
+        config=tmp_path / "server.properties",
+        log4j2=tmp_path / "log4j2.properties",
+        logs_dir=tmp_path / "logs",
+        cluster_id="abc",
+    )
+
+    tail = command[command.index("--ignore-formatted") + 1 :]
+    assert tail == [
+        "--add-scram",
+        "SCRAM-SHA-512=[name=tether,password=pw-1]",
+        "--add-scram",
+        "SCRAM-SHA-512=[name=reader,password=pw-2]",
+    ]
+    plain = _secured(settings, tmp_path)
+    assert config.scram_arguments(plain) == []
+
+
+def test_a_scram_password_the_storage_tool_would_misread_is_refused(
+    tmp_path: Path,
+) -> None:
+    with pytest.raises(ValueError, match="SCRAM names and passwords"):
+        BrokerSettings(
+            sasl_ssl_port=29094,
+            sasl_ssl_keystore=tmp_path / "k.pem",
+            sasl_users={"tether": SecretStr("a,b")},
+            sasl_mechanisms=["SCRAM-SHA-256"],
+        )
+    # PLAIN alone takes any password (it goes into a quoted JAAS value).
+    BrokerSettings(
+        sasl_ssl_port=29094,
+        sasl_ssl_keystore=tmp_path / "k.pem",
+        sasl_users={"tether": SecretStr("a,b")},
+    )
+
+
+def test_the_ssl_listener_requires_a_client_certificate(
+    settings: BrokerSettings, tmp_path: Path
+) -> None:
+    mtls = settings.model_copy(
+        update={
+            "ssl_port": 29095,
+            "ssl_keystore": tmp_path / "broker.pem",
+            "ssl_truststore": tmp_path / "ca.pem",
+        }
+    )
+    values = config.server_properties(mtls, tmp_path)
+
+    assert values["listeners"] == (
+        "PLAINTEXT://127.0.0.1:29092,SSL://127.0.0.1:29095,CONTROLLER://127.0.0.1:29093"
+    )
+    assert values["advertised.listeners"] == (
+        "PLAINTEXT://127.0.0.1:29092,SSL://127.0.0.1:29095"
+    )
+    assert values["listener.security.protocol.map"] == (
+        "CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT,SSL:SSL"
+    )
+    assert values["listener.name.ssl.ssl.client.auth"] == "required"
+    assert values["listener.name.ssl.ssl.truststore.type"] == "PEM"
+    assert values["listener.name.ssl.ssl.truststore.location"] == str(
+        tmp_path / "ca.pem"
+    )
+    assert values["listener.name.ssl.ssl.keystore.location"] == str(
+        tmp_path / "broker.pem"
+    )
+    assert "sasl.enabled.mechanisms" not in values
+
+
+def test_both_secured_listeners_side_by_side(
+    settings: BrokerSettings, tmp_path: Path
+) -> None:
+    both = _secured(
+        settings,
+        tmp_path,
+        ssl_port=29095,
+        ssl_keystore=tmp_path / "broker.pem",
+        ssl_truststore=tmp_path / "ca.pem",
+    )
+    values = config.server_properties(both, tmp_path)
+
+    assert values["advertised.listeners"] == (
+        "PLAINTEXT://127.0.0.1:29092,SASL_SSL://127.0.0.1:29094,SSL://127.0.0.1:29095"
+    )
+    assert values["listener.security.protocol.map"] == (
+        "CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT,SASL_SSL:SASL_SSL,SSL:SSL"
+    )
+
+
+def test_an_ssl_listener_needs_its_keystore_and_truststore(tmp_path: Path) -> None:
+    with pytest.raises(
+        ValueError, match="SSL listener needs a keystore and a truststore"
+    ):
+        BrokerSettings(ssl_port=29095, ssl_keystore=tmp_path / "broker.pem")
