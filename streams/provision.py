@@ -13,6 +13,7 @@ creates allow it (``max.message.bytes``), so the broker takes what tether sends.
 from __future__ import annotations
 
 import asyncio
+import time
 from dataclasses import dataclass
 
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
@@ -75,6 +76,7 @@ async def ensure_topics(
                     for s in missing
                 ]
             )
+            await _until_led(admin, missing)
         present = [s for name, s in wanted.items() if name in existing]
         if present:
             described = await admin.describe_topics([s.name for s in present])
@@ -94,6 +96,31 @@ async def ensure_topics(
         raise ConfigurationError(msg) from exc
     finally:
         await admin.close()
+
+
+async def _until_led(
+    admin: AIOKafkaAdminClient, specs: list[TopicSpec], seconds: float = 30.0
+) -> None:
+    """Wait until every partition of the new ``specs`` has a leader.
+
+    A topic is created before the cluster's metadata knows it: a consumer that
+    reads it at once (the changelogs' preload, the first poll) would log an
+    ERROR per retry ("not found in cluster metadata") until it does.
+    """
+    deadline = time.monotonic() + seconds
+    waiting = {s.name: s.partitions for s in specs}
+    while waiting and time.monotonic() < deadline:
+        try:
+            described = await admin.describe_topics(list(waiting))
+        except KafkaError:
+            described = []  # not known yet: asked again
+        for topic in described:
+            partitions = topic.get("partitions") or []
+            led = [p for p in partitions if p.get("leader", -1) >= 0]
+            if not topic.get("error_code") and len(led) == waiting[topic["topic"]]:
+                del waiting[topic["topic"]]
+        if waiting:
+            await asyncio.sleep(0.2)
 
 
 def _configs(spec: TopicSpec, max_message_bytes: int | None) -> dict[str, str]:

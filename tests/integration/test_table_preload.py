@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, cast
 
 import faust
+import pytest
 from aiokafka import AIOKafkaProducer
 
 from streams.preload import preload
@@ -80,3 +82,26 @@ def test_preload_applies_changelogs_and_resumes_where_it_stopped(
     store = cast(Any, app.tables["idmap"]).data
     assert store.persisted_offset(faust.types.TP(idmap, 0)) == 2
     assert not list(tmp_path.rglob("cursors-*.db"))
+
+
+def test_topics_just_created_are_preloaded_without_error_lines(
+    kafka_bootstrap: str,
+    tmp_path: Path,
+    unique_name: Callable[[str], str],
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    # A fresh deployment creates its changelogs and preloads them at once: the
+    # cluster must know every new partition's leader by then, or aiokafka logs
+    # an ERROR per metadata retry (the demo showed 85 of them under load).
+    app_id = unique_name("fresh")
+    specs = [
+        TopicSpec(f"{app_id}-flow-links-changelog", 2, True),
+        TopicSpec(f"{app_id}-idmap-changelog", 1, True),
+        *(TopicSpec(f"{app_id}.filler.{n}", 4, False) for n in range(40)),
+    ]
+    caplog.set_level(logging.WARNING)
+    assert len(asyncio.run(ensure_topics(kafka_bootstrap, specs))) == len(specs)
+    report = asyncio.run(preload(_app(app_id, tmp_path), kafka_bootstrap))
+    assert report.records == 0
+    errors = [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR]
+    assert errors == []
