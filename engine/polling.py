@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from connectors.base.protocols import BadRecord, Source
-from connectors.errors import TransientError
+from connectors.errors import InvalidRecordError, TransientError
 from engine import metrics
 from engine.badinput import LetterMemo, letter_key, safe
 from engine.control import ResyncRequest, ResyncRequests
@@ -180,7 +180,14 @@ class SourcePoller:
         metrics.dead_letter("source", bad.system)
         await self._outputs.dead_letter(
             dead_letter(
-                bad.reason,
+                # The error a read by id raises for the same record (a webhook's
+                # fetch): one failure, one letter key, whichever way it came.
+                InvalidRecordError(
+                    bad.reason,
+                    system=bad.system,
+                    entity=bad.entity,
+                    record_id=bad.record_id,
+                ),
                 stage="source",
                 system=bad.system,
                 entity=bad.entity,

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from connectors.errors import RejectedRecordError, TransientError
+from connectors.errors import InvalidRecordError, RejectedRecordError, TransientError
 from engine.cursors import CursorTable
+from engine.delivery import dead_letter, letter_key
 from engine.polling import PollOutputs, SourcePoller
 from schemas.envelope import DeadLetter
 from tests.unit.engine.test_ingest import PagedSource
@@ -86,3 +87,21 @@ async def test_an_unacknowledged_page_moves_no_cursor_until_a_poll_gets_through(
     assert source.asked == [None, None]
     assert outputs.published == ["1", "2", "1", "2"]
     assert store["webcrm/Organisations"]["since"] == "2024-01-01T00:02:00Z"
+
+
+async def test_a_bad_record_read_by_a_poll_has_the_letter_key_of_a_read_by_id():
+    outputs = Outputs(set())
+    poller = SourcePoller(
+        PagedSource([[0, 1]]), ["Organisations"], outputs.ports(), CursorTable({})
+    )
+    await poller.poll()
+    [polled] = outputs.letters
+    # What a webhook's fetch of the same record dead-letters (``engine.push``).
+    error = InvalidRecordError(
+        "bad", system="webcrm", entity="Organisations", record_id="x"
+    )
+    fetched = dead_letter(
+        error, stage="source", system="webcrm", entity="Organisations"
+    )
+    assert polled.error_type == "InvalidRecordError"
+    assert letter_key(polled) == letter_key(fetched)
