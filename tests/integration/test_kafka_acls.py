@@ -17,15 +17,12 @@ from aiokafka.errors import TopicAuthorizationFailedError
 from aiokafka.protocol.admin import CreateAclsRequest
 from pydantic import SecretStr
 
-from connectors.errors import SyncError
-from devkit.broker import BrokerMode, EmbeddedBroker
 from ops.cli import main
 from standins.webcrm import seed_webcrm
 from streams.kafka_security import KafkaSecurity
-from tests.integration.certs import make_certs
-from tests.integration.conftest import broker_settings, free_port
 from tests.integration.isolation import wait_until
 from tests.integration.scenario import ORGS, PERSONS, PRODUCTS, links, webcrm_customcrm
+from tests.integration.secured import SecuredBroker, secured_broker
 
 PASSWORDS = {
     "admin": "admin-password-of-the-acl-test-4c1",
@@ -42,26 +39,23 @@ ALLOW = 3
 
 @dataclass(frozen=True)
 class Secured:
-    """The broker's SASL_SSL address and the CA its certificate chains to."""
+    """The broker's SASL_SSL listener, and how its users log in."""
 
-    bootstrap: str
-    ca: Path
+    broker: SecuredBroker
+
+    @property
+    def bootstrap(self) -> str:
+        return self.broker.sasl_ssl
 
     def env(self, user: str) -> dict[str, str]:
         """tether's settings to log in as ``user``."""
-        return {
-            "TETHER_KAFKA_SECURITY_PROTOCOL": "SASL_SSL",
-            "TETHER_KAFKA_SSL_CAFILE": str(self.ca),
-            "TETHER_KAFKA_SASL_MECHANISM": "PLAIN",
-            "TETHER_KAFKA_SASL_USERNAME": user,
-            "TETHER_KAFKA_SASL_PASSWORD": PASSWORDS[user],
-        }
+        return self.broker.sasl_env(user)
 
     def options(self, user: str) -> dict[str, Any]:
         """aiokafka options to log in as ``user``."""
         security = KafkaSecurity(
             security_protocol="SASL_SSL",
-            ssl_cafile=self.ca,
+            ssl_cafile=self.broker.certs.ca,
             sasl_mechanism="PLAIN",
             sasl_username=user,
             sasl_password=SecretStr(PASSWORDS[user]),
@@ -72,26 +66,10 @@ class Secured:
 @pytest.fixture
 def secured(tmp_path: Path) -> Iterator[Secured]:
     """A broker enforcing ACLs on its SASL_SSL listener; ``admin`` is a super user."""
-    certs = make_certs(tmp_path / "certs")
-    port = free_port()
-    settings = broker_settings(tmp_path / "kafka").model_copy(
-        update={
-            "sasl_ssl_port": port,
-            "sasl_ssl_keystore": certs.keystore,
-            "sasl_users": {user: SecretStr(p) for user, p in PASSWORDS.items()},
-            "authorizer": True,
-            "super_users": ["admin"],
-        }
-    )
-    broker = EmbeddedBroker(settings, mode=BrokerMode.OWNED)
-    try:
-        broker.start()
-    except SyncError as exc:
-        pytest.fail(f"could not start the ACL test broker: {exc}", pytrace=False)
-    try:
-        yield Secured(f"127.0.0.1:{port}", certs.ca)
-    finally:
-        broker.stop()
+    with secured_broker(
+        tmp_path, PASSWORDS, authorizer=True, super_users=["admin"]
+    ) as broker:
+        yield Secured(broker)
 
 
 def parse_acl_line(line: str) -> list[tuple[int, str, int, str, int]]:

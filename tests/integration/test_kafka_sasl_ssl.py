@@ -7,16 +7,12 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from pydantic import SecretStr
 
-from connectors.errors import SyncError
-from devkit.broker import BrokerMode, EmbeddedBroker
 from ops.cli import main
 from standins.webcrm import seed_webcrm
-from tests.integration.certs import make_certs
-from tests.integration.conftest import broker_settings, free_port
 from tests.integration.isolation import wait_until
 from tests.integration.scenario import ORGS, PERSONS, PRODUCTS, links, webcrm_customcrm
+from tests.integration.secured import secured_broker
 
 PASSWORD = "sasl-password-of-tether-81b2"  # noqa: S105 - the test broker's own
 SIZES = {ORGS: 4, PERSONS: 6, PRODUCTS: 2}
@@ -25,31 +21,8 @@ SIZES = {ORGS: 4, PERSONS: 6, PRODUCTS: 2}
 @pytest.fixture
 def secured(tmp_path: Path) -> Iterator[tuple[str, dict[str, str]]]:
     """A broker with a SASL_SSL listener; its address and the client settings."""
-    certs = make_certs(tmp_path / "certs")
-    port = free_port()
-    settings = broker_settings(tmp_path / "kafka").model_copy(
-        update={
-            "sasl_ssl_port": port,
-            "sasl_ssl_keystore": certs.keystore,
-            "sasl_users": {"tether": SecretStr(PASSWORD)},
-        }
-    )
-    broker = EmbeddedBroker(settings, mode=BrokerMode.OWNED)
-    try:
-        broker.start()
-    except SyncError as exc:
-        pytest.fail(f"could not start the SASL_SSL test broker: {exc}", pytrace=False)
-    env = {
-        "TETHER_KAFKA_SECURITY_PROTOCOL": "SASL_SSL",
-        "TETHER_KAFKA_SSL_CAFILE": str(certs.ca),
-        "TETHER_KAFKA_SASL_MECHANISM": "PLAIN",
-        "TETHER_KAFKA_SASL_USERNAME": "tether",
-        "TETHER_KAFKA_SASL_PASSWORD": PASSWORD,
-    }
-    try:
-        yield f"127.0.0.1:{port}", env
-    finally:
-        broker.stop()
+    with secured_broker(tmp_path, {"tether": PASSWORD}) as broker:
+        yield broker.sasl_ssl, broker.sasl_env()
 
 
 def _cli(monkeypatch, capsys, env: dict[str, str], *argv: str) -> tuple[int, str, str]:

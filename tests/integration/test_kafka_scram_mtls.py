@@ -9,17 +9,14 @@ from dataclasses import dataclass
 
 import orjson
 import pytest
-from pydantic import SecretStr
 
-from connectors.errors import SyncError
-from devkit.broker import BrokerMode, EmbeddedBroker
 from devkit.local import LocalDeployment
 from ops.cli import main
 from standins.webcrm import seed_webcrm
-from tests.integration.certs import CLIENT_KEY_PASSWORD, TestCerts, make_certs
-from tests.integration.conftest import broker_settings, free_port
+from tests.integration.certs import CLIENT_KEY_PASSWORD, make_certs
 from tests.integration.isolation import wait_until
 from tests.integration.scenario import ORGS, PERSONS, PRODUCTS, links, webcrm_customcrm
+from tests.integration.secured import SecuredBroker, secured_broker
 
 PASSWORD = "scram-password-of-tether-3c7a"  # noqa: S105 - the test broker's own
 SIZES = {ORGS: 3, PERSONS: 4, PRODUCTS: 1}
@@ -28,66 +25,35 @@ SCRAM = ["SCRAM-SHA-256", "SCRAM-SHA-512"]
 
 @dataclass(frozen=True)
 class Secured:
-    """The broker's secured ports and the certificates its clients use."""
+    """The broker's secured listeners, with each client's settings."""
 
-    sasl_ssl: str
-    ssl: str
-    certs: TestCerts
+    broker: SecuredBroker
+
+    @property
+    def ssl(self) -> str:
+        assert self.broker.ssl is not None
+        return self.broker.ssl
 
     def scram(self, mechanism: str) -> dict[str, str]:
         return {
-            "TETHER_KAFKA_BOOTSTRAP": self.sasl_ssl,
-            "TETHER_KAFKA_SECURITY_PROTOCOL": "SASL_SSL",
-            "TETHER_KAFKA_SSL_CAFILE": str(self.certs.ca),
-            "TETHER_KAFKA_SASL_MECHANISM": mechanism,
-            "TETHER_KAFKA_SASL_USERNAME": "tether",
-            "TETHER_KAFKA_SASL_PASSWORD": PASSWORD,
+            "TETHER_KAFKA_BOOTSTRAP": self.broker.sasl_ssl,
+            **self.broker.sasl_env(mechanism=mechanism),
         }
 
     def mtls(self) -> dict[str, str]:
-        return {
-            "TETHER_KAFKA_BOOTSTRAP": self.ssl,
-            "TETHER_KAFKA_SECURITY_PROTOCOL": "SSL",
-            "TETHER_KAFKA_SSL_CAFILE": str(self.certs.ca),
-            "TETHER_KAFKA_SSL_CERTFILE": str(self.certs.client_cert),
-            "TETHER_KAFKA_SSL_KEYFILE": str(self.certs.client_key),
-            "TETHER_KAFKA_SSL_KEY_PASSWORD": CLIENT_KEY_PASSWORD,
-        }
+        return {"TETHER_KAFKA_BOOTSTRAP": self.ssl, **self.broker.mtls_env()}
 
 
 @pytest.fixture(scope="module")
 def secured(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Secured]:
     """One broker: SASL_SSL with PLAIN and both SCRAMs, and SSL with client auth."""
-    folder = tmp_path_factory.mktemp("scram-mtls")
-    certs = make_certs(folder / "certs")
-    settings = broker_settings(folder / "kafka")
-    taken = {settings.port, settings.controller_port}
-    ports = []
-    while len(ports) < 2:
-        port = free_port()
-        if port not in taken:
-            ports.append(port)
-            taken.add(port)
-    settings = settings.model_copy(
-        update={
-            "sasl_ssl_port": ports[0],
-            "sasl_ssl_keystore": certs.keystore,
-            "sasl_users": {"tether": SecretStr(PASSWORD)},
-            "sasl_mechanisms": ["PLAIN", *SCRAM],
-            "ssl_port": ports[1],
-            "ssl_keystore": certs.keystore,
-            "ssl_truststore": certs.ca,
-        }
-    )
-    broker = EmbeddedBroker(settings, mode=BrokerMode.OWNED)
-    try:
-        broker.start()
-    except SyncError as exc:
-        pytest.fail(f"could not start the secured test broker: {exc}", pytrace=False)
-    try:
-        yield Secured(f"127.0.0.1:{ports[0]}", f"127.0.0.1:{ports[1]}", certs)
-    finally:
-        broker.stop()
+    with secured_broker(
+        tmp_path_factory.mktemp("scram-mtls"),
+        {"tether": PASSWORD},
+        mtls=True,
+        sasl_mechanisms=["PLAIN", *SCRAM],
+    ) as broker:
+        yield Secured(broker)
 
 
 @pytest.fixture(scope="module")

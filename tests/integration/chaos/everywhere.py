@@ -20,10 +20,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-from pydantic import SecretStr
 
-from connectors.errors import SyncError
-from devkit.broker import BrokerMode, EmbeddedBroker
 from devkit.local import LocalDeployment, latest_by_key
 from standins import (
     ChargebeeStandIn,
@@ -43,8 +40,7 @@ from standins import (
 )
 from streams.kafka_io import read_all
 from tests.badinput.corpus import DEPLOYED
-from tests.integration.certs import make_certs
-from tests.integration.conftest import broker_settings, free_port
+from tests.integration.secured import secured_broker
 
 SYSTEMS = (
     "membercare",
@@ -146,39 +142,6 @@ class Everywhere:
         self.local.wait_for(condition, timeout=timeout, what=what, interval=1.0)
 
 
-@contextmanager
-def sasl_ssl_broker(
-    home: Path, password: str
-) -> Iterator[tuple[EmbeddedBroker, str, dict[str, str]]]:
-    """A broker with a SASL_SSL listener: it, that listener, the client settings."""
-    certs = make_certs(home / "certs")
-    port = free_port()
-    settings = broker_settings(home / "kafka").model_copy(
-        update={
-            "sasl_ssl_port": port,
-            "sasl_ssl_keystore": certs.keystore,
-            "sasl_users": {"tether": SecretStr(password)},
-        }
-    )
-    broker = EmbeddedBroker(settings, mode=BrokerMode.OWNED)
-    try:
-        broker.start()
-    except SyncError as exc:
-        msg = f"could not start the SASL_SSL test broker: {exc}"
-        raise AssertionError(msg) from None
-    env = {
-        "TETHER_KAFKA_SECURITY_PROTOCOL": "SASL_SSL",
-        "TETHER_KAFKA_SSL_CAFILE": str(certs.ca),
-        "TETHER_KAFKA_SASL_MECHANISM": "PLAIN",
-        "TETHER_KAFKA_SASL_USERNAME": "tether",
-        "TETHER_KAFKA_SASL_PASSWORD": password,
-    }
-    try:
-        yield broker, f"127.0.0.1:{port}", env
-    finally:
-        broker.stop()
-
-
 def _standins() -> dict[str, Any]:
     return {
         "membercare": MembercareStandIn(api_key=_secret("membercare-key")),
@@ -240,7 +203,8 @@ def everywhere(home: Path) -> Iterator[Everywhere]:
     issued = IssuedTokens()
     for system in ("membercare", "crmoffice", "webcrm"):
         issued.watch(system, standins[system])
-    with sasl_ssl_broker(home, password) as (broker, bootstrap, security):
+    with secured_broker(home, {"tether": password}) as secured:
+        security = secured.sasl_env()
         for standin in standins.values():
             standin.start()
         standins["webcrm"].set_faults(rate_limit=None)
@@ -256,7 +220,7 @@ def everywhere(home: Path) -> Iterator[Everywhere]:
             **{f"{s.upper()}_TIMEOUT": str(TIMEOUT_SECONDS) for s in SYSTEMS},
         }
         local = LocalDeployment(
-            bootstrap=bootstrap,
+            bootstrap=secured.sasl_ssl,
             app_id=f"chaos-secrets-{uuid.uuid4().hex[:8]}",
             home=home,
             standins=standins,
@@ -270,7 +234,9 @@ def everywhere(home: Path) -> Iterator[Everywhere]:
         credentials["webhooks"] = [local._push_secret]  # noqa: SLF001 - the test's own
         credentials["kafka"] = [password]
         credentials["control"] = [control]
-        world = Everywhere(local, standins, broker.bootstrap, credentials, issued)
+        world = Everywhere(
+            local, standins, secured.broker.bootstrap, credentials, issued
+        )
         try:
             local.start_worker()
             yield world
