@@ -202,6 +202,7 @@ async def _write(
     not mistaken for an edit of that side later.
     """
     source_event, target_event = records
+    _refuse_unresolved(flow, link, decision, ports)
     source_at = target_at = None
     writes = 0
     if decision.to_target:
@@ -234,6 +235,34 @@ async def _write(
         else:
             _keep_unwritten(decision, decision.to_source, link)
     return source_at, target_at, writes
+
+
+def _refuse_unresolved(
+    flow: Flow, link: Link, decision: Decision, ports: FlowPorts
+) -> None:
+    """Refuse, before writing anything, a source write of an unlinked reference.
+
+    Left out of the write body, it would still be recorded as agreed: the
+    target's change would look synced, its event already seen, and the source
+    would keep the old reference for good (a lost update, found by the chaos
+    suite). Raised, the change waits for the link like any other reference.
+    """
+    if not decision.to_source:
+        return
+    if not ports.source_sink.capabilities(flow.source.type).update:
+        return  # nothing is written there, nor agreed (``_keep_unwritten``)
+    missing = mapping.unresolved_reverse_references(
+        flow, decision.to_source, ports.resolve_reverse
+    )
+    if missing:
+        target = flow.target
+        msg = (
+            f"{target.system} {target.type} {link.target_id}: referenced entity has "
+            f"no link yet ({', '.join(missing)})"
+        )
+        raise UnresolvedReferenceError(
+            msg, system=target.system, entity=target.type, record_id=link.target_id
+        )
 
 
 def _agreed(

@@ -254,6 +254,26 @@ def target_changes(
     return body
 
 
+def unresolved_reverse_references(
+    flow: Flow, values: Mapping[str, Any], resolve_reverse: Resolver
+) -> list[str]:
+    """Describe each target-side reference in ``values`` with no source-side id.
+
+    ``source_changes`` cannot write such a reference: the target entity it
+    names is not linked (yet) to a source entity.
+    """
+    missing = []
+    for row in flow.properties:
+        value = values.get(row_key(row))
+        if (
+            row.references
+            and value
+            and resolve_reverse(row.references, str(value)) is None
+        ):
+            missing.append(f"{row.target}={value}")
+    return missing
+
+
 def source_changes(
     flow: Flow,
     values: Mapping[str, Any],

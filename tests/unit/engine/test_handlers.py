@@ -180,6 +180,32 @@ async def test_reference_maps_to_the_linked_target_id():
     assert body["CustomerId"] == "C-77"
 
 
+async def test_a_target_reference_with_no_source_id_waits_and_is_not_agreed():
+    world = World()
+    world.idmap[f"{ORGS.name}/s/1"] = "C-1"
+    world.idmap[f"{ORGS.name}/t/C-1"] = "1"
+    person = world.webcrm.put(
+        "Persons",
+        "5",
+        {"PersonOrganisationId": 1, "PersonLastName": "N", "PersonEmail": "n@x.no"},
+    )
+    link = (await handle_event(PERSONS, person, None, world.ports())).link
+    contact = world.customcrm.records["Contact"][link.target_id]
+    moved = world.customcrm.put(
+        "Contact", link.target_id, {**contact, "CustomerId": "C-2"}
+    )
+    # C-2 names no Webcrm organisation yet: nothing to write, and nothing agreed,
+    # or the move would look synced and never reach Webcrm.
+    with pytest.raises(UnresolvedReferenceError, match="CustomerId=C-2"):
+        await handle_event(PERSONS, moved, link, world.ports())
+    assert world.webcrm.writes == []
+
+    world.idmap[f"{ORGS.name}/t/C-2"] = "2"  # the organisation is linked meanwhile
+    outcome = await handle_event(PERSONS, moved, link, world.ports())
+    assert world.webcrm.records["Persons"]["5"]["PersonOrganisationId"] == 2
+    assert outcome.link.synced["PersonOrganisationId->CustomerId"] == "C-2"
+
+
 async def test_uncoercible_value_is_an_invalid_record_naming_system_type_id():
     world = World()
     product = FLOWS["webcrm-products-to-customcrm-product"]
