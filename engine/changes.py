@@ -240,29 +240,39 @@ async def _write(
 def _refuse_unresolved(
     flow: Flow, link: Link, decision: Decision, ports: FlowPorts
 ) -> None:
-    """Refuse, before writing anything, a source write of an unlinked reference.
+    """Settle, before writing anything, source writes of unlinked references.
 
-    Left out of the write body, it would still be recorded as agreed: the
-    target's change would look synced, its event already seen, and the source
-    would keep the old reference for good (a lost update, found by the chaos
-    suite). Raised, the change waits for the link like any other reference.
+    Left out of the write body, such a reference would still be recorded as
+    agreed: the target's change would look synced, its event already seen,
+    and the source would keep the old reference for good (a lost update, found
+    by the chaos suite). A required one is raised, so the change waits for the
+    link like any other reference; an optional one (a target entity that may
+    never have a source counterpart) is left unwritten and not agreed.
     """
     if not decision.to_source:
         return
     if not ports.source_sink.capabilities(flow.source.type).update:
         return  # nothing is written there, nor agreed (``_keep_unwritten``)
-    missing = mapping.unresolved_reverse_references(
+    rows = mapping.unresolved_reverse_references(
         flow, decision.to_source, ports.resolve_reverse
     )
-    if missing:
+    required = [r for r in rows if not r.optional]
+    if required:
         target = flow.target
+        named = ", ".join(
+            f"{r.target}={decision.to_source[mapping.row_key(r)]}" for r in required
+        )
         msg = (
             f"{target.system} {target.type} {link.target_id}: referenced entity has "
-            f"no link yet ({', '.join(missing)})"
+            f"no link yet ({named})"
         )
         raise UnresolvedReferenceError(
             msg, system=target.system, entity=target.type, record_id=link.target_id
         )
+    unwritten = {
+        mapping.row_key(r): decision.to_source.pop(mapping.row_key(r)) for r in rows
+    }
+    _keep_unwritten(decision, unwritten, link)
 
 
 def _agreed(

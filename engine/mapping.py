@@ -256,22 +256,19 @@ def target_changes(
 
 def unresolved_reverse_references(
     flow: Flow, values: Mapping[str, Any], resolve_reverse: Resolver
-) -> list[str]:
-    """Describe each target-side reference in ``values`` with no source-side id.
+) -> list[PropertyRow]:
+    """The rows of ``values`` holding a target-side reference with no source id.
 
     ``source_changes`` cannot write such a reference: the target entity it
     names is not linked (yet) to a source entity.
     """
-    missing = []
-    for row in flow.properties:
-        value = values.get(row_key(row))
-        if (
-            row.references
-            and value
-            and resolve_reverse(row.references, str(value)) is None
-        ):
-            missing.append(f"{row.target}={value}")
-    return missing
+    return [
+        row
+        for row in flow.properties
+        if row.references
+        and values.get(row_key(row))
+        and resolve_reverse(row.references, str(values[row_key(row)])) is None
+    ]
 
 
 def source_changes(

@@ -159,6 +159,31 @@ async def test_optional_reference_left_empty_is_filled_on_a_later_re_read():
     assert again.link.synced["payer.debtorAccountNumber->CustomerId"] == "C-7"
 
 
+async def test_an_optional_target_reference_with_no_source_id_is_not_agreed():
+    world = World()
+    world.webcrm = MemorySink("membercare")
+    world.customcrm = MemorySink("customwebshop")
+    invoices = FLOWS["membercare-invoices-to-customwebshop-order"]
+    key = "payer.debtorAccountNumber->CustomerId"
+    world.idmap["membercare-companies-to-customwebshop-customer/s/1004"] = "C-7"
+    world.idmap["membercare-companies-to-customwebshop-customer/t/C-7"] = "1004"
+    invoice = world.webcrm.put(
+        "Invoices", "90006", {"id": 90006, "payer": {"debtorAccountNumber": "1004"}}
+    )
+    link = (await handle_event(invoices, invoice, None, world.ports())).link
+    order = world.customcrm.records["Order"][link.target_id]
+    # A shop-only customer: no Membercare debtor to point the invoice at, ever
+    # perhaps. Not waited for (the reference is optional), nor taken as agreed.
+    moved = world.customcrm.put(
+        "Order", link.target_id, {**order, "CustomerId": "C-99"}
+    )
+    outcome = await handle_event(invoices, moved, link, world.ports())
+    assert world.webcrm.records["Invoices"]["90006"]["payer"] == {
+        "debtorAccountNumber": "1004"
+    }
+    assert outcome.link.synced[key] == "C-7"
+
+
 async def test_lookup_only_target_is_matched_from_the_catalog():
     chain = FLOWS["customwebshop-customer-to-chargebee-business-entity"]
     world = World(Capabilities(create=False, update=False))
