@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import random
-import re
 import shutil
 import time
 import uuid
@@ -21,13 +20,13 @@ from devkit.local import LocalDeployment
 from standins import FaultConfig
 from tests.integration.chaos import kafka_ops
 from tests.integration.chaos.checks import Checker
+from tests.integration.chaos.diagnose import diagnosis
 from tests.integration.chaos.figures import Figures, PhaseFigures
 from tests.integration.chaos.invariants import DeployedTopics, Verdict
 from tests.integration.chaos.model import KINDS, Expected
 from tests.integration.chaos.observe import ObservedCustomcrm, ObservedWebcrm
 from tests.integration.chaos.seeding import seed_world
 from tests.integration.chaos.storm import Storm
-from tests.integration.flowcontrol import tether_code
 
 # Credentials no log line, error or dead letter may ever show.
 WEBCRM_CODE = "chaos-webcrm-authcode-5b1f0e9c7a3d4c21"
@@ -282,30 +281,15 @@ class ChaosRun:
         return phase
 
     def tails(self) -> str:
-        """For failure messages: what ``tether explain`` says of the first
-        entities a problem names, then the end of every worker log."""
+        """For failure messages: tether's own view of the first entities a
+        problem names (``diagnose``), then the end of every worker log."""
         logs = sorted(self.local.home.glob("worker-*.log"))
         return "\n".join(
             [
-                *self._explained(),
+                *diagnosis(self.local, self.problems),
                 *(
                     f"--- {p.name}:\n{p.read_text(errors='replace')[-3000:]}"
                     for p in logs
                 ),
             ]
         )
-
-    def _explained(self, most: int = 2, lines: int = 30) -> list[str]:
-        # A problem names the Webcrm side ("Persons 5069"); explain follows the
-        # link to Customcrm and shows what each side sent and what was written,
-        # so a failure in CI can be understood from its message alone.
-        types = "|".join(kind.webcrm for kind in KINDS)
-        named = re.findall(rf"\b({types}) (\d+)\b", "\n".join(self.problems))
-        shown = []
-        for entity, webcrm_id in list(dict.fromkeys(named))[:most]:
-            code, text = tether_code(self.local, "explain", "webcrm", entity, webcrm_id)
-            tail = "\n".join(text.splitlines()[-lines:])
-            shown.append(
-                f"--- tether explain webcrm {entity} {webcrm_id} ({code}):\n{tail}"
-            )
-        return shown
