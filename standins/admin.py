@@ -14,6 +14,7 @@ No auth: stand-ins bind 127.0.0.1 only and hold made-up data.
 ``POST /_admin/faults/fail_next``           ``{"n", "status", "method", "path"}``
 ``POST /_admin/faults/lose_next``           ``{"n"}``
 ``POST /_admin/faults/corrupt_next``        ``{"n", "kind", "path", "method"}``
+``DELETE /_admin/faults/pending``           drop the queued one-off faults above
 ``POST /_admin/reset[?all=true]``           write log only, or everything
 ``POST /_admin/expire_tokens``              systems issuing tokens: expire them all
 ==========================================  ============================================
@@ -136,6 +137,10 @@ def admin_routes(standin: StandIn) -> list[BaseRoute]:
         )
         return Response(status_code=204)
 
+    async def clear_pending(request: Request) -> Response:
+        standin.clear_pending_faults()
+        return Response(status_code=204)
+
     async def expire_tokens(request: Request) -> Response:
         standin.expire_tokens()
         return Response(status_code=204)
@@ -159,6 +164,7 @@ def admin_routes(standin: StandIn) -> list[BaseRoute]:
         ("/_admin/faults/fail_next", fail_next, ["POST"]),
         ("/_admin/faults/lose_next", lose_next, ["POST"]),
         ("/_admin/faults/corrupt_next", corrupt_next, ["POST"]),
+        ("/_admin/faults/pending", clear_pending, ["DELETE"]),
         ("/_admin/reset", reset, ["POST"]),
     ]
     if standin.tokens is not None:

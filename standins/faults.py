@@ -205,6 +205,14 @@ class FaultInjector:
                 self.corrupted[rule.kind] += 1
             return broken
 
+    def clear_pending(self) -> None:
+        """Drop every queued one-off fault (``fail_next``, ``lose_next``,
+        ``corrupt_next``), keeping the knobs: a revoked key given back."""
+        with self._lock:
+            self._rules.clear()
+            self._lose_next = 0
+            self._corrupt.clear()
+
     def reset(self) -> None:
         """Back to the system's defaults: no queued failures, empty windows."""
         with self._lock:

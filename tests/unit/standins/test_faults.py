@@ -156,3 +156,14 @@ def test_an_injected_429_looks_like_the_systems_own(wc, webcrm):
     assert response.status_code == 429
     assert response.headers["Retry-After"] == "1"
     assert response.json()["RetryAfterSeconds"] == 1
+
+
+def test_queued_faults_are_dropped_over_admin_and_the_knobs_stay(http, wc, webcrm):
+    # A demo user "revokes" a key with fail_next 401 and gives it back with this.
+    admin = f"{webcrm.url}/_admin/faults"
+    http.put(admin, json={"latency_ms": 1})
+    http.post(f"{admin}/fail_next", json={"n": 100, "status": 401})
+    assert wc.get("/Persons").status_code == 401
+    assert http.delete(f"{admin}/pending").status_code == 204
+    assert wc.get("/Persons").status_code == 200
+    assert webcrm.faults.latency_ms == 1
