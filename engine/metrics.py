@@ -16,7 +16,8 @@ Every name starts with ``tether_`` (the README's Metrics section lists them):
 - ``tether_creates_total{flow}``, ``tether_matches_total{flow}``,
   ``tether_conflicts_total{flow}``: records created, linked by natural key,
   and properties both sides changed.
-- ``tether_dead_letters_total{stage,system}``: dead letters by stage
+- ``tether_dead_letters_total{stage,system,flow}``: dead letters by stage (``flow``
+  empty for a record no flow took, a source's bad record)
   (source, check, decode, flow, poison) and the record's system.
 - ``tether_retries_total{system}``: a record's change tried again in place.
 - ``tether_rate_limit_waits_total{system}``,
@@ -81,7 +82,10 @@ CONFLICTS = Counter(
     "tether_conflicts", "Properties both sides changed", ["flow"], registry=REGISTRY
 )
 DEAD_LETTERS = Counter(
-    "tether_dead_letters", "Dead letters", ["stage", "system"], registry=REGISTRY
+    "tether_dead_letters",
+    "Dead letters",
+    ["stage", "system", "flow"],
+    registry=REGISTRY,
 )
 RETRIES = Counter(
     "tether_retries", "Changes tried again in place", ["system"], registry=REGISTRY
@@ -192,7 +196,7 @@ def conflict(flow: str) -> None:
 
 def dead_letter(stage: str, system: str, flow: str | None = None) -> None:
     """A dead letter of ``stage`` for a record of ``system`` (of ``flow``)."""
-    DEAD_LETTERS.labels(stage, system).inc()
+    DEAD_LETTERS.labels(stage, system, flow or "").inc()
     if flow:
         ACTIVITY.flow(flow).dead_letters += 1
 

@@ -49,12 +49,19 @@ def test_a_polled_type_has_a_cursor_age_and_its_reads_counted():
     assert poll.last_poll_at is not None
 
 
-def test_dead_letters_count_by_stage_and_system_and_per_flow():
-    before = sample("tether_dead_letters_total", stage="source", system="sys-d") or 0
+def test_dead_letters_count_by_stage_system_and_flow():
+    def letters(stage: str, flow: str) -> float:
+        found = sample(
+            "tether_dead_letters_total", stage=stage, system="sys-d", flow=flow
+        )
+        return found or 0
+
+    source, flowed = letters("source", ""), letters("flow", "flow-d")
     metrics.dead_letter("source", "sys-d")
     metrics.dead_letter("flow", "sys-d", "flow-d")
-    assert sample("tether_dead_letters_total", stage="source", system="sys-d") == (
-        before + 1
+    assert (letters("source", ""), letters("flow", "flow-d")) == (
+        source + 1,
+        flowed + 1,
     )
     assert metrics.ACTIVITY.flow("flow-d").dead_letters == 1
 

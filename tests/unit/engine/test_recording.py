@@ -190,7 +190,9 @@ async def test_a_refused_write_is_counted_and_dead_lettered_not_recorded():
         op="create",
         outcome="refused",
     )
-    letters = sample("tether_dead_letters_total", stage="flow", system="webcrm")
+    letters = sample(
+        "tether_dead_letters_total", stage="flow", system="webcrm", flow=ORGS.name
+    )
     out = sample("tether_events_out_total", flow=ORGS.name, result="dead_letter")
 
     async def refuse(entity: str, data: Any, *, idempotency_key: str) -> Any:
@@ -215,9 +217,9 @@ async def test_a_refused_write_is_counted_and_dead_lettered_not_recorded():
         )
         == refused + 1
     )
-    assert sample("tether_dead_letters_total", stage="flow", system="webcrm") == (
-        letters + 1
-    )
+    assert sample(
+        "tether_dead_letters_total", stage="flow", system="webcrm", flow=ORGS.name
+    ) == (letters + 1)
     assert (
         sample("tether_events_out_total", flow=ORGS.name, result="dead_letter")
         == out + 1
