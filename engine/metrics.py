@@ -16,9 +16,9 @@ Every name starts with ``tether_`` (the README's Metrics section lists them):
 - ``tether_creates_total{flow}``, ``tether_matches_total{flow}``,
   ``tether_conflicts_total{flow}``: records created, linked by natural key,
   and properties both sides changed.
-- ``tether_dead_letters_total{stage,system,flow}``: dead letters by stage (``flow``
-  empty for a record no flow took, a source's bad record)
-  (source, check, decode, flow, poison) and the record's system.
+- ``tether_dead_letters_total{stage,system,flow}``: dead letters by stage
+  (source, check, decode, flow, poison), the record's system and its flow
+  (empty for a source's bad record, which no flow took).
 - ``tether_retries_total{system}``: a record's change tried again in place.
 - ``tether_rate_limit_waits_total{system}``,
   ``tether_rate_limit_wait_seconds_total{system}``: requests that waited for
