@@ -138,7 +138,7 @@ def admin_routes(standin: StandIn) -> list[BaseRoute]:
         return Response(status_code=204)
 
     async def clear_pending(request: Request) -> Response:
-        standin.clear_pending_faults()
+        standin.injector.clear_pending()  # data, knobs and tokens stay
         return Response(status_code=204)
 
     async def expire_tokens(request: Request) -> Response:

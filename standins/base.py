@@ -256,10 +256,6 @@ class StandIn(FaultHandle, Webhooks, ABC):
         """Change fault knobs at runtime (``latency_ms=50, error_rate=0.1`` ...)."""
         return self.injector.configure(**changes)
 
-    def clear_pending_faults(self) -> None:
-        """Drop the queued one-off faults; data, knobs and tokens stay."""
-        self.injector.clear_pending()
-
     def _fault(self, knob: str, **args: Any) -> None:
         getattr(self.injector, knob)(**args)
 
