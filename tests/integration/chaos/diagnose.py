@@ -18,6 +18,7 @@ from typing import Any
 import orjson
 
 from devkit.local import LocalDeployment, latest_by_key
+from streams.topics import TopicNames
 from tests.integration.chaos.model import KINDS
 from tests.integration.flowcontrol import tether_code
 
@@ -74,7 +75,7 @@ def _explain(
 
 def _link_row(local: LocalDeployment, entity: str, webcrm_id: str) -> str:
     kind = next(k for k in KINDS if k.webcrm == entity)
-    topic = f"{local.app_id}-{kind.flow}-links-changelog"
+    topic = TopicNames(local.app_id).links_changelog(kind.flow)
     row: Any = latest_by_key(local.read_topic(topic)).get(webcrm_id)
     return orjson.dumps(row, option=orjson.OPT_SORT_KEYS).decode()
 
