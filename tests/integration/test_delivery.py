@@ -162,6 +162,42 @@ def test_changes_too_large_for_kafka_are_dead_lettered_and_the_rest_syncs(
         assert worker.poll() is None, "the worker stopped"
 
 
+def refused_edit(
+    local: LocalDeployment, webcrm: Any, customcrm: Any, org: Any, before: Any
+) -> tuple[str, Any]:
+    """Rename ``org`` until Kafka refuses the change twice: the name, and the
+    cursor from before that edit.
+
+    The topic refuses a timestamp older than the broker's clock. A send that
+    reaches the broker within the millisecond it was stamped (or before the
+    broker applies the setting) is taken, as CI saw once: that edit is synced
+    like any other, and the next one is tried.
+    """
+    log = local.log_path("w1")
+
+    def refusals() -> int:
+        return log.read_text("utf-8", "replace").count("InvalidTimestamp")
+
+    for attempt in range(1, 4):
+        name = f"Avvist Først {attempt} AS"
+        seen = refusals()
+        webcrm.edit("Organisations", org, {"OrganisationName": name})
+        local.wait_for(
+            lambda: refusals() >= seen + 2 or named(customcrm, "customers", name),  # noqa: B023
+            what="the refused sends, twice",
+        )
+        if not named(customcrm, "customers", name):
+            return name, before
+        since = before["since"]
+        local.wait_for(
+            lambda: cursor(local, "webcrm", "Organisations")["since"] > since,  # noqa: B023
+            what="the cursor past the edit Kafka took",
+        )
+        before = cursor(local, "webcrm", "Organisations")
+    msg = "Kafka took every edit: the topic never refused one"
+    raise AssertionError(msg)
+
+
 def test_a_change_kafka_refuses_keeps_the_cursor_until_it_is_delivered(
     kafka_bootstrap, tmp_path
 ):
@@ -193,14 +229,9 @@ def test_a_change_kafka_refuses_keeps_the_cursor_until_it_is_delivered(
             lambda value: value == "0",
         )
         org = webcrm.records("Organisations")[1]["OrganisationId"]
-        webcrm.edit("Organisations", org, {"OrganisationName": "Avvist Først AS"})
-        log = local.log_path("w1")
-        local.wait_for(
-            lambda: log.read_text("utf-8", "replace").count("InvalidTimestamp") >= 2,
-            what="the refused sends, twice",
-        )
+        name, before = refused_edit(local, webcrm, customcrm, org, before)
         assert cursor(local, "webcrm", "Organisations") == before
-        assert not named(customcrm, "customers", "Avvist Først AS")
+        assert not named(customcrm, "customers", name)
 
         topic_configs(kafka_bootstrap, topic, **{"cleanup.policy": "compact"})
         until_described(
@@ -210,7 +241,7 @@ def test_a_change_kafka_refuses_keeps_the_cursor_until_it_is_delivered(
             lambda value: value not in (None, "0"),
         )
         local.wait_for(
-            lambda: named(customcrm, "customers", "Avvist Først AS"),
+            lambda: named(customcrm, "customers", name),
             what="the edit, delivered once the topic takes it",
         )
         local.wait_for(
