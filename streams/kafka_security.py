@@ -8,6 +8,8 @@ deployment on a secured cluster sets ``TETHER_KAFKA_*`` once.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import ssl
 from pathlib import Path
 from typing import Any, Literal, Self
@@ -165,6 +167,8 @@ async def why_unreachable(bootstrap: str, wait_seconds: float = 10.0) -> str:
                 f"({security.sasl_mechanism}): check TETHER_KAFKA_SASL_PASSWORD"
             )
         refusal = _tls_refusal(exc)
+        if refusal is None and security.tls:
+            refusal = await _tls_alert(host, int(port), security, wait_seconds)
         if refusal is not None:
             return _certificate_refused(bootstrap, security, refusal)
         return (
@@ -190,6 +194,41 @@ def _tls_refusal(exc: BaseException) -> ssl.SSLError | None:
         if isinstance(seen, ssl.SSLError):
             return seen
         seen = seen.__cause__ or seen.__context__
+    return None
+
+
+async def _tls_alert(
+    host: str, port: int, security: KafkaSecurity, wait_seconds: float
+) -> ssl.SSLError | None:
+    """The TLS alert a broker sends right after the handshake, if it sends one.
+
+    aiokafka's own attempt sends its first request at once; a broker refusing
+    the client's certificate then closes a connection holding unread bytes,
+    and the reset may overtake its alert. A connection that sends nothing
+    receives the alert itself.
+    """
+    try:
+        reader, writer = await asyncio.wait_for(
+            asyncio.open_connection(
+                host, port, ssl=security.ssl_context(), server_hostname=host
+            ),
+            wait_seconds,
+        )
+    except ssl.SSLError as exc:
+        return exc
+    except (OSError, TimeoutError):
+        return None
+    try:
+        # A broker never speaks first: only an alert comes, and at once.
+        await asyncio.wait_for(reader.read(1), min(wait_seconds, 2.0))
+    except ssl.SSLError as exc:
+        return exc
+    except (OSError, TimeoutError):
+        return None
+    finally:
+        writer.close()
+        with contextlib.suppress(Exception):  # the broker's alert ended it already
+            await writer.wait_closed()
     return None
 
 

@@ -4,6 +4,7 @@ client certificate fails with one clear line. One broker serves them all."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -13,6 +14,7 @@ import pytest
 from devkit.local import LocalDeployment
 from ops.cli import main
 from standins.webcrm import seed_webcrm
+from streams.kafka_security import _tls_alert, kafka_security
 from tests.integration.certs import CLIENT_KEY_PASSWORD, make_certs
 from tests.integration.isolation import wait_until
 from tests.integration.scenario import ORGS, PERSONS, PRODUCTS, links, webcrm_customcrm
@@ -87,6 +89,14 @@ def synced(
             yield local, env
 
 
+# A refused TLS 1.3 connection can leave asyncio's socket transport under
+# aiokafka's closed SSL transport to the garbage collector (a ResourceWarning,
+# at a moment that varies): a library's cleanup, not what these tests check.
+_SSL_TRANSPORT_LEFT_TO_GC = pytest.mark.filterwarnings(
+    "ignore::pytest.PytestUnraisableExceptionWarning"
+)
+
+
 def _cli(monkeypatch, capsys, env: dict[str, str], *argv: str) -> tuple[int, str, str]:
     for key in ("SSL_CERTFILE", "SSL_KEYFILE", "SSL_KEY_PASSWORD", "SASL_MECHANISM"):
         monkeypatch.delenv(f"TETHER_KAFKA_{key}", raising=False)
@@ -157,6 +167,7 @@ def test_a_wrong_scram_password_fails_with_one_line(
     assert "not-the-password" not in err + out
 
 
+@_SSL_TRANSPORT_LEFT_TO_GC
 def test_a_client_without_a_certificate_is_refused_with_one_line(
     synced: tuple[LocalDeployment, dict[str, str]], monkeypatch, capsys
 ) -> None:
@@ -173,6 +184,7 @@ def test_a_client_without_a_certificate_is_refused_with_one_line(
     assert "TETHER_KAFKA_SSL_CERTFILE" in line, err
 
 
+@_SSL_TRANSPORT_LEFT_TO_GC
 def test_a_certificate_from_another_ca_is_refused_with_one_line(
     synced: tuple[LocalDeployment, dict[str, str]],
     tmp_path_factory: pytest.TempPathFactory,
@@ -191,3 +203,19 @@ def test_a_certificate_from_another_ca_is_refused_with_one_line(
     line = _one_line(err)
     assert "refused tether's client certificate" in line, err
     assert CLIENT_KEY_PASSWORD not in err + out
+
+
+@_SSL_TRANSPORT_LEFT_TO_GC
+def test_a_missing_certificate_is_named_by_the_brokers_own_alert(
+    secured: Secured, monkeypatch
+) -> None:
+    # aiokafka's attempt may see only a reset (its first request overtakes the
+    # broker's alert); the probe that sends nothing reads the alert every time.
+    for key, value in secured.mtls().items():
+        monkeypatch.setenv(key, value)
+    for key in ("SSL_CERTFILE", "SSL_KEYFILE", "SSL_KEY_PASSWORD"):
+        monkeypatch.delenv(f"TETHER_KAFKA_{key}", raising=False)
+    host, _, port = secured.ssl.rpartition(":")
+    alert = asyncio.run(_tls_alert(host, int(port), kafka_security(), 10.0))
+    assert alert is not None
+    assert "CERTIFICATE" in str(alert.reason), alert  # Java's: "bad certificate"
