@@ -13,6 +13,7 @@ from dataflows import flows_by_name, load_documents
 from engine.runtime import Connectors
 from engine.selection import configured_systems, select_flows
 from streams.app import create_app
+from streams.cleanstop import guard_local_tables
 from streams.grants import share_grants
 from streams.preload import preload_sync
 from streams.provision import ensure_topics_sync
@@ -57,6 +58,8 @@ def build_worker(settings: StreamSettings | None = None) -> faust.App:
     )
     if created:
         log.info("created %d topics", len(created))
+    # Before anything opens the databases: after a kill they are rebuilt.
+    guard_local_tables(app)
     if settings.table_preload:
         preload_sync(app, settings.kafka_bootstrap)
     log.info("tether worker: %d flows %s", len(flows), sorted(flows))

@@ -13,6 +13,7 @@ def run(args: argparse.Namespace) -> int:
     """Build the worker, then hand the process to faust's worker runner."""
     from connectors.base.settings import load_settings
     from ops.logs import worker_logging
+    from streams.cleanstop import record_stop
     from streams.settings import StreamSettings
     from streams.webui import check_web_port
     from streams.worker import build_worker
@@ -26,7 +27,11 @@ def run(args: argparse.Namespace) -> int:
     sys.argv = ["tether", "-q", "worker", "--loglevel", args.loglevel]
     if not settings.web_enabled:
         sys.argv.append("--without-web")
-    app.main()  # never returns: faust exits the process when the worker stops
+    try:
+        app.main()  # never returns: faust exits the process when the worker stops
+    except SystemExit as stop:
+        record_stop(app, stop.code)  # a clean stop vouches for the local tables
+        raise
     return 0
 
 

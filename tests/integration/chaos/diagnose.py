@@ -76,15 +76,29 @@ def _explain(
 def _link_row(local: LocalDeployment, entity: str, webcrm_id: str) -> str:
     kind = next(k for k in KINDS if k.webcrm == entity)
     topic = TopicNames(local.app_id).links_changelog(kind.flow)
-    row: Any = latest_by_key(local.read_topic(topic)).get(webcrm_id)
+    rows = by_table_key(local.read_topic(topic))
+    row: Any = rows.get(webcrm_id)
     return orjson.dumps(row, option=orjson.OPT_SORT_KEYS).decode()
 
 
 def _idmap(local: LocalDeployment, ids: set[str], lines: int) -> str:
-    entries = latest_by_key(local.read_topic(f"{local.app_id}-idmap-changelog"))
+    entries = by_table_key(local.read_topic(f"{local.app_id}-idmap-changelog"))
     found = [
         f"{key} = {value}"
         for key, value in sorted(entries.items())
         if key.rsplit("/", 1)[-1] in ids or str(value) in ids
     ]
     return "\n".join(found[:lines]) or "(none)"
+
+
+def by_table_key(messages: list[tuple[str | None, Any]]) -> dict[str, Any]:
+    """A changelog's latest rows by table key (faust JSON-encodes the keys)."""
+    return {_table_key(key): value for key, value in latest_by_key(messages).items()}
+
+
+def _table_key(raw: str) -> str:
+    try:
+        key = orjson.loads(raw)
+    except orjson.JSONDecodeError:
+        return raw
+    return key if isinstance(key, str) else raw

@@ -25,6 +25,7 @@ MUST_BE_ZERO = (
     "swallowed_dead_letters",
     "missing_counterparts",
     "wrong_links",
+    "unrecorded_links",
     "deleted_records",
     "unequal_properties",
 )
@@ -43,6 +44,7 @@ class PhaseFigures:
     swallowed_dead_letters: int = 0
     missing_counterparts: int = 0
     wrong_links: int = 0
+    unrecorded_links: int = 0
     deleted_records: int = 0
     unequal_properties: int = 0
     writes_webcrm: int = 0

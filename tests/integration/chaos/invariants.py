@@ -241,6 +241,11 @@ class Topics(Protocol):
         when its record went through since, or re-driven)."""
         ...
 
+    def link_rows(self, flow: str) -> dict[str, Any]:
+        """The rows of ``flow``'s link table as a worker without local state
+        rebuilds it (from its changelog), keyed by source id."""
+        ...
+
 
 @dataclass(frozen=True)
 class DeployedTopics:
@@ -255,6 +260,16 @@ class DeployedTopics:
         names = self.local.topics
         letters = self.local.read_topic(names.deadletters)
         return outstanding(letters, self.local.read_topic(names.redriven))
+
+    def link_rows(self, flow: str) -> dict[str, Any]:
+        changelog = self.local.topics.links_changelog(flow)
+        rows = latest_by_key(self.local.read_topic(changelog))
+        # By the source id the row holds: faust JSON-encodes the table's keys.
+        return {
+            str(row["source_id"]): row
+            for row in rows.values()
+            if isinstance(row, dict) and "source_id" in row
+        }
 
 
 def outstanding(letters: Messages, markers: Messages) -> Messages:
@@ -307,9 +322,9 @@ def check_topics(
     verdict = Verdict()
     pairs = Pairs(webcrm, customcrm, expected.bad_inputs)
     for kind in KINDS:
-        _check_links(
-            kind, linked_targets(topics.links(kind.flow)), pairs, expected, verdict
-        )
+        linked = linked_targets(topics.links(kind.flow))
+        _check_links(kind, linked, pairs, expected, verdict)
+        _check_link_rows(kind, linked, topics.link_rows(kind.flow), verdict)
     _check_dead_letters(topics.dead_letters(), expected, verdict)
     return verdict
 
@@ -347,6 +362,26 @@ def _check_links(
             verdict.fail(
                 "wrong_links",
                 f"{kind.flow}: {webcrm_id} linked to {got}, not {want}",
+            )
+
+
+def _check_link_rows(
+    kind: Kind, linked: dict[str, list[str]], rows: dict[str, Any], verdict: Verdict
+) -> None:
+    """Every announced link is in the link table a new worker would rebuild.
+
+    A link only in one worker's local database (its changelog write lost in a
+    crash) is invisible to every other worker: a rebalance hands the entity to
+    one that drops its target-side changes as unlinked.
+    """
+    for source_id, targets in sorted(linked.items()):
+        row = rows.get(source_id)
+        recorded = row.get("target_id") if isinstance(row, dict) else None
+        if recorded not in targets:
+            verdict.fail(
+                "unrecorded_links",
+                f"{kind.flow}: {source_id} is announced linked to {targets}, "
+                f"its link table row says {recorded!r}",
             )
 
 

@@ -14,6 +14,7 @@ import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from typing import Any
 
 import httpx
 
@@ -42,6 +43,10 @@ class RecordedTopics:
     def links(self, flow: str) -> Messages:
         notices = self.bus.log.get(self.bus.names.links(flow), [])
         return [(key, notice.model_dump(mode="json")) for key, notice in notices]
+
+    def link_rows(self, flow: str) -> dict[str, Any]:
+        store = self.bus.link_stores[flow]
+        return {key: store[key] for key in store}
 
     def dead_letters(self) -> Messages:
         return [

@@ -25,6 +25,7 @@ from engine.badinput import letter_key
 from schemas.envelope import DeadLetter
 from schemas.links import LinkNotice, LinkOp
 from tests.integration.chaos.checks import assert_guarantees
+from tests.integration.chaos.diagnose import by_table_key
 from tests.integration.chaos.figures import MUST_BE_ZERO, Figures, PhaseFigures
 from tests.integration.chaos.invariants import Verdict
 from tests.integration.chaos.model import ORG, PRODUCT, PROPS
@@ -217,9 +218,24 @@ def test_a_link_to_the_wrong_target_is_reported(world: World) -> None:
         (target, _notice(flow, source, target, LinkOp.UNLINK)),
         ("C-424242", _notice(flow, source, "C-424242", LinkOp.LINK)),
     ]
+    world.bus.link_stores[flow][source]["target_id"] = "C-424242"  # as announced
     verdict = world.verdict()
     assert world.counts() == {"wrong_links": 1}
     assert f"{source} linked to ['C-424242'], not {target}" in verdict.problems[0]
+
+
+def test_a_link_missing_from_the_link_table_is_reported(world: World) -> None:
+    # A crash lost the changelog write: announced, but no new worker would know.
+    flow = ORG.flow
+    webcrm_id = world.owned("webcrm", ORG)
+    target = world.customcrm_id(ORG, webcrm_id)
+    del world.bus.link_stores[flow][str(webcrm_id)]
+    verdict = world.verdict()
+    assert world.counts() == {"unrecorded_links": 1}
+    assert verdict.problems == [
+        f"unrecorded_links: {flow}: {webcrm_id} is announced linked to "
+        f"[{target!r}], its link table row says None"
+    ]
 
 
 # -- deleted records ---------------------------------------------------------------
@@ -328,3 +344,17 @@ def test_fault_counts_are_counted_once(tmp_path: Any) -> None:
     finally:
         run.webcrm.stop()
         run.customcrm.stop()
+
+
+def test_a_failure_diagnosis_reads_table_rows_by_their_json_keys() -> None:
+    # faust JSON-encodes a table's keys: a row of 5006 is keyed '"5006"'.
+    messages = [
+        ('"5006"', {"source_id": "5006", "target_id": "P-1002"}),
+        ('"flow/s/5006"', "P-1002"),
+        ('"5007"', {"source_id": "5007"}),
+        ('"5007"', None),  # deleted since
+    ]
+    assert by_table_key(messages) == {
+        "5006": {"source_id": "5006", "target_id": "P-1002"},
+        "flow/s/5006": "P-1002",
+    }
