@@ -38,7 +38,9 @@ from pydantic import BaseModel
 from connectors.base.retry import backoff
 from connectors.errors import RejectedRecordError, TransientError
 from engine.delivery import dead_letter
+from schemas.dataflow import Flow, TargetMode
 from schemas.envelope import ChangeEvent, DeadLetter
+from schemas.links import LinkNotice
 from schemas.text import scrub
 from streams.codecs import encode, fit, message_size
 
@@ -236,3 +238,26 @@ async def _acknowledged(sent: Awaitable[Any], what: str, patience: float) -> Non
                 what,
                 patience,
             )
+
+
+def notice_sender(
+    topic: Any, flow: Flow, flush: Callable[[], Awaitable[None]]
+) -> Callable[[str, LinkNotice], Awaitable[None]]:
+    """How ``flow`` announces a link notice on its links ``topic``.
+
+    A routed notice (not a value-keyed flow's) goes out only once everything it
+    stands on reached its changelogs (``flush``): the link row, and the id-map
+    pair the router believes it by. Whoever reads it, this worker rebuilt after
+    a kill (``streams.cleanstop``) or another one, finds them there. It returns
+    once the broker has the notice: the id map remembers only acknowledged ones.
+    """
+    routed = flow.target_mode is not TargetMode.VALUE_KEYED
+
+    async def announce(key: str, notice: LinkNotice) -> None:
+        if routed:
+            await flush()
+        sent = await topic.send(key=key, value=notice)
+        if routed:
+            await sent
+
+    return announce

@@ -43,7 +43,7 @@ from engine.recording import recording_flow
 from engine.runner import FlowOutputs, FlowRunner
 from engine.runtime import Connectors
 from engine.stores import IdMap, LinkTable, RouteTable
-from schemas.dataflow import Flow, TargetMode
+from schemas.dataflow import Flow
 from schemas.envelope import (
     ChangeEvent,
     ConflictRecord,
@@ -53,7 +53,7 @@ from schemas.envelope import (
 )
 from schemas.links import LinkNotice
 from schemas.status import SystemStatus
-from streams.acks import EventPublisher, Limits, deliver
+from streams.acks import EventPublisher, Limits, deliver, notice_sender
 from streams.agents import flow_agents, forget_revoked, unparking
 from streams.codecs import ModelSchema
 from streams.control import CONTROL_TABLE, RESYNC_TABLE, commands_topic
@@ -198,11 +198,6 @@ class Topology:
         parking = ParkingLot(parked, flow, self.idmap.resolve, self.parking)
         limit = self.settings.concurrency_of(flow.name)
 
-        async def announce(key: str, notice: LinkNotice) -> None:
-            sent = await links_topic.send(key=key, value=notice)
-            if flow.target_mode is not TargetMode.VALUE_KEYED:
-                await sent  # the id map remembers only acknowledged notices
-
         async def forward(source_id: str, event: ChangeEvent) -> None:
             # Acknowledged before the router's own offset may commit.
             await (await from_target.send(key=source_id, value=event))
@@ -221,7 +216,12 @@ class Topology:
             links=LinkTable(links),
             routes=RouteTable(routes),
             idmap=self.idmap,
-            outputs=FlowOutputs(announce, self._dead_letter, forward, self._healed),
+            outputs=FlowOutputs(
+                notice_sender(links_topic, flow, self.app.producer.flush),
+                self._dead_letter,
+                forward,
+                self._healed,
+            ),
             reference_wait_seconds=self.settings.reference_wait_seconds,
             records=self.records,
             check=self._check,

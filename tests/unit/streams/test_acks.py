@@ -15,6 +15,8 @@ from aiokafka.errors import (
 from faust.exceptions import ProducerSendError
 
 from connectors.errors import RejectedRecordError, TransientError
+from dataflows import flows_by_name, load_documents
+from schemas.dataflow import TargetMode
 from schemas.envelope import (
     ChangeEvent,
     ConflictRecord,
@@ -22,7 +24,8 @@ from schemas.envelope import (
     FlowReport,
     Side,
 )
-from streams.acks import EventPublisher, Limits, deliver, too_large
+from schemas.links import LinkNotice, LinkOp
+from streams.acks import EventPublisher, Limits, deliver, notice_sender, too_large
 from streams.codecs import fit, message_size
 
 T0 = datetime(2024, 1, 1, tzinfo=UTC)
@@ -261,3 +264,44 @@ async def test_a_side_channel_message_is_cut_to_fit_and_cut_further_when_refused
     assert len(first) <= 1_000_000
     assert len(second) <= 125_000
     assert DeadLetter.model_validate_json(second).record_id == "7"
+
+
+# -- link notices ------------------------------------------------------------------
+
+FLOWS = flows_by_name(load_documents())
+ROUTED = next(f for f in FLOWS.values() if f.target_mode is not TargetMode.VALUE_KEYED)
+SHARED = next(f for f in FLOWS.values() if f.target_mode is TargetMode.VALUE_KEYED)
+
+
+def notice(flow: str) -> LinkNotice:
+    return LinkNotice(flow=flow, source_id="5006", target_id="P-1002", op=LinkOp.LINK)
+
+
+async def test_a_routed_notice_goes_out_after_its_changelogs_and_waits_for_its_ack():
+    topic, steps = FakeTopic(), []
+
+    async def flush() -> None:
+        steps.append(f"flush with {len(topic.sent)} sent")
+
+    announce = notice_sender(topic, ROUTED, flush)
+    sent = notice(ROUTED.name)
+    sending = asyncio.ensure_future(announce("P-1002", sent))
+    await asyncio.sleep(0)
+    await asyncio.sleep(0)
+    assert steps == ["flush with 0 sent"]
+    assert topic.sent == [("P-1002", sent)]
+    assert not sending.done()  # the id map remembers only acknowledged notices
+    topic.futures[0].set_result("metadata")
+    await sending
+
+
+async def test_a_shared_targets_notice_neither_flushes_nor_waits():
+    topic, flushes = FakeTopic(), []
+
+    async def flush() -> None:
+        flushes.append(1)
+
+    announce = notice_sender(topic, SHARED, flush)
+    await announce("C1/S1", notice(SHARED.name))  # never acknowledged: not awaited
+    assert flushes == []
+    assert len(topic.sent) == 1
