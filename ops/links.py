@@ -7,15 +7,13 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-import orjson
-
 from connectors.errors import ConfigurationError
 from ops.readback import each_readable, id_order
 from ops.verify.render import clip, plural, text_table, value_text
 from schemas.dataflow import Flow
 from schemas.links import Link
 from schemas.utc import utc_text
-from streams.kafka_io import existing_topics, read_latest
+from streams.kafka_io import existing_topics, read_latest, table_key
 from streams.settings import StreamSettings
 from streams.topics import TopicNames
 
@@ -44,15 +42,6 @@ class FlowLinks:
         return None, ""
 
 
-def _key(raw: str) -> str:
-    # faust writes table keys as JSON text
-    try:
-        key = orjson.loads(raw)
-    except orjson.JSONDecodeError:
-        return raw
-    return key if isinstance(key, str) else raw
-
-
 async def read_links(
     settings: StreamSettings, flow: Flow, *, unlinked: bool = False
 ) -> FlowLinks:
@@ -79,7 +68,7 @@ async def read_links(
         )
         prefix = f"{flow.name}/x/"
         for raw, targets in idmap.items():
-            key = _key(raw)
+            key = table_key(raw)
             if key.startswith(prefix) and isinstance(targets, list):
                 found.unlinked[key.removeprefix(prefix)] = [str(t) for t in targets]
     return found

@@ -20,7 +20,7 @@ from engine.control import (
     request_key,
 )
 from schemas.envelope import FlowReport
-from streams.kafka_io import existing_topics, publisher, read_latest
+from streams.kafka_io import existing_topics, publisher, read_latest, table_key
 from streams.provision import TopicSpec, ensure_topics
 from streams.settings import StreamSettings
 from streams.topics import TopicNames
@@ -44,21 +44,13 @@ def _key(flow: str) -> str:
     return orjson.dumps(flow).decode()
 
 
-def _flow(key: str) -> str:
-    try:
-        name = orjson.loads(key)
-    except orjson.JSONDecodeError:
-        return key
-    return name if isinstance(name, str) else key
-
-
 async def read_states(settings: StreamSettings) -> dict[str, Any]:
     """Every flow's recorded state by flow name, raw (empty when none was paused)."""
     topic = control_topic(settings.app_id)
     if topic not in await existing_topics(settings.kafka_bootstrap):
         return {}
     latest = await read_latest(settings.kafka_bootstrap, topic)
-    return {_flow(key): value for key, value in latest.items()}
+    return {table_key(key): value for key, value in latest.items()}
 
 
 async def write_state(settings: StreamSettings, state: FlowState) -> None:
@@ -110,7 +102,7 @@ async def read_resyncs(settings: StreamSettings) -> dict[str, Any]:
     if topic not in await existing_topics(settings.kafka_bootstrap):
         return {}
     latest = await read_latest(settings.kafka_bootstrap, topic)
-    return {_flow(key): value for key, value in latest.items()}
+    return {table_key(key): value for key, value in latest.items()}
 
 
 def resync_state(table: dict[str, Any], system: str, entity: str) -> tuple[Any, Any]:

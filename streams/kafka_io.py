@@ -234,3 +234,13 @@ async def publisher(bootstrap: str) -> AsyncIterator[Publish]:
         yield send
     finally:
         await producer.stop()
+
+
+def table_key(raw: str) -> str:
+    """A key read from a table's changelog, as the table holds it: faust
+    JSON-encodes a table's keys (``"5006"``, quotes included)."""
+    try:
+        key = orjson.loads(raw)
+    except orjson.JSONDecodeError:
+        return raw
+    return key if isinstance(key, str) else raw

@@ -18,6 +18,7 @@ from typing import Any
 import orjson
 
 from devkit.local import LocalDeployment, latest_by_key
+from streams.kafka_io import table_key
 from streams.topics import TopicNames
 from tests.integration.chaos.model import KINDS
 from tests.integration.flowcontrol import tether_code
@@ -93,12 +94,4 @@ def _idmap(local: LocalDeployment, ids: set[str], lines: int) -> str:
 
 def by_table_key(messages: list[tuple[str | None, Any]]) -> dict[str, Any]:
     """A changelog's latest rows by table key (faust JSON-encodes the keys)."""
-    return {_table_key(key): value for key, value in latest_by_key(messages).items()}
-
-
-def _table_key(raw: str) -> str:
-    try:
-        key = orjson.loads(raw)
-    except orjson.JSONDecodeError:
-        return raw
-    return key if isinstance(key, str) else raw
+    return {table_key(key): value for key, value in latest_by_key(messages).items()}
