@@ -22,7 +22,11 @@ from standins.webcrm import seed_webcrm
 from streams.kafka_security import KafkaSecurity
 from tests.integration.isolation import wait_until
 from tests.integration.scenario import ORGS, PERSONS, PRODUCTS, links, webcrm_customcrm
-from tests.integration.secured import SecuredBroker, secured_broker
+from tests.integration.secured import (
+    SecuredBroker,
+    collect_closed_connections,
+    secured_broker,
+)
 
 PASSWORDS = {
     "admin": "admin-password-of-the-acl-test-4c1",
@@ -255,6 +259,7 @@ def test_the_printed_acls_let_a_worker_sync_and_a_reader_only_read(
             monkeypatch.setenv(key, value)
         capsys.readouterr()
         code = main(["status", "--json"])
+        collect_closed_connections()
         out, err = capsys.readouterr()
         assert code == 0, out + err
         assert "Authorization" not in err, err

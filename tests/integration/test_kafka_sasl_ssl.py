@@ -12,7 +12,7 @@ from ops.cli import main
 from standins.webcrm import seed_webcrm
 from tests.integration.isolation import wait_until
 from tests.integration.scenario import ORGS, PERSONS, PRODUCTS, links, webcrm_customcrm
-from tests.integration.secured import secured_broker
+from tests.integration.secured import collect_closed_connections, secured_broker
 
 PASSWORD = "sasl-password-of-tether-81b2"  # noqa: S105 - the test broker's own
 SIZES = {ORGS: 4, PERSONS: 6, PRODUCTS: 2}
@@ -26,10 +26,12 @@ def secured(tmp_path: Path) -> Iterator[tuple[str, dict[str, str]]]:
 
 
 def _cli(monkeypatch, capsys, env: dict[str, str], *argv: str) -> tuple[int, str, str]:
+    collect_closed_connections()  # what an earlier command left
     for key, value in env.items():
         monkeypatch.setenv(key, value)
     capsys.readouterr()
     code = main(list(argv))
+    collect_closed_connections()
     out, err = capsys.readouterr()
     return code, out, err
 
