@@ -107,7 +107,8 @@ class ParkingLot:
         flow: The flow.
         resolve: The id map's ``(flow, source id) -> target id``.
         settings: Timer pace and resends.
-        now: Current aware time (the wait's end is stored as a time).
+        now: Current aware time (the wait's end is stored as a time; a wait
+            ends no sooner than its budget after this lot was made, at start).
         clock: Monotonic seconds (resends).
     """
 
@@ -127,6 +128,7 @@ class ParkingLot:
         self.settings = settings or ParkingSettings()
         self._now = now
         self._clock = clock
+        self._started = now()
         # Sent again, not handled yet: (version, when); in memory, a restart
         # only sends once more.
         self._sent: dict[str, tuple[datetime, float]] = {}
@@ -171,6 +173,11 @@ class ParkingLot:
             keep, until = held.event, held.until
         else:
             keep, until = event, now + timedelta(seconds=budget)
+        # The wait counts while a worker runs: the links it waits for are made
+        # by running workers too, so after a restart (a deploy, an outage longer
+        # than the wait) a parked change gets its whole wait again rather than
+        # a dead letter for the time no worker ran.
+        until = max(until, self._started + timedelta(seconds=budget))
         if now >= until:
             self.clear(key)
             return False

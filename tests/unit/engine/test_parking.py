@@ -43,6 +43,11 @@ class Rig:
         self.parked: dict[str, Any] = {}
         self.letters: list[DeadLetter] = []
         self.healed: list[tuple[str, Redriven]] = []
+        self.wait = wait
+        self.start()
+
+    def start(self) -> None:
+        """A worker (re)starting: its lot over the same table, and its runner."""
         self.lot = ParkingLot(
             self.parked,
             PERSONS,
@@ -72,7 +77,7 @@ class Rig:
             routes=RouteTable({}),
             idmap=IdMap({}),
             outputs=FlowOutputs(announce, dead_letter, forward, healed),
-            reference_wait_seconds=wait,
+            reference_wait_seconds=self.wait,
             notices=NoticeSettings(wait_seconds=0.0),
             parking=self.lot,
         )
@@ -207,6 +212,40 @@ async def test_the_parked_table_is_all_a_restart_needs() -> None:
     )
     [(key, _)] = restarted.due()
     assert key == "5"
+
+
+async def test_a_restart_gives_a_parked_change_its_whole_wait_again() -> None:
+    rig = Rig(wait=60.0)
+    person = rig.person("5", org=1)
+    await rig.runner.on_change("5", person, WHERE)
+    rig.times.pass_(50)
+    # no worker ran for ten minutes (a deploy, an outage)
+    rig.times.pass_(600)
+    rig.start()
+    [(key, again)] = rig.lot.due()  # its stored wait is over: sent again
+    await rig.runner.on_change(key, again, WHERE)
+    assert rig.letters == []  # parked again, for a whole wait after the start
+    rig.times.pass_(59)
+    rig.link_org(1, "C-1")  # linked by the restarted workers, in time
+    [(key, again)] = rig.lot.due()
+    await rig.runner.on_change(key, again, WHERE)
+    assert rig.letters == []
+    assert len(rig.world.customcrm.writes) == 1
+
+
+async def test_after_a_restart_a_parked_change_still_waits_only_so_long() -> None:
+    rig = Rig(wait=60.0)
+    await rig.runner.on_change("5", rig.person("5", org=1), WHERE)
+    rig.times.pass_(600)
+    rig.start()
+    [(key, again)] = rig.lot.due()
+    await rig.runner.on_change(key, again, WHERE)
+    rig.times.pass_(61)  # the whole wait after the start, and no link
+    [(key, again)] = rig.lot.due()
+    await rig.runner.on_change(key, again, WHERE)
+    [letter] = rig.letters
+    assert letter.error_type == "UnresolvedReferenceError"
+    assert rig.parked == {}
 
 
 async def test_a_still_parked_change_is_resent_after_a_while() -> None:
