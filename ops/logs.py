@@ -7,6 +7,8 @@ import logging
 import logging.config
 import os
 import sys
+import time
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal
@@ -76,6 +78,70 @@ class LibraryInfo(logging.Filter):
         return record.levelno >= logging.WARNING or not record.pathname.startswith(
             self.dirs
         )
+
+
+_STILL_NO_COORDINATOR = (
+    "(no group coordinator for %.0f s: is a broker down,"
+    " or __consumer_offsets unavailable?)"
+)
+
+
+def _coordinator_retry(record: logging.LogRecord) -> bool:
+    """aiokafka's line for a group coordinator lookup it will try again."""
+    return (
+        record.name.startswith("aiokafka")
+        and isinstance(record.msg, str)
+        and record.msg.startswith("Group Coordinator Request failed")
+        and isinstance(record.args, tuple)
+        and bool(record.args)
+        and getattr(record.args[0], "retriable", False) is True
+    )
+
+
+class CoordinatorWait(logging.Filter):
+    """aiokafka's ERROR at each try to find a consumer group's coordinator that
+    the broker has not got yet: shown only once the wait lasts.
+
+    A new cluster has no group coordinator until it has made its
+    ``__consumer_offsets`` topic, a second or two after the first group asks:
+    aiokafka tries again and logs an ERROR each time, on every first start. A
+    coordinator missing for good (a broker down, or that topic's replication
+    factor above the number of brokers) is still shown: once the wait has
+    lasted ``patience`` seconds, then once per ``every`` seconds, with how long.
+    A pause of ``gap`` seconds between the lines ends a wait.
+    """
+
+    def __init__(
+        self,
+        patience: float = 15.0,
+        every: float = 30.0,
+        gap: float = 10.0,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        super().__init__()
+        self.patience, self.every, self.gap = patience, every, gap
+        self._clock = clock
+        self._since: float | None = None
+        self._seen = 0.0
+        self._shown: float | None = None
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        """False for a retried lookup's line until the wait has lasted."""
+        if not _coordinator_retry(record):
+            return True
+        now = self._clock()
+        if self._since is None or now - self._seen > self.gap:
+            self._since, self._shown = now, None
+        self._seen = now
+        waited = now - self._since
+        if waited < self.patience or (
+            self._shown is not None and now - self._shown < self.every
+        ):
+            return False
+        self._shown = now
+        record.msg = f"{record.msg} {_STILL_NO_COORDINATOR}"
+        record.args = (*record.args, waited)
+        return True
 
 
 class LogSettings(BaseSettings):
@@ -148,12 +214,15 @@ def logging_config(level: int | str = logging.INFO) -> dict[str, Any]:
         "stream": sys.stderr,
     }
     if not debugging:
-        handler["filters"] = ["libraries"]
+        handler["filters"] = ["libraries", "coordinator"]
     return {
         "version": 1,
         "disable_existing_loggers": False,
         "formatters": {"tether": _formatter(form)},
-        "filters": {"libraries": {"()": f"{__name__}.LibraryInfo"}},
+        "filters": {
+            "libraries": {"()": f"{__name__}.LibraryInfo"},
+            "coordinator": {"()": f"{__name__}.CoordinatorWait"},
+        },
         "handlers": {"tether": handler},
         "loggers": loggers,
         "root": {"level": number, "handlers": ["tether"]},

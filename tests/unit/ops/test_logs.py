@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from connectors.errors import ConfigurationError
-from ops.logs import JsonFormatter, LibraryInfo, logging_config
+from ops.logs import CoordinatorWait, JsonFormatter, LibraryInfo, logging_config
 
 
 @pytest.fixture(autouse=True)
@@ -84,7 +84,7 @@ def test_libraries_are_quiet_unless_debugging(monkeypatch):
     assert config["root"]["level"] == logging.INFO
     assert config["loggers"]["aiokafka"]["level"] == logging.WARNING
     assert config["loggers"]["faust"]["level"] == logging.WARNING
-    assert config["handlers"]["tether"]["filters"] == ["libraries"]
+    assert config["handlers"]["tether"]["filters"] == ["libraries", "coordinator"]
     debug = logging_config("debug")
     assert debug["loggers"]["aiokafka"]["level"] == logging.INFO
     assert "filters" not in debug["handlers"]["tether"]
@@ -137,3 +137,90 @@ def test_a_command_logs_to_the_stderr_of_the_moment(monkeypatch):
     logging.getLogger("ops.test").warning("two")
     assert json.loads(first.getvalue())["message"] == "one"
     assert json.loads(later.getvalue())["message"] == "two"
+
+
+class _NoCoordinatorError(Exception):
+    """As aiokafka's GroupCoordinatorNotAvailableError: retriable."""
+
+    retriable = True
+
+
+class _RefusedError(Exception):
+    retriable = False
+
+
+def _lookup_failed(error: Exception) -> logging.LogRecord:
+    # as aiokafka's group coordinator logs it, at each try
+    return logging.LogRecord(
+        "aiokafka.consumer.group_coordinator",
+        logging.ERROR,
+        __file__,
+        566,
+        "Group Coordinator Request failed: %s",
+        (error,),
+        None,
+    )
+
+
+class _Clock:
+    def __init__(self) -> None:
+        self.now = 100.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def _shown(wait: CoordinatorWait, clock: _Clock, at: list[float]) -> list[str]:
+    lines = []
+    for moment in at:
+        clock.now = moment
+        record = _lookup_failed(_NoCoordinatorError("[Error 15]"))
+        if wait.filter(record):
+            lines.append(record.getMessage())
+    return lines
+
+
+def test_a_first_start_waiting_for_the_group_coordinator_logs_no_error():
+    clock = _Clock()
+    wait = CoordinatorWait(clock=clock)
+    # a new cluster: __consumer_offsets made within two seconds
+    assert _shown(wait, clock, [100.0, 100.2, 100.5, 101.0, 101.9]) == []
+    # a later wait, after a pause: again nothing while it is short
+    assert _shown(wait, clock, [200.0, 201.0]) == []
+
+
+def test_a_coordinator_missing_for_good_is_shown_with_how_long_now_and_then():
+    clock = _Clock()
+    wait = CoordinatorWait(patience=15.0, every=30.0, clock=clock)
+    moments = [100.0 + 0.5 * step for step in range(200)]  # 100 s of retries
+    lines = _shown(wait, clock, moments)
+    assert len(lines) == 3  # at 15 s, 45 s and 75 s
+    assert lines[0].startswith("Group Coordinator Request failed: [Error 15]")
+    assert "no group coordinator for 15 s" in lines[0]
+    assert "no group coordinator for 45 s" in lines[1]
+
+
+def test_other_lines_pass_the_coordinator_wait():
+    wait = CoordinatorWait(clock=_Clock())
+    assert wait.filter(_lookup_failed(_RefusedError("not authorised")))
+    assert wait.filter(_record())
+    unlike = logging.LogRecord(
+        "aiokafka", logging.ERROR, __file__, 1, "Unable connect to %s", ("x",), None
+    )
+    assert wait.filter(unlike)
+
+
+def test_the_config_holds_back_a_short_coordinator_wait(monkeypatch):
+    monkeypatch.setenv("TETHER_LOG_FORMAT", "text")
+    out = io.StringIO()
+    config = logging_config("info")
+    config["handlers"]["tether"]["stream"] = out
+    logging.config.dictConfig(config)
+    logging.getLogger("aiokafka.consumer.group_coordinator").error(
+        "Group Coordinator Request failed: %s", _NoCoordinatorError("[Error 15]")
+    )
+    logging.getLogger("aiokafka.consumer.group_coordinator").error(
+        "Group Coordinator Request failed: %s", _RefusedError("[Error 30]")
+    )
+    assert "[Error 15]" not in out.getvalue()
+    assert "[Error 30]" in out.getvalue()
