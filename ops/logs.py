@@ -140,7 +140,8 @@ class CoordinatorWait(logging.Filter):
             return False
         self._shown = now
         record.msg = f"{record.msg} {_STILL_NO_COORDINATOR}"
-        record.args = (*record.args, waited)
+        told = record.args if isinstance(record.args, tuple) else ()
+        record.args = (*told, waited)
         return True
 
 
