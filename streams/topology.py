@@ -270,14 +270,7 @@ class Topology:
         )
 
     async def _dead_letter(self, letter: DeadLetter) -> None:
-        log.error(
-            "dead letter: %s %s %s: %s",
-            letter.system,
-            letter.entity,
-            letter.record_id,
-            letter.reason,
-            extra=letter_fields(letter),
-        )
+        log_dead_letter(letter)
         # Acknowledged before returning: the offset of the event that produced
         # it commits only afterwards, so a letter is never lost with its event.
         key = letter_key(letter)
@@ -335,6 +328,17 @@ def _system_health(connectors: Connectors, status_topic: Any) -> SystemHealth:
         load_settings(HealthSettings),
         worker=f"{socket.gethostname()}:{os.getpid()}",
     )
+
+
+def log_dead_letter(letter: DeadLetter) -> None:
+    """One ERROR line naming the record, once (most reasons name it already)."""
+    named = f"{letter.system} {letter.entity} {letter.record_id}"
+    said = (
+        letter.reason
+        if letter.reason.startswith(named)
+        else f"{named}: {letter.reason}"
+    )
+    log.error("dead letter: %s", said, extra=letter_fields(letter))
 
 
 def letter_fields(letter: DeadLetter) -> dict[str, str | None]:

@@ -27,7 +27,7 @@ from engine.push import PushPorts, PushReceiver, configured_pushes, row_reader
 from schemas.envelope import ChangeEvent, DeadLetter
 from streams.acks import EventPublisher, deliver
 from streams.settings import StreamSettings
-from streams.topology import letter_fields
+from streams.topology import log_dead_letter
 
 if TYPE_CHECKING:
     from streams.topology import Topology
@@ -84,14 +84,7 @@ def _receiver(
     topics = {entity: topology.entity_topic(system, entity) for entity in entities}
 
     async def letter(record: DeadLetter) -> None:
-        log.error(
-            "dead letter: %s %s %s: %s",
-            record.system,
-            record.entity,
-            record.record_id,
-            record.reason,
-            extra=letter_fields(record),
-        )
+        log_dead_letter(record)
         key = letter_key(record)
         await deliver(
             topology.deadletters, key, record, topology.limits, name="dead letter"

@@ -9,7 +9,7 @@ from typing import Any
 from dataflows import flows_by_name, load_documents
 from schemas.envelope import DeadLetter, FlowReport
 from streams.acks import Limits
-from streams.topology import _sender, letter_fields
+from streams.topology import _sender, letter_fields, log_dead_letter
 
 FLOW = flows_by_name(load_documents())[
     "customwebshop-customer-to-chargebee-business-entity"
@@ -74,3 +74,24 @@ def test_a_dead_letter_line_names_its_record():
         "type": "Products",
         "id": "9999",
     }
+
+
+def test_a_dead_letter_line_names_its_record_once(caplog):
+    def letter(reason: str) -> DeadLetter:
+        return DeadLetter(
+            system="webcrm",
+            entity="Products",
+            record_id="9001",
+            reason=reason,
+            stage="source",
+            error_type="BadRecord",
+        )
+
+    with caplog.at_level(logging.ERROR, logger="streams.topology"):
+        log_dead_letter(letter("webcrm Products 9001: ProductPrice: not a number"))
+        log_dead_letter(letter("ProductPrice is not a number"))
+    assert [r.getMessage() for r in caplog.records] == [
+        "dead letter: webcrm Products 9001: ProductPrice: not a number",
+        "dead letter: webcrm Products 9001: ProductPrice is not a number",
+    ]
+    assert caplog.records[0].__dict__["id"] == "9001"
